@@ -1,0 +1,1 @@
+int cnn_cjpeg_placeholder(void);

@@ -1,0 +1,1 @@
+int cnn_cpng_placeholder(void);

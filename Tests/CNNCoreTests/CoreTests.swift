@@ -1,0 +1,43 @@
+import CNNCore
+import XCTest
+
+final class CoreTests: XCTestCase {
+    func testSeededGeneratorRepeats() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
+        let first = (0..<5).map { _ in a.next() }
+        XCTAssertEqual(first, (0..<5).map { _ in b.next() })
+        XCTAssertNotEqual(first, (0..<5).map { _ in c.next() })
+    }
+
+    func testKaimingUniformBoundAndSpread() {
+        var generator = SeededGenerator(seed: 1)
+        let weights = Tensor(shape: Shape(64, 32, 3, 3))
+        Initialization.kaimingUniform(weights, fanIn: 32 * 9, generator: &generator)
+        let bound = 1 / Float(32 * 9).squareRoot()
+        XCTAssertTrue(weights.array.allSatisfy { abs($0) <= bound })
+        // The variance of U(−b, b) is b²/3.
+        let variance = weights.array.reduce(0) { $0 + Double($1 * $1) } / Double(weights.count)
+        XCTAssertEqual(variance, Double(bound * bound) / 3, accuracy: Double(bound * bound) * 0.03)
+    }
+
+    func testResizeReusesStorage() {
+        let t = Tensor(shape: Shape(4, 8))
+        let start = t.data
+        t.resize(to: Shape(2, 8))
+        XCTAssertEqual(t.data, start)
+        XCTAssertEqual(t.count, 16)
+        t.resize(to: Shape(4, 8))
+        XCTAssertEqual(t.data, start)
+    }
+
+    func testChunksCoverRangeOnce() {
+        for count in [1, 2, 7, 64] {
+            for chunks in 1...4 where chunks <= count {
+                let ranges = (0..<chunks).map { Parallel.chunkRange($0, of: chunks, count: count) }
+                XCTAssertEqual(ranges.map(\.count).reduce(0, +), count)
+                XCTAssertEqual(ranges.first?.lowerBound, 0)
+                XCTAssertEqual(ranges.last?.upperBound, count)
+            }
+        }
+    }
+}
