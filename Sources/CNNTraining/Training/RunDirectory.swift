@@ -1,0 +1,102 @@
+import Foundation
+
+/// The folder of one training run: `config.json` (the resolved options and model), `metrics.csv`
+/// (one line per epoch), `summary.json`, and `checkpoint.safetensors` (the last completed epoch).
+public struct RunDirectory {
+    public let path: String
+    public var checkpointPath: String { path + "/checkpoint.safetensors" }
+    public var metricsPath: String { path + "/metrics.csv" }
+
+    public init(path: String) { self.path = path }
+
+    /// `runs/<date>-<model>-<norm>` under the working directory.
+    public static func defaultPath(model: String, norm: String) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return "runs/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)-\(norm)"
+    }
+
+    /// Where decoded datasets are cached: `$CNNTRAIN_CACHE`, or `~/.cache/cnntrain`.
+    public static var cacheDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let custom = environment["CNNTRAIN_CACHE"] { return custom }
+        let base = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
+        return base + "/cnntrain"
+    }
+
+    /// `--resume` and `--init` take a checkpoint file or a run directory holding one.
+    public static func checkpointPath(forResume path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TrainingError("\(path): no such checkpoint or run directory")
+        }
+        return isDirectory.boolValue ? path + "/checkpoint.safetensors" : path
+    }
+
+    /// Creates the folder and proves it is writable before any training starts; writes config.json.
+    /// When resuming into the same folder, keeps metrics.csv in step with the checkpoint.
+    public func prepare(options: TrainingOptions, model: ResolvedModel) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError("--out \(path): cannot create the run directory (\(error.localizedDescription))")
+        }
+        let probe = path + "/.write-test"
+        guard FileManager.default.createFile(atPath: probe, contents: Data(count: 4096)) else {
+            throw TrainingError("--out \(path): the run directory is not writable (or the disk is full)")
+        }
+        try? FileManager.default.removeItem(atPath: probe)
+        struct Config: Encodable { let options: TrainingOptions; let model: ResolvedModel }
+        try writeJSON(Config(options: options, model: model), to: path + "/config.json")
+    }
+
+    /// Rewrites metrics.csv with the run's whole history (so a resumed run has one consistent file).
+    public func writeMetrics(_ history: [EpochRecord]) throws {
+        let text = ([EpochRecord.csvHeader] + history.map(\.csvLine)).joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(text.utf8), to: metricsPath)
+    }
+
+    public func writeSummary(_ summary: TrainingSummary) throws {
+        try writeJSON(summary, to: path + "/summary.json")
+    }
+
+    func writeJSON<T: Encodable>(_ value: T, to file: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(value), to: file)
+    }
+}
+
+/// Writes a file so that readers see the old or the new contents, never a part:
+/// temporary file in the same folder, fsync, rename over the target, fsync the folder.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw TrainingError("\(path): cannot write (\(String(cString: strerror(errno))))") }
+        var written = 0
+        let ok = data.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = Foundation.write(descriptor, raw.baseAddress! + written, raw.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return fsync(descriptor) == 0
+        }
+        let error = errno
+        close(descriptor)
+        guard ok else {
+            unlink(temporary)
+            throw TrainingError("\(path): write failed (\(String(cString: strerror(error)))); the previous file is unchanged")
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = errno
+            unlink(temporary)
+            throw TrainingError("\(path): cannot replace (\(String(cString: strerror(error))))")
+        }
+        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        if directoryDescriptor >= 0 { fsync(directoryDescriptor); close(directoryDescriptor) }
+    }
+}

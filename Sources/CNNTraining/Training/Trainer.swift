@@ -1,0 +1,278 @@
+import CNNCore
+import CNNData
+import CNNLayers
+import CNNNorms
+import Foundation
+
+/// Trains a model as `cnntrain train` describes: load data → build model → for each epoch,
+/// for each batch: forward → loss → zero gradients → backward → optimizer step; then evaluate,
+/// record metrics and write a checkpoint.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let resolved: ResolvedModel
+    public let model: Sequential
+    public let dataset: LoadedDataset
+    public let normalization: Normalization
+    public let run: RunDirectory
+    let optimizer: Optimizer
+    let schedule: LearningRateSchedule
+    let printer: ProgressPrinter
+    var state: TrainerState
+
+    /// Prepares a run: everything that can fail on user input fails here, before any training.
+    /// - Parameters:
+    ///   - resume: a checkpoint (or a run directory) to continue from: weights, optimizer state,
+    ///     epoch, step and random generators, so the resumed run ends as an uninterrupted one would.
+    ///   - initialize: a checkpoint whose weights start this run (a new run otherwise).
+    public init(options: TrainingOptions, run: RunDirectory, resume: String? = nil, initialize: String? = nil,
+                printer: ProgressPrinter) throws {
+        var options = options
+        var resumed: LoadedCheckpoint? = nil
+        if let resume {
+            let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: resume))
+            guard let saved = checkpoint.options, checkpoint.trainerState != nil else {
+                throw TrainingError("\(resume): this checkpoint has no training state to resume from; use --init to start a new run from its weights")
+            }
+            // The recipe comes from the checkpoint; only the epoch count and threads may change.
+            let epochs = options.epochs, threads = options.threads
+            options = saved
+            options.epochs = max(epochs, saved.epochs)
+            options.threads = threads
+            resumed = checkpoint
+        }
+        self.options = options
+        self.printer = printer
+        self.run = run
+        Parallel.setThreadCount(options.threads)
+
+        let normKind = try Trainer.parseNorm(options.norm)
+        guard let position = NormPosition(rawValue: options.normPosition) else {
+            throw TrainingError("--norm-position \(options.normPosition) is not allowed; use before or after")
+        }
+        let (modelName, modelFile) = try ModelCatalog.load(options.model)
+        // Shapes of the model decide how the dataset is decoded (channels, size).
+        let input = try Trainer.inputShape(of: modelFile)
+        let source = try DatasetSource.resolve(path: options.data)
+        var loadOptions = LoadOptions()
+        loadOptions.channels = input.channels
+        loadOptions.height = input.height
+        loadOptions.width = input.width
+        loadOptions.strict = options.strict
+        loadOptions.threads = options.threads
+        loadOptions.validationFraction = options.validationFraction
+        loadOptions.seed = options.seed
+        loadOptions.cacheDirectory = RunDirectory.cacheDirectory
+        var dataset = try DatasetLoader.load(source, options: loadOptions)
+        for warning in dataset.warnings.prefix(20) { printer.log("warning: \(warning)") }
+        if dataset.warnings.count > 20 { printer.log("warning: … and \(dataset.warnings.count - 20) more") }
+        if dataset.skippedCount > 0 { printer.log("skipped \(dataset.skippedCount) unreadable files (use --strict to stop on them)") }
+        if let limit = options.trainLimit { dataset.train = dataset.train.prefix(limit) }
+        if let limit = options.testLimit { dataset.test = dataset.test.prefix(limit) }
+        guard dataset.train.count > 0 else { throw TrainingError("the training set has no usable images (\(source))") }
+        self.dataset = dataset
+
+        let classCount = dataset.train.classNames.count
+        let norm = NormConfiguration(kind: normKind, groupCount: options.groups, position: position)
+        resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
+        model = try ModelBuilder.build(resolved, seed: options.seed)
+        normalization = resumed?.normalization ?? Normalization.compute(from: dataset.train)
+
+        optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
+        schedule = try LearningRateSchedule.parse(decay: options.schedule, warmup: String(options.warmupSteps),
+                                                  baseRate: options.learningRate)
+        state = TrainerState(seed: options.seed)
+
+        if let resumed {
+            try resumed.apply(to: model, strict: true)
+            try resumed.restoreOptimizer(optimizer)
+            state = resumed.trainerState!
+            try resumed.restoreDropoutGenerators(in: model)
+        } else if let initialize {
+            let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: initialize))
+            try checkpoint.apply(to: model, strict: true)
+        }
+        try model.validate(Shape([options.batchSize] + resolved.inputShape), mode: .training)
+        try run.prepare(options: options, model: resolved)
+    }
+
+    static func parseNorm(_ text: String) throws -> NormKind {
+        guard let kind = NormKind(rawValue: text) else {
+            throw TrainingError("--norm \(text) is not allowed; use one of \(NormKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return kind
+    }
+
+    static func inputShape(of file: ModelFile) throws -> (channels: Int, height: Int, width: Int) {
+        // Resolve with a placeholder class count just to read the input line's checked values.
+        guard let first = file.statements.first, first.kind == "input" else {
+            throw ModelFileError(path: file.path, line: file.statements.first?.line ?? 0,
+                                 message: "the first line must be `input channels=C size=S`")
+        }
+        var reader = ArgumentReader(statement: first, path: file.path, classCount: 1)
+        let channels = try reader.int("channels", min: 1)
+        let size = try reader.optionalInt("size", min: 1)
+        guard let height = try reader.optionalInt("height", min: 1) ?? size,
+              let width = try reader.optionalInt("width", min: 1) ?? size else {
+            throw ModelFileError(path: file.path, line: first.line, message: "`input` needs size=S or height=H width=W")
+        }
+        try reader.finish()
+        return (channels, height, width)
+    }
+
+    /// Runs the remaining epochs. Returns the summary also written to `summary.json`.
+    @discardableResult
+    public func train() throws -> TrainingSummary {
+        let batchSize = options.batchSize
+        var generator = SeededGenerator(state: state.shuffleGeneratorState)
+        let batcher = Batcher(store: dataset.train, batchSize: batchSize, shuffle: true, normalization: normalization,
+                              augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil,
+                              generator: &generator)
+        let images = Tensor(shape: Shape([batchSize] + resolved.inputShape))
+        var labels: [Int32] = []
+        let lossFunction = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
+        let steps = batcher.batchesPerEpoch
+        let totalSteps = steps * options.epochs
+        var validatedShape = images.shape
+        printer.log("training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(dataset.train.count) training and \(dataset.test.count) test images, \(steps) steps per epoch → \(run.path)")
+
+        while state.completedEpochs < options.epochs {
+            let epoch = state.completedEpochs + 1
+            batcher.startEpoch(generator: &generator)
+            var lossSum = 0.0, correct = 0, seen = 0
+            var learningRate: Float = 0
+            let start = Date()
+            for step in 0..<steps {
+                batcher.fill(batch: step, into: images, labels: &labels)
+                if images.shape != validatedShape {
+                    try model.validate(images.shape, mode: .training)
+                    validatedShape = images.shape
+                }
+                learningRate = schedule.rate(step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: steps)
+                let logits = model.forward(images, mode: .training)
+                let (loss, batchCorrect) = lossFunction.forward(logits: logits, labels: labels)
+                guard loss.isFinite else {
+                    throw TrainingError.diverged(loss: loss, epoch: epoch, step: step + 1, learningRate: learningRate,
+                                                 checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
+                }
+                model.zeroGradients()
+                _ = model.backward(lossFunction.backward(), needsInputGradient: false)
+                optimizer.step(learningRate: learningRate)
+                state.globalStep += 1
+
+                lossSum += Double(loss) * Double(labels.count)
+                correct += batchCorrect
+                seen += labels.count
+                let elapsed = Date().timeIntervalSince(start)
+                printer.step(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps, loss: lossSum / Double(seen),
+                             accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+                             secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let test = Evaluator.evaluate(model, store: dataset.test, normalization: normalization)
+            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                                     testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
+                                     seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+            state.completedEpochs = epoch
+            state.history.append(record)
+            state.shuffleGeneratorState = generator.stateWords
+            printer.epochDone(record, epochs: options.epochs)
+            try saveCheckpoint()
+            try run.writeMetrics(state.history)
+        }
+        let summary = makeSummary()
+        try run.writeSummary(summary)
+        return summary
+    }
+
+    func saveCheckpoint() throws {
+        try CheckpointWriter.write(to: run.checkpointPath, model: model, resolved: resolved, options: options,
+                                   classNames: dataset.train.classNames, normalization: normalization,
+                                   optimizer: optimizer, trainerState: state)
+    }
+
+    func makeSummary() -> TrainingSummary {
+        let normParameters = model.normParameterCount
+        let last = state.history.last
+        return TrainingSummary(model: resolved.name, norm: resolved.norm, normPosition: resolved.normPosition,
+                               groups: options.groups, batchSize: options.batchSize, learningRate: options.learningRate,
+                               epochs: state.completedEpochs, parameterCount: model.parameterCount,
+                               normParameterCount: normParameters,
+                               finalTestAccuracy: last?.testAccuracy ?? 0, finalTrainAccuracy: last?.trainAccuracy ?? 0,
+                               finalTrainLoss: last?.trainLoss ?? 0, finalTestLoss: last?.testLoss ?? 0,
+                               bestTestAccuracy: state.history.map(\.testAccuracy).max() ?? 0,
+                               meanImagesPerSecond: state.history.isEmpty ? 0 : state.history.map(\.imagesPerSecond).reduce(0, +) / Double(state.history.count),
+                               meanEpochSeconds: state.history.isEmpty ? 0 : state.history.map(\.seconds).reduce(0, +) / Double(state.history.count),
+                               trainImages: dataset.train.count, testImages: dataset.test.count,
+                               threads: options.threads, seed: options.seed, history: state.history,
+                               checkpoint: run.checkpointPath)
+    }
+}
+
+/// What a finished run reports (`summary.json`).
+public struct TrainingSummary: Codable, Sendable {
+    public var model: String
+    public var norm: String
+    public var normPosition: String
+    public var groups: Int?
+    public var batchSize: Int
+    public var learningRate: Float
+    public var epochs: Int
+    public var parameterCount: Int
+    public var normParameterCount: Int
+    public var finalTestAccuracy: Double
+    public var finalTrainAccuracy: Double
+    public var finalTrainLoss: Double
+    public var finalTestLoss: Double
+    public var bestTestAccuracy: Double
+    public var meanImagesPerSecond: Double
+    public var meanEpochSeconds: Double
+    public var trainImages: Int
+    public var testImages: Int
+    public var threads: Int
+    public var seed: UInt64
+    public var history: [EpochRecord]
+    public var checkpoint: String
+}
+
+/// Where training stands; saved in checkpoints so `--resume` continues exactly.
+public struct TrainerState: Codable, Equatable, Sendable {
+    public var completedEpochs = 0
+    public var globalStep = 0
+    public var shuffleGeneratorState: [UInt64]
+    public var history: [EpochRecord] = []
+
+    public init(seed: UInt64) {
+        // The shuffling stream is separate from the initialization stream (seed + 1 ≠ seed).
+        shuffleGeneratorState = SeededGenerator(seed: seed &+ 0x5348_5546).stateWords
+    }
+}
+
+extension SeededGenerator {
+    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+    public init(state words: [UInt64]) {
+        precondition(words.count == 4, "a generator state has four words")
+        self.init(state: (words[0], words[1], words[2], words[3]))
+    }
+}
+
+extension Layer {
+    /// Parameters that belong to norm layers (γ, β).
+    public var normParameterCount: Int {
+        var total = isNormLayer ? parameters.reduce(0) { $0 + $1.count } : 0
+        for child in children { total += child.layer.normParameterCount }
+        return total
+    }
+
+    public var isNormLayer: Bool { self is BatchNorm2D || self is GroupNorm || self is LayerNorm || self is InstanceNorm }
+}
+
+/// A failure of a training run with a message that says what to do.
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+
+    static func diverged(loss: Float, epoch: Int, step: Int, learningRate: Float, checkpoint: String?) -> TrainingError {
+        let kept = checkpoint.map { "The last good checkpoint is kept: \($0)." } ?? "No epoch finished, so there is no checkpoint."
+        return TrainingError("training diverged: the loss became \(loss) at epoch \(epoch), step \(step) (learning rate \(learningRate)). \(kept) Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
+    }
+}
