@@ -20,8 +20,8 @@ public struct CheckpointError: Error, CustomStringConvertible {
 /// no overlap, no trailing bytes). Elements are little-endian, row-major.
 ///
 /// Only F32 and I64 are supported (the engine's checkpoints: F32 tensors, I64 for BatchNorm's 0-dim
-/// `num_batches_tracked`). This writer sorts the header keys and lays the tensors out in name order,
-/// so equal contents give byte-identical files.
+/// `num_batches_tracked`). This writer sorts the header keys by name and lays the data out I64 first,
+/// then F32, each by name, so equal contents give byte-identical files.
 public struct SafeTensorsFile: Equatable {
     public enum DType: String, Sendable {
         case f32 = "F32"
@@ -216,7 +216,7 @@ public struct SafeTensorsFile: Equatable {
     // MARK: - Writing
 
     /// The file's bytes: header with sorted keys, padded with spaces to a multiple of 8, then the
-    /// tensors in name order.
+    /// tensors (8-byte types first, then 4-byte ones, each by name).
     /// - Throws: `CheckpointError` when an entry's byte count does not match its dtype × shape.
     public func serialized() throws -> [UInt8] {
         var header = "{"
@@ -225,17 +225,24 @@ public struct SafeTensorsFile: Equatable {
             let items = metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
             fields.append("\"__metadata__\":{" + items.joined(separator: ",") + "}")
         }
+        // Layout: wider dtypes first (as the reference writer does, so every element is aligned
+        // to its size), then by name; the header lists the tensors by name.
+        let layout = tensors.keys.sorted { (tensors[$1]!.dtype.size, $0) < (tensors[$0]!.dtype.size, $1) }
+        var offsets: [String: Int] = [:]
         var offset = 0
-        let names = tensors.keys.sorted()
-        for name in names {
+        for name in layout {
             let entry = tensors[name]!
             guard name != "__metadata__" else { throw CheckpointError("a tensor cannot be named __metadata__") }
             guard entry.shape.allSatisfy({ $0 >= 0 }), entry.bytes.count == entry.elementCount * entry.dtype.size else {
                 throw CheckpointError("tensor \"\(name)\" (\(entry.dtype.rawValue), shape \(entry.shape)) has \(entry.bytes.count) bytes, expected \(entry.elementCount * entry.dtype.size)")
             }
-            let shape = entry.shape.map(String.init).joined(separator: ",")
-            fields.append("\(Self.jsonString(name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + entry.bytes.count)]}")
+            offsets[name] = offset
             offset += entry.bytes.count
+        }
+        for name in tensors.keys.sorted() {
+            let entry = tensors[name]!, begin = offsets[name]!
+            let shape = entry.shape.map(String.init).joined(separator: ",")
+            fields.append("\(Self.jsonString(name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(begin + entry.bytes.count)]}")
         }
         header += fields.joined(separator: ",") + "}"
         var headerBytes = Array(header.utf8)
@@ -245,7 +252,7 @@ public struct SafeTensorsFile: Equatable {
         result.reserveCapacity(8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { result.append(contentsOf: $0) }
         result += headerBytes
-        for name in names { result += tensors[name]!.bytes }
+        for name in layout { result += tensors[name]!.bytes }
         return result
     }
 
