@@ -184,6 +184,24 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(adam.stepCount, 0, "a failed restore changes nothing")
     }
 
+    /// Prints the time per step on 1M parameters (no assertion on speed: a measurement to read).
+    func testStepSpeed() throws {
+        let parameter = Parameter(name: "weight", shape: Shape(1000, 1000))
+        parameter.value.copy(from: GradientCheck.randomTensor(parameter.value.shape, seed: 1))
+        parameter.gradient.copy(from: GradientCheck.randomTensor(parameter.value.shape, seed: 2))
+        let parameters = [(name: "weight", parameter: parameter)]
+        let optimizers: [Optimizer] = [try SGD(parameters: parameters, momentum: 0.9, nesterov: true, weightDecay: 5e-4),
+                                       try AdamW(parameters: parameters)]
+        for optimizer in optimizers {
+            optimizer.step(learningRate: 1e-3)
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<20 { optimizer.step(learningRate: 1e-3) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / 20
+            print("\(optimizer.kind) step on 1M parameters: \(String(format: "%.2f", seconds * 1e3)) ms")
+            XCTAssertTrue(parameter.value.array.allSatisfy(\.isFinite))
+        }
+    }
+
     func temporaryDirectory() -> String {
         let path = NSTemporaryDirectory() + "cnntrain-optim-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -27,10 +27,10 @@ public struct SafeTensorsFile: Equatable {
         case f32 = "F32"
         case i64 = "I64"
         /// Bytes per element.
-        public var size: Int { self == .f32 ? 4 : 8 }
+        public var byteCount: Int { self == .f32 ? 4 : 8 }
     }
 
-    /// One tensor: its type, shape and raw little-endian bytes (count · dtype.size of them).
+    /// One tensor: its type, shape and raw little-endian bytes (count · dtype.byteCount of them).
     public struct Entry: Equatable {
         public var dtype: DType
         public var shape: [Int]
@@ -174,7 +174,7 @@ public struct SafeTensorsFile: Equatable {
             guard begin >= 0, begin <= end, end <= buffer.count else {
                 throw fail("tensor \"\(name)\" has data_offsets [\(begin), \(end)] outside the \(buffer.count)-byte buffer")
             }
-            var expected = dtype.size
+            var expected = dtype.byteCount
             for dimension in shape {
                 let (product, overflow) = expected.multipliedReportingOverflow(by: dimension)
                 guard !overflow else { throw fail("tensor \"\(name)\" has a shape \(shape) too large") }
@@ -227,14 +227,14 @@ public struct SafeTensorsFile: Equatable {
         }
         // Layout: wider dtypes first (as the reference writer does, so every element is aligned
         // to its size), then by name; the header lists the tensors by name.
-        let layout = tensors.keys.sorted { (tensors[$1]!.dtype.size, $0) < (tensors[$0]!.dtype.size, $1) }
+        let layout = tensors.keys.sorted { (tensors[$1]!.dtype.byteCount, $0) < (tensors[$0]!.dtype.byteCount, $1) }
         var offsets: [String: Int] = [:]
         var offset = 0
         for name in layout {
             let entry = tensors[name]!
             guard name != "__metadata__" else { throw CheckpointError("a tensor cannot be named __metadata__") }
-            guard entry.shape.allSatisfy({ $0 >= 0 }), entry.bytes.count == entry.elementCount * entry.dtype.size else {
-                throw CheckpointError("tensor \"\(name)\" (\(entry.dtype.rawValue), shape \(entry.shape)) has \(entry.bytes.count) bytes, expected \(entry.elementCount * entry.dtype.size)")
+            guard entry.shape.allSatisfy({ $0 >= 0 }), entry.bytes.count == entry.elementCount * entry.dtype.byteCount else {
+                throw CheckpointError("tensor \"\(name)\" (\(entry.dtype.rawValue), shape \(entry.shape)) has \(entry.bytes.count) bytes, expected \(entry.elementCount * entry.dtype.byteCount)")
             }
             offsets[name] = offset
             offset += entry.bytes.count

@@ -43,6 +43,10 @@ extension Optimizer {
 
     /// Adds the state tensors (as F32, each name prefixed with `prefix`) and the kind and step count
     /// (as metadata) to a safetensors file.
+    ///
+    /// Keep optimizer state out of the model's file (write it to its own file, e.g.
+    /// `run.optimizer.safetensors`, or use a prefix the loader strips): PyTorch's
+    /// `load_state_dict(strict=True)` rejects names that are not the model's.
     public func addState(to file: inout SafeTensorsFile, prefix: String = "optimizer.") {
         for (name, tensor) in stateTensors() { file.add(prefix + name, tensor: tensor) }
         file.metadata[Self.kindMetadataKey] = kind
