@@ -4,6 +4,12 @@ import Foundation
 import Glibc
 #endif
 
+// Tensor bytes are copied as they lie in memory: safetensors is little-endian, and so is every
+// platform this package builds for.
+#if _endian(big)
+#error("SafeTensorsFile copies tensor memory as little-endian bytes; add byte swapping for big-endian hosts")
+#endif
+
 /// A checkpoint file that cannot be read or written; the message names the file and the problem.
 public struct CheckpointError: Error, CustomStringConvertible {
     public let message: String
