@@ -1,0 +1,84 @@
+import CNNCore
+
+/// Stochastic gradient descent with momentum, exactly as `torch.optim.SGD` (PyTorch 1.13).
+///
+/// Per parameter p with gradient g, momentum μ, dampening τ, weight decay λ, learning rate η:
+///
+///     g ← g + λ·p                                   (L2 weight decay, added to the gradient)
+///     b ← g                   on the first step     (momentum buffer, only when μ ≠ 0)
+///     b ← μ·b + (1 − τ)·g     afterwards
+///     g ← g + μ·b   (Nesterov)   or   g ← b
+///     p ← p − η·g
+///
+/// Momentum here is PyTorch's (the buffer accumulates gradients, η multiplies at the end), not the
+/// Sutskever form v ← μ·v − η·g; the two differ when η changes during training.
+/// Nesterov: Sutskever et al., "On the importance of initialization and momentum in deep learning", 2013.
+public final class SGD: Optimizer {
+    public let kind = "sgd"
+    public let parameters: [(name: String, parameter: Parameter)]
+    public let momentum: Float
+    public let dampening: Float
+    public let nesterov: Bool
+    public let weightDecay: Float
+    public private(set) var stepCount = 0
+    /// One buffer per parameter, same shape; empty when momentum is 0.
+    private let momentumBuffers: [Tensor]
+
+    /// - Parameters:
+    ///   - parameters: usually `model.namedParameters()`.
+    ///   - momentum: μ ≥ 0; 0 is plain SGD (no state).
+    ///   - dampening: τ, scales the new gradient in the buffer update by 1 − τ (not on the first step).
+    ///   - nesterov: requires μ > 0 and τ = 0, as in PyTorch.
+    ///   - weightDecay: λ ≥ 0, L2 penalty added to the gradient.
+    /// - Throws: `OptimizerError` for a negative momentum or weight decay, or Nesterov without
+    ///   momentum or with dampening.
+    public init(parameters: [(name: String, parameter: Parameter)], momentum: Float = 0, dampening: Float = 0,
+                nesterov: Bool = false, weightDecay: Float = 0) throws {
+        guard momentum >= 0, momentum.isFinite else { throw OptimizerError("SGD momentum must be ≥ 0, got \(momentum)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw OptimizerError("SGD weight decay must be ≥ 0, got \(weightDecay)") }
+        guard dampening.isFinite else { throw OptimizerError("SGD dampening must be finite, got \(dampening)") }
+        if nesterov && (momentum <= 0 || dampening != 0) {
+            throw OptimizerError("Nesterov momentum requires momentum > 0 and dampening 0 (got momentum \(momentum), dampening \(dampening))")
+        }
+        self.parameters = parameters
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        self.momentumBuffers = momentum != 0 ? OptimizerState.zeros(like: parameters) : []
+    }
+
+    public func step(learningRate: Float) {
+        let firstStep = stepCount == 0
+        for index in parameters.indices {
+            let parameter = parameters[index].parameter
+            let count = parameter.value.count
+            let p = parameter.value.data, g = parameter.gradient.data
+            precondition(parameter.gradient.count == count, "gradient of \(parameters[index].name) has the wrong size")
+            if momentum == 0 {
+                for i in 0..<count { p[i] -= learningRate * (g[i] + weightDecay * p[i]) }
+                continue
+            }
+            let buffer = momentumBuffers[index]
+            precondition(buffer.count == count, "parameter \(parameters[index].name) changed size after the optimizer was created")
+            let b = buffer.data
+            for i in 0..<count {
+                let d = g[i] + weightDecay * p[i]
+                b[i] = firstStep ? d : momentum * b[i] + (1 - dampening) * d
+                let update = nesterov ? d + momentum * b[i] : b[i]
+                p[i] -= learningRate * update
+            }
+        }
+        stepCount += 1
+    }
+
+    public func stateTensors() -> [(name: String, tensor: Tensor)] {
+        zip(parameters, momentumBuffers).map { ("momentum_buffer." + $0.0.name, $0.1) }
+    }
+
+    public func restoreState(stepCount: Int, tensors: [String: Tensor]) throws {
+        guard stepCount >= 0 else { throw OptimizerError("SGD step count must be ≥ 0, got \(stepCount)") }
+        try OptimizerState.restore(tensors, into: stateTensors(), kind: kind)
+        self.stepCount = stepCount
+    }
+}
