@@ -164,7 +164,6 @@ public enum DatasetLoader {
         if geometry.channels == 0 || geometry.height == 0 || geometry.width == 0 {
             guard let native = ImageFolderDecoder.nativeGeometry(allFiles, root: root, maxPixels: options.maxPixels) else {
                 if options.strict, let first = allFiles.first {
-                    _ = try? ImageDecoder.decode(contentsOf: root + "/" + first.relativePath, maxPixels: options.maxPixels)
                     do { _ = try ImageDecoder.decode(contentsOf: root + "/" + first.relativePath, maxPixels: options.maxPixels) }
                     catch let error as ImageError { throw DataError.badImage(error) }
                 }
