@@ -42,8 +42,7 @@ static void set_message(cnn_png_image *out, const char *text) {
     snprintf(out->message, sizeof out->message, "%s", text);
 }
 
-// Header read and the 8-bit normalising transforms, shared by decode and read_size.
-// Returns 0 on success; called inside the caller's setjmp.
+// Header read and the 8-bit normalising transforms; called inside the caller's setjmp.
 static void configure(png_structp png, png_infop info) {
     png_read_info(png, info);
     int bit_depth = png_get_bit_depth(png, info);
@@ -66,28 +65,6 @@ static int start(const unsigned char *data, size_t size, read_context *context, 
         set_message(out, "not a PNG file (bad signature)");
         return size < 8 ? CNN_IMAGE_TRUNCATED : CNN_IMAGE_CORRUPT;
     }
-    return CNN_IMAGE_OK;
-}
-
-int cnn_png_read_size(const unsigned char *data, size_t size, cnn_png_image *out) {
-    read_context context;
-    int code = start(data, size, &context, out);
-    if (code != CNN_IMAGE_OK) return code;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
-    if (!png) { set_message(out, "out of memory"); return CNN_IMAGE_NO_MEMORY; }
-    png_infop info = png_create_info_struct(png);
-    if (!info) { png_destroy_read_struct(&png, NULL, NULL); set_message(out, "out of memory"); return CNN_IMAGE_NO_MEMORY; }
-    png_set_read_fn(png, &context, read_from_memory);
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_read_struct(&png, &info, NULL);
-        set_message(out, context.message);
-        return code_for_failure(&context);
-    }
-    configure(png, info);
-    out->width = (int)png_get_image_width(png, info);
-    out->height = (int)png_get_image_height(png, info);
-    out->channels = png_get_channels(png, info);
-    png_destroy_read_struct(&png, &info, NULL);
     return CNN_IMAGE_OK;
 }
 

@@ -111,7 +111,10 @@ public enum ImageDecoder {
                              maxPixels: maxPixels)
         case 4: return .unsupported(path: path, detail: message)
         case 5: return .unreadable(path: path, detail: message)
-        default: return .corrupt(path: path, format: format, detail: message)
+        default:
+            // libjpeg reports valid-but-refused variants (12-bit precision, …) as "Unsupported …".
+            if message.contains("nsupported") { return .unsupported(path: path, detail: message) }
+            return .corrupt(path: path, format: format, detail: message)
         }
     }
 }

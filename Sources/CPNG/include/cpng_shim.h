@@ -32,9 +32,6 @@ typedef struct {
 /// width·height is over `max_pixels`.
 int cnn_png_decode(const unsigned char *data, size_t size, int64_t max_pixels, cnn_png_image *out);
 
-/// Reads only the header: width and height (channels after normalisation). Same error codes.
-int cnn_png_read_size(const unsigned char *data, size_t size, cnn_png_image *out);
-
 /// Encodes 8-bit gray (1), gray+alpha (2), RGB (3) or RGBA (4) interleaved pixels as a PNG.
 /// On success `*png` (malloc'd; free with `cnn_png_free`) holds `*png_size` bytes.
 int cnn_png_encode(const unsigned char *pixels, int width, int height, int channels, int compression_level,
