@@ -1,0 +1,183 @@
+import CNNCore
+import Dispatch
+import Foundation
+import ImageIO
+
+/// One image file of an image folder, with what the cache key needs.
+struct FolderFile {
+    /// Path relative to the dataset root, e.g. "train/cat/001.png".
+    var relativePath: String
+    var label: Int32
+    var size: Int
+    /// Modification time in nanoseconds since the epoch.
+    var modified: Int
+}
+
+/// The files of an image folder: `root/<class>/**` or `root/train/<class>/**` (+ `root/test/<class>/**`).
+struct FolderLayout {
+    var classNames: [String]
+    var train: [FolderFile]
+    /// Nil when the tree has no `test/` subtree (a validation split is drawn from `train`).
+    var test: [FolderFile]?
+    /// Files with other extensions, or unreadable entries, found while walking.
+    var ignoredCount: Int
+
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// Walks `root`. Classes are the sorted names of the class directories (of `train/` in a split
+    /// layout); test classes must be among them. Files are sorted by path, so labels and order do
+    /// not depend on the file system.
+    static func scan(root: String) throws -> FolderLayout {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError.notADataset(path: root, reason: "not a directory")
+        }
+        let top = subdirectories(of: root)
+        let split = top.contains("train")
+        let classRoot = split ? root + "/train" : root
+        let classNames = subdirectories(of: classRoot).sorted()
+        if classNames.isEmpty {
+            throw DataError.empty(path: classRoot, detail: "no class directories (expected \(classRoot)/<class>/*.png|jpg|jpeg)")
+        }
+        var ignored = 0
+        func files(under base: String, prefix: String, isTrain: Bool) throws -> [FolderFile] {
+            var result: [FolderFile] = []
+            for name in subdirectories(of: base).sorted() {
+                guard let label = classNames.firstIndex(of: name) else {
+                    if isTrain { continue }
+                    throw DataError.empty(path: base + "/" + name, detail: "class \"\(name)\" is not among the training classes \(classNames)")
+                }
+                walk(base + "/" + name, relative: prefix + name, label: Int32(label), into: &result, ignored: &ignored)
+            }
+            return result.sorted { $0.relativePath < $1.relativePath }
+        }
+        let train = try files(under: classRoot, prefix: split ? "train/" : "", isTrain: true)
+        var test: [FolderFile]? = nil
+        if split, top.contains("test") { test = try files(under: root + "/test", prefix: "test/", isTrain: false) }
+        if train.isEmpty {
+            throw DataError.empty(path: classRoot, detail: "no .png, .jpg or .jpeg files under the class directories \(classNames)")
+        }
+        return FolderLayout(classNames: classNames, train: train, test: test, ignoredCount: ignored)
+    }
+
+    private static func subdirectories(of path: String) -> [String] {
+        listDirectory(path).filter { name in
+            if name.hasPrefix(".") { return false }
+            var status = stat()
+            return stat(path + "/" + name, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+        }
+    }
+
+    private static func walk(_ directory: String, relative: String, label: Int32, into files: inout [FolderFile], ignored: inout Int) {
+        for name in listDirectory(directory) where !name.hasPrefix(".") {
+            let path = directory + "/" + name
+            var status = stat()
+            if stat(path, &status) != 0 { ignored += 1; continue }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                walk(path, relative: relative + "/" + name, label: label, into: &files, ignored: &ignored)
+            } else if let dot = name.lastIndex(of: "."), imageExtensions.contains(name[name.index(after: dot)...].lowercased()) {
+                let modified = Int(status.st_mtim.tv_sec) * 1_000_000_000 + Int(status.st_mtim.tv_nsec)
+                files.append(FolderFile(relativePath: relative + "/" + name, label: label, size: Int(status.st_size), modified: modified))
+            } else {
+                ignored += 1
+            }
+        }
+    }
+}
+
+/// The result of decoding a list of files into one store.
+struct DecodedPart {
+    var store: ImageStore
+    /// One per skipped or noteworthy file, each naming it.
+    var warnings: [String]
+    var skippedCount: Int
+}
+
+enum ImageFolderDecoder {
+    /// Decodes `files` (paths relative to `root`) in parallel on `threads` threads into a store of
+    /// the given geometry. Bad files are skipped with a warning, or throw under `strict`.
+    static func decode(_ files: [FolderFile], root: String, channels: Int, height: Int, width: Int,
+                       classNames: [String], strict: Bool, threads: Int, maxPixels: Int) throws -> DecodedPart {
+        let count = files.count, size = channels * height * width
+        var pixels = [UInt8](repeating: 0, count: count * size)
+        var failures = [ImageError?](repeating: nil, count: count)
+        var notes = [String?](repeating: nil, count: count)
+        pixels.withUnsafeMutableBufferPointer { pixelBuffer in
+            failures.withUnsafeMutableBufferPointer { failureBuffer in
+                notes.withUnsafeMutableBufferPointer { noteBuffer in
+                    let pixelBase = pixelBuffer.baseAddress!, failureBase = failureBuffer.baseAddress!, noteBase = noteBuffer.baseAddress!
+                    forEachChunk(count, threads: threads) { range in
+                        for i in range {
+                            let path = root + "/" + files[i].relativePath
+                            do {
+                                let bytes = try ImageDecoder.readFile(path)
+                                let (image, format) = try bytes.withUnsafeBytes {
+                                    try ImageDecoder.decode(bytes: $0, path: path, maxPixels: maxPixels, minimumSize: (width, height))
+                                }
+                                if let named = ImageFormat.fromExtension(of: path), named != format {
+                                    noteBase[i] = "\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))"
+                                }
+                                storeCHW(conform(image, channels: channels, height: height, width: width), into: pixelBase + i * size)
+                            } catch let error as ImageError {
+                                failureBase[i] = error
+                            } catch {
+                                failureBase[i] = .unreadable(path: path, detail: "\(error)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if strict, let first = failures.first(where: { $0 != nil }) { throw DataError.badImage(first!) }
+        var warnings: [String] = []
+        var labels: [Int32] = []
+        labels.reserveCapacity(count)
+        var kept = 0
+        for i in 0..<count {
+            if let note = notes[i] { warnings.append(note) }
+            if let failure = failures[i] {
+                warnings.append("skipped \(failure)")
+                continue
+            }
+            if kept != i {
+                pixels.withUnsafeMutableBufferPointer { buffer in
+                    (buffer.baseAddress! + kept * size).update(from: buffer.baseAddress! + i * size, count: size)
+                }
+            }
+            labels.append(files[i].label)
+            kept += 1
+        }
+        pixels.removeSubrange((kept * size)...)
+        let store = ImageStore(channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
+        return DecodedPart(store: store, warnings: warnings, skippedCount: count - kept)
+    }
+
+    /// The native geometry of a folder: that of the first file (in path order) that decodes,
+    /// with alpha dropped (gray+alpha → 1 channel, RGBA → 3).
+    static func nativeGeometry(_ files: [FolderFile], root: String, maxPixels: Int) -> (channels: Int, height: Int, width: Int)? {
+        for file in files.prefix(1000) {
+            if let image = try? ImageDecoder.decode(contentsOf: root + "/" + file.relativePath, maxPixels: maxPixels) {
+                return (image.hasAlpha ? image.channels - 1 : image.channels, image.height, image.width)
+            }
+        }
+        return nil
+    }
+}
+
+/// Runs `body` over `0..<count` in contiguous chunks on `threads` threads (0 = the engine's
+/// `Parallel.threadCount`). Fixed chunking: results never depend on scheduling.
+func forEachChunk(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let threadCount = threads > 0 ? threads : Parallel.threadCount
+    if threadCount == Parallel.threadCount {
+        Parallel.forEachChunk(count) { _, range in body(range) }
+        return
+    }
+    let chunks = max(1, min(threadCount, count))
+    if count <= 0 { return }
+    if chunks == 1 { body(0..<count); return }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            body(Parallel.chunkRange(chunk, of: chunks, count: count))
+        }
+    }
+}
