@@ -1,0 +1,52 @@
+import CNNCore
+import CNNNorms
+import XCTest
+
+/// NormKind and NormFactory: what `--norm` and `--groups` build, and their error messages.
+final class NormFactoryTests: XCTestCase {
+    func testKindsAndExplanations() {
+        XCTAssertEqual(NormKind.allCases.map(\.rawValue), ["batch", "layer", "instance", "group", "none"])
+        XCTAssertTrue(NormKind.allCases.allSatisfy { !$0.explanation.isEmpty && !$0.explanation.contains("\n") })
+    }
+
+    func testBuildsEachKindWithItsParameterCount() throws {
+        func make(_ kind: NormKind, _ c: Int = 64, _ h: Int = 14, _ w: Int = 14, groups: Int = 8) throws -> Layer? {
+            try NormFactory.make(kind, channelCount: c, height: h, width: w, groupCount: groups, layerName: "conv4 norm")
+        }
+        XCTAssertNil(try make(.none))
+        XCTAssertTrue(try make(.batch) is BatchNorm2D)
+        XCTAssertEqual(try make(.batch)?.parameterCount, 128)
+        XCTAssertEqual(try make(.layer)?.parameterCount, 25_088)
+        XCTAssertEqual(try make(.instance)?.parameterCount, 128)
+        XCTAssertEqual(try make(.group)?.parameterCount, 128)
+        XCTAssertEqual((try make(.group) as? GroupNorm)?.groupCount, 8)
+        // The group count is ignored by the other kinds.
+        XCTAssertNotNil(try make(.batch, groups: 5))
+        // (N, C) features: LayerNorm(C) with γ of shape (C).
+        let features = try make(.layer, 10, 1, 1) as? LayerNorm
+        XCTAssertEqual(features?.weight.value.shape, Shape(10))
+        XCTAssertNoThrow(try features?.validate(Shape(4, 10), mode: .training))
+    }
+
+    func testGroupCountThatDoesNotDivideNamesLayerAndBothNumbers() {
+        XCTAssertThrowsError(try NormFactory.make(.group, channelCount: 32, height: 28, width: 28, groupCount: 5,
+                                                  layerName: "conv2 norm")) { error in
+            XCTAssertTrue(error is LayerError)
+            XCTAssertEqual("\(error)", "layer 'conv2 norm': --groups 5 does not divide 32 channels; "
+                           + "use a divisor of 32 such as 1, 2, 4, 8, 16, 32")
+        }
+        XCTAssertThrowsError(try NormFactory.make(.group, channelCount: 32, height: 28, width: 28, groupCount: 64,
+                                                  layerName: "conv2 norm"))
+        XCTAssertThrowsError(try NormFactory.make(.group, channelCount: 6, height: 4, width: 4, groupCount: 0,
+                                                  layerName: "stage norm")) { error in
+            XCTAssertEqual("\(error)", "layer 'stage norm': --groups 0 must be at least 1; use a divisor of 6 such as 1, 2, 3, 6")
+        }
+    }
+
+    func testInstanceNormOnFeaturesIsAnError() {
+        XCTAssertThrowsError(try NormFactory.make(.instance, channelCount: 128, height: 1, width: 1, groupCount: 1,
+                                                  layerName: "fc1 norm")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("layer 'fc1 norm': instance norm needs a spatial map"))
+        }
+    }
+}
