@@ -64,9 +64,10 @@ final class GroupStatisticsEngine {
         guard shape.channels == channelCount else {
             return "expects \(channelCount) channels, got \(shape.channels) (input \(shape))"
         }
+        // (Compared axis by axis: `sampleShape` would allocate on every forward.)
         let affineShape = weight.value.shape
         if affine == .perElement && (shape.sampleCount != weight.count || (shape.rank == 4 && affineShape.rank == 3
-                                                                           && shape.sampleShape != affineShape)) {
+                && (shape[2] != affineShape[1] || shape[3] != affineShape[2]))) {
             return "normalizes samples of shape \(weight.value.shape), got \(shape.sampleShape)"
         }
         return nil

@@ -17,6 +17,16 @@ public enum NormKind: String, CaseIterable, Sendable {
         case .none: return "no normalization (the preceding conv keeps its bias)"
         }
     }
+
+    /// Trainable parameters (γ and β) of this norm on C channels at H×W: 2·C, or 2·C·H·W for
+    /// `.layer` (per-element affine), 0 for `.none`.
+    public func parameterCount(channelCount: Int, height: Int, width: Int) -> Int {
+        switch self {
+        case .batch, .instance, .group: return 2 * channelCount
+        case .layer: return 2 * channelCount * height * width
+        case .none: return 0
+        }
+    }
 }
 
 /// Builds the norm layer for one slot of a model, with user-facing errors for bad options.

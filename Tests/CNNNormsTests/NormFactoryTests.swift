@@ -1,5 +1,6 @@
 import CNNCore
 import CNNNorms
+import TestSupport
 import XCTest
 
 /// NormKind and NormFactory: what `--norm` and `--groups` build, and their error messages.
@@ -20,6 +21,9 @@ final class NormFactoryTests: XCTestCase {
         XCTAssertEqual(try make(.instance)?.parameterCount, 128)
         XCTAssertEqual(try make(.group)?.parameterCount, 128)
         XCTAssertEqual((try make(.group) as? GroupNorm)?.groupCount, 8)
+        for kind in NormKind.allCases {
+            XCTAssertEqual(kind.parameterCount(channelCount: 64, height: 14, width: 14), try make(kind)?.parameterCount ?? 0, "\(kind)")
+        }
         // The group count is ignored by the other kinds.
         XCTAssertNotNil(try make(.batch, groups: 5))
         // (N, C) features: LayerNorm(C) with γ of shape (C).
@@ -47,6 +51,21 @@ final class NormFactoryTests: XCTestCase {
         XCTAssertThrowsError(try NormFactory.make(.instance, channelCount: 128, height: 1, width: 1, groupCount: 1,
                                                   layerName: "fc1 norm")) { error in
             XCTAssertTrue("\(error)".hasPrefix("layer 'fc1 norm': instance norm needs a spatial map"))
+        }
+    }
+
+    /// Buffers are sized once per batch shape: later steps reuse the same memory.
+    func testStepsReuseTheirBuffers() throws {
+        let shape = Shape(4, 8, 6, 6)
+        let x = GradientCheck.randomTensor(shape, seed: 1), dy = GradientCheck.randomTensor(shape, seed: 2)
+        for kind in NormKind.allCases {
+            guard let layer = try NormFactory.make(kind, channelCount: 8, height: 6, width: 6, groupCount: 2, layerName: "n") else { continue }
+            let y = layer.forward(x, mode: .training), dx = layer.backward(dy, needsInputGradient: true)!
+            let (yData, dxData) = (y.data, dx.data)
+            for _ in 0..<3 {
+                XCTAssertEqual(layer.forward(x, mode: .training).data, yData, "\(kind) output")
+                XCTAssertEqual(layer.backward(dy, needsInputGradient: true)!.data, dxData, "\(kind) dx")
+            }
         }
     }
 }

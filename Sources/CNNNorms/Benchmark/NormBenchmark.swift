@@ -24,6 +24,18 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     var totals: [NormKind: Double] = [:]
     var convTotal = 0.0
 
+    // Warm-up (~0.2 s): starts the worker threads, faults in the allocator's pages and lets the
+    // clock settle; without it the first slot measured reads up to 1.5× slower.
+    do {
+        let warmInput = randomBenchmarkTensor(Shape(batchSize, 32, 28, 28), seed: 1)
+        let warmLayer = BatchNorm2D(channelCount: 32)
+        let start = now()
+        while now() - start < 200_000_000 {
+            _ = warmLayer.forward(warmInput, mode: .training)
+            _ = warmLayer.backward(warmInput, needsInputGradient: true)
+        }
+    }
+
     for stage in stages {
         let C = stage.channels, H = stage.size, W = stage.size
         let conv = BenchmarkConvolution(inputChannels: stage.inputChannels, outputChannels: C, size: H, seed: 3)
