@@ -136,34 +136,12 @@ final class GroupStatisticsEngine {
         }
 
         Parallel.forEachChunk(N * G) { chunk, sets in
-            for u in sets {
+            /// Pass 2 for set `u`, from its Σ g and Σ g·x̂ (g = dy·γ):
+            /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) = dy·γ·rstd + (x − K)·b + c.
+            func writeInputGradient(_ u: Int, sumG: Double, sumGX: Double) {
                 let g = u % G
                 let start = (u / G * C + g * Cg) * S
                 let K = Float(stats[3 * u]), d = stats[3 * u + 1], rstd = stats[3 * u + 2]
-                // Σ g and Σ g·x̂ over the set, g = dy·γ.
-                var sumG = 0.0, sumGX = 0.0
-                switch affine {
-                case .perChannel:
-                    let gammaSums = channelSums + chunk * 2 * C, betaSums = gammaSums + C
-                    for j in 0..<Cg {
-                        let c = g * Cg + j
-                        let m = NormKernels.gradientMoments(dyp + start + j * S, xp + start + j * S, S, center: K)
-                        let dyXhat = rstd * (m.product - d * m.sum)
-                        gammaSums[c] += dyXhat
-                        betaSums[c] += m.sum
-                        sumG += Double(gamma[c]) * m.sum
-                        sumGX += Double(gamma[c]) * dyXhat
-                    }
-                case .perElement:
-                    let gammaSums = elementSums + chunk * 2 * C * S + g * M, betaSums = gammaSums + C * S
-                    let m = NormKernels.gradientMomentsPerElement(
-                        dyp + start, xp + start, M, center: K, scale: Float(rstd), shift: Float(-d * rstd),
-                        gamma: gamma + g * M, gammaGradient: gammaSums, betaGradient: betaSums)
-                    sumG = m.sum
-                    sumGX = rstd * (m.product - d * m.sum)
-                }
-                guard needsInputGradient else { continue }
-                // dx = dy·γ·rstd + (x − K)·B + C, from dx = rstd·(g − mean(g) − x̂·mean(g·x̂)).
                 let meanG = sumG / Double(M), meanGX = sumGX / Double(M)
                 let b = -rstd * rstd * meanGX
                 let c = -rstd * meanG - d * b
@@ -177,6 +155,52 @@ final class GroupStatisticsEngine {
                 case .perElement:
                     NormKernels.inputGradientPerElement(dyp + start, xp + start, dxp + start, M, center: K,
                                                         a: Float(rstd), b: Float(b), c: Float(c), gamma: gamma + g * M)
+                }
+            }
+
+            var u = sets.lowerBound
+            while u < sets.upperBound {
+                let g = u % G
+                let start = (u / G * C + g * Cg) * S
+                let K = Float(stats[3 * u]), d = stats[3 * u + 1], rstd = stats[3 * u + 2]
+                switch affine {
+                case .perChannel:
+                    // Pass 1 per channel: Σ dy and Σ dy·x̂ are dβ and dγ, and give Σ g, Σ g·x̂.
+                    let gammaSums = channelSums + chunk * 2 * C, betaSums = gammaSums + C
+                    var sumG = 0.0, sumGX = 0.0
+                    for j in 0..<Cg {
+                        let c = g * Cg + j
+                        let m = NormKernels.gradientMoments(dyp + start + j * S, xp + start + j * S, S, center: K)
+                        let dyXhat = rstd * (m.product - d * m.sum)
+                        gammaSums[c] += dyXhat
+                        betaSums[c] += m.sum
+                        sumG += Double(gamma[c]) * m.sum
+                        sumGX += Double(gamma[c]) * dyXhat
+                    }
+                    if needsInputGradient { writeInputGradient(u, sumG: sumG, sumGX: sumGX) }
+                    u += 1
+                case .perElement:
+                    let gammaSums = elementSums + chunk * 2 * C * S + g * M, betaSums = gammaSums + C * S
+                    if G == 1 && u + 1 < sets.upperBound {
+                        // Two samples per sweep halve the traffic on the partial dγ, dβ.
+                        let v = u + 1, startV = v * C * S
+                        let Kv = Float(stats[3 * v]), dv = stats[3 * v + 1], rstdV = stats[3 * v + 2]
+                        let m = NormKernels.gradientMomentsPerElementPair(
+                            dyp + start, xp + start, dyp + startV, xp + startV, M,
+                            first: (K, Float(rstd), Float(-d * rstd)), second: (Kv, Float(rstdV), Float(-dv * rstdV)),
+                            gamma: gamma, gammaGradient: gammaSums, betaGradient: betaSums)
+                        if needsInputGradient {
+                            writeInputGradient(u, sumG: m.sum0, sumGX: rstd * (m.product0 - d * m.sum0))
+                            writeInputGradient(v, sumG: m.sum1, sumGX: rstdV * (m.product1 - dv * m.sum1))
+                        }
+                        u += 2
+                    } else {
+                        let m = NormKernels.gradientMomentsPerElement(
+                            dyp + start, xp + start, M, center: K, scale: Float(rstd), shift: Float(-d * rstd),
+                            gamma: gamma + g * M, gammaGradient: gammaSums, betaGradient: betaSums)
+                        if needsInputGradient { writeInputGradient(u, sumG: m.sum, sumGX: rstd * (m.product - d * m.sum)) }
+                        u += 1
+                    }
                 }
             }
         }

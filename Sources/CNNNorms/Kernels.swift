@@ -11,6 +11,8 @@
 /// are Float only.
 ///
 /// version 1: SIMD16<Float> loads/stores, 16-wide lanes, Double block flush, scalar tail.
+/// version 2: LayerNorm pass 1 sweeps two samples at once (`gradientMomentsPerElementPair`):
+///   LayerNorm backward 0.89–1.14 → 0.78–0.97 ms at 64×32×28×28 (A/B, same machine state).
 enum NormKernels {
     /// Elements per Float block before its lane sums are flushed into Double (64 per lane).
     static let blockLength = 1024
@@ -154,6 +156,62 @@ enum NormKernels {
             i += 1
         }
         return (sum, product)
+    }
+
+    /// `gradientMomentsPerElement` for two samples at once (LayerNorm): γ is loaded and the
+    /// partial dγ, dβ are read and written once per pair instead of once per sample.
+    /// Returns (Σ g, Σ g·(x − K)) of each sample.
+    static func gradientMomentsPerElementPair(_ dy0: UnsafePointer<Float>, _ x0: UnsafePointer<Float>,
+                                              _ dy1: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ count: Int,
+                                              first: (center: Float, scale: Float, shift: Float),
+                                              second: (center: Float, scale: Float, shift: Float),
+                                              gamma: UnsafePointer<Float>,
+                                              gammaGradient: UnsafeMutablePointer<Float>,
+                                              betaGradient: UnsafeMutablePointer<Float>)
+        -> (sum0: Double, product0: Double, sum1: Double, product1: Double) {
+        var sum0 = 0.0, product0 = 0.0, sum1 = 0.0, product1 = 0.0
+        let k0 = SIMD8<Float>(repeating: first.center), a0 = SIMD8<Float>(repeating: first.scale)
+        let b0 = SIMD8<Float>(repeating: first.shift)
+        let k1 = SIMD8<Float>(repeating: second.center), a1 = SIMD8<Float>(repeating: second.scale)
+        let b1 = SIMD8<Float>(repeating: second.shift)
+        @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+        }
+        @inline(__always) func wide8(_ v: SIMD8<Float>) -> Double {
+            let half = v.lowHalf + v.highHalf
+            return Double(half[0] + half[2]) + Double(half[1] + half[3])
+        }
+        var i = 0
+        while i + 8 <= count {
+            let blockEnd = min(count, i + blockLength / 2)
+            var s0 = SIMD8<Float>(), p0 = SIMD8<Float>(), s1 = SIMD8<Float>(), p1 = SIMD8<Float>()
+            while i + 8 <= blockEnd {
+                let gammaValue = load8(gamma + i)
+                let d0 = load8(dy0 + i), t0 = load8(x0 + i) - k0
+                let d1 = load8(dy1 + i), t1 = load8(x1 + i) - k1
+                let g0 = d0 * gammaValue, g1 = d1 * gammaValue
+                s0 += g0; p0 += g0 * t0
+                s1 += g1; p1 += g1 * t1
+                store8(load8(gammaGradient + i) + d0 * (t0 * a0 + b0) + d1 * (t1 * a1 + b1), gammaGradient + i)
+                store8(load8(betaGradient + i) + d0 + d1, betaGradient + i)
+                i += 8
+            }
+            sum0 += wide8(s0); product0 += wide8(p0)
+            sum1 += wide8(s1); product1 += wide8(p1)
+        }
+        while i < count {
+            let t0 = x0[i] - first.center, t1 = x1[i] - second.center
+            let g0 = dy0[i] * gamma[i], g1 = dy1[i] * gamma[i]
+            sum0 += Double(g0); product0 += Double(g0) * Double(t0)
+            sum1 += Double(g1); product1 += Double(g1) * Double(t1)
+            gammaGradient[i] += dy0[i] * (t0 * first.scale + first.shift) + dy1[i] * (t1 * second.scale + second.shift)
+            betaGradient[i] += dy0[i] + dy1[i]
+            i += 1
+        }
+        return (sum0, product0, sum1, product1)
     }
 
     /// dx = dy·A + (x − K)·B + C: pass 2 of the backward, with the set's sums folded into B and C.
