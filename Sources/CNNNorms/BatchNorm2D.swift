@@ -40,6 +40,8 @@ public final class BatchNorm2D: Layer {
     private var frozen = false
     /// (C, 3): centre K, offset μ − K, rstd per channel for the last forward.
     private let statistics = Scratch<Double>()
+    /// (C, 5): backward sums and folded coefficients per channel.
+    private let backwardScratch = Scratch<Double>()
 
     /// - Parameters:
     ///   - channelCount: C, the number of channels (features for (N, C) input).
@@ -116,6 +118,8 @@ public final class BatchNorm2D: Layer {
         precondition(!training || M > 1, "BatchNorm needs more than one value per channel in training")
         frozen = !training
 
+        // Channel by channel: measured ~5% faster here than walking a chunk's channels sample by
+        // sample (which is what the backward does, where it is ~1.3× faster).
         Parallel.forEachChunk(C) { _, channels in
             for c in channels {
                 let s: SetStatistics
@@ -157,30 +161,41 @@ public final class BatchNorm2D: Layer {
         let dxp = inputGradient.data
         let frozen = self.frozen
 
+        // (C, 5): Σ dy, Σ dy·(x − K), then the folded a, b, c of dx = dy·a + (x − K)·b + c.
+        let work = backwardScratch.reserve(C * 5)
+
         // Each channel belongs to one chunk, so dγ[c], dβ[c] are written by one thread only.
+        // Both passes walk the chunk's channels sample by sample: one contiguous run of the
+        // chunk's channels per sample (version 2; version 1 walked channel by channel, 64 strided
+        // runs per channel, and its pass 2 was ~1.5× slower).
         Parallel.forEachChunk(C) { _, channels in
-            for c in channels {
-                let K = Float(stats[3 * c]), d = stats[3 * c + 1], rstd = stats[3 * c + 2]
-                var sum = 0.0, product = 0.0
-                for n in 0..<N {
+            for c in channels { work[5 * c] = 0; work[5 * c + 1] = 0 }
+            for n in 0..<N {
+                for c in channels {
                     let start = (n * C + c) * S
-                    let m = NormKernels.gradientMoments(dyp + start, xp + start, S, center: K)
-                    sum += m.sum
-                    product += m.product
+                    let m = NormKernels.gradientMoments(dyp + start, xp + start, S, center: Float(stats[3 * c]))
+                    work[5 * c] += m.sum
+                    work[5 * c + 1] += m.product
                 }
-                let dyXhat = rstd * (product - d * sum)  // Σ dy·x̂
+            }
+            for c in channels {
+                let d = stats[3 * c + 1], rstd = stats[3 * c + 2]
+                let sum = work[5 * c], dyXhat = rstd * (work[5 * c + 1] - d * sum)  // Σ dy, Σ dy·x̂
                 gammaGradient[c] += Float(dyXhat)
                 betaGradient[c] += Float(sum)
-                guard needsInputGradient else { continue }
                 // dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)) = dy·a + (x − K)·b + c.
                 let g = Double(gamma[c])
-                let a = g * rstd
                 let b = frozen ? 0 : -rstd * rstd * g * dyXhat / M
-                let offset = frozen ? 0 : -rstd * g * sum / M - d * b
-                for n in 0..<N {
+                work[5 * c + 2] = g * rstd
+                work[5 * c + 3] = b
+                work[5 * c + 4] = frozen ? 0 : -rstd * g * sum / M - d * b
+            }
+            guard needsInputGradient else { return }
+            for n in 0..<N {
+                for c in channels {
                     let start = (n * C + c) * S
-                    NormKernels.inputGradient(dyp + start, xp + start, dxp + start, S,
-                                              center: K, a: Float(a), b: Float(b), c: Float(offset))
+                    NormKernels.inputGradient(dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
+                                              a: Float(work[5 * c + 2]), b: Float(work[5 * c + 3]), c: Float(work[5 * c + 4]))
                 }
             }
         }
