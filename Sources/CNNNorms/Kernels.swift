@@ -288,6 +288,18 @@ struct SetStatistics {
         let rounded = Float(mean)
         return SetStatistics(center: rounded, offset: mean - Double(rounded), variance: m.variance)
     }
+
+    /// The statistics from sums Σ(x − x₀), Σ(x − x₀)² over `count` values taken around the set's
+    /// first element x₀, or nil when x₀ lies so far from the mean that the set must be summed again
+    /// around its mean (as `of` does).
+    static func fromShiftedSums(center: Float, sum: Double, squares: Double, count: Int) -> SetStatistics? {
+        let shift = sum / Double(count)
+        let variance = max(squares / Double(count) - shift * shift, 0)
+        if shift * shift > 8 * variance { return nil }
+        let mean = Double(center) + shift
+        let rounded = Float(mean)
+        return SetStatistics(center: rounded, offset: mean - Double(rounded), variance: variance)
+    }
 }
 
 /// Grow-only scratch memory: sized for a batch shape on first use and reused afterwards.

@@ -43,21 +43,39 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
         let convOutput = Tensor(shape: Shape(batchSize, C, H, W))
         let convInputGradient = Tensor(shape: convInput.shape)
         let gradient = randomBenchmarkTensor(Shape(batchSize, C, H, W), seed: 12)
-        let convForward = medianMilliseconds(repetitions) { conv.forward(convInput, into: convOutput) }
-        let convBackward = medianMilliseconds(repetitions) {
-            conv.backward(convInput, outputGradient: gradient, inputGradient: stage.first ? nil : convInputGradient)
+        let layers: [(kind: NormKind, layer: Layer)] = kinds.compactMap { kind in
+            (try? NormFactory.make(kind, channelCount: C, height: H, width: W, groupCount: groupCount,
+                                   layerName: "\(stage.name) norm")).flatMap { $0 }.map { (kind, $0) }
         }
+        // Each round runs, for every kind, the training order conv forward → norm forward →
+        // norm backward → conv backward (on the norm's dx), so that every norm reads a freshly
+        // written conv output as it would in training, and the kinds interleave: a slow spell of
+        // the shared machine hits every kind of a round rather than one kind's runs.
+        var convTimes: ([Double], [Double]) = ([], [])
+        var normTimes = [([Double], [Double])](repeating: ([], []), count: layers.count)
+        for round in 0...max(1, repetitions) {  // round 0 is the warm-up
+            for (index, entry) in layers.enumerated() {
+                let convForwardTime = milliseconds { conv.forward(convInput, into: convOutput) }
+                let forwardTime = milliseconds { _ = entry.layer.forward(convOutput, mode: .training) }
+                var inputGradient: Tensor?
+                let backwardTime = milliseconds { inputGradient = entry.layer.backward(gradient, needsInputGradient: true) }
+                let convBackwardTime = milliseconds {
+                    conv.backward(convInput, outputGradient: inputGradient ?? gradient,
+                                  inputGradient: stage.first ? nil : convInputGradient)
+                }
+                if round > 0 {
+                    convTimes.0.append(convForwardTime); convTimes.1.append(convBackwardTime)
+                    normTimes[index].0.append(forwardTime); normTimes[index].1.append(backwardTime)
+                }
+            }
+        }
+        let convForward = median(convTimes.0), convBackward = median(convTimes.1)
         let convTime = convForward + convBackward
         convTotal += convTime
-        let normInput = randomBenchmarkTensor(Shape(batchSize, C, H, W), seed: 13, scale: 3, offset: 0.5)
 
         var batchTime = 0.0
-        for kind in kinds {
-            guard let layer = try? NormFactory.make(kind, channelCount: C, height: H, width: W,
-                                                    groupCount: groupCount, layerName: "\(stage.name) norm") else { continue }
-            let forward = medianMilliseconds(repetitions) { _ = layer.forward(normInput, mode: .training) }
-            // Backward reads the last forward's input and statistics, so it can be repeated as is.
-            let backward = medianMilliseconds(repetitions) { _ = layer.backward(gradient, needsInputGradient: true) }
+        for (index, (kind, layer)) in layers.enumerated() {
+            let forward = median(normTimes[index].0), backward = median(normTimes[index].1)
             let time = forward + backward
             totals[kind, default: 0] += time
             if kind == .batch { batchTime = time }
@@ -76,7 +94,7 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     }
 
     var report = "Norm benchmark: batch \(batchSize), \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName), "
-        + "medians of \(repetitions) runs, ms; GroupNorm with \(groupCount) groups\n\n"
+        + "medians of \(repetitions) rounds, ms (conv: medians over all kinds' rounds); GroupNorm with \(groupCount) groups\n\n"
     report += "| slot | shape C×H×W | conv | conv fwd | conv bwd | norm | norm fwd | norm bwd | norm / conv | vs batch |\n"
     report += "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n"
     report += rows.joined(separator: "\n") + "\n\n"
@@ -111,17 +129,17 @@ private func fixed(_ value: Double, digits: Int) -> String {
 
 private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-/// The median wall time of `body` over `repetitions` runs, after one warm-up run.
-private func medianMilliseconds(_ repetitions: Int, _ body: () -> Void) -> Double {
+/// The wall time of one run of `body`.
+private func milliseconds(_ body: () -> Void) -> Double {
+    let start = now()
     body()
-    var times: [Double] = []
-    for _ in 0..<max(1, repetitions) {
-        let start = now()
-        body()
-        times.append(Double(now() - start) / 1e6)
-    }
-    times.sort()
-    return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    return Double(now() - start) / 1e6
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    if sorted.isEmpty { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 private func randomBenchmarkTensor(_ shape: Shape, seed: UInt64, scale: Float = 1, offset: Float = 0) -> Tensor {
