@@ -133,4 +133,16 @@ final class BatchNormTests: XCTestCase {
         XCTAssertEqual(layer.runningVarianceTensor.array, [Float](repeating: 1, count: 64))
         XCTAssertEqual(layer.batchesTrackedCount, 0)
     }
+
+    func testRepeatsBitForBit() {
+        let shape = Shape(6, 5, 9, 9)
+        let x = GradientCheck.randomTensor(shape, seed: 51), dy = GradientCheck.randomTensor(shape, seed: 52)
+        var results: [[Float]] = []
+        for _ in 0..<2 {
+            let layer = BatchNorm2D(channelCount: 5)
+            let y = layer.forward(x, mode: .training).array, dx = layer.backward(dy, needsInputGradient: true)!.array
+            results.append(y + dx + layer.weight.gradient.array + layer.bias.gradient.array + layer.runningVarianceTensor.array)
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
 }

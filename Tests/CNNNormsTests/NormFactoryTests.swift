@@ -68,4 +68,27 @@ final class NormFactoryTests: XCTestCase {
             }
         }
     }
+
+    /// Chunking changes only the order of additions: 1, 2 and 3 threads agree to rounding, and a
+    /// fixed thread count repeats bit for bit.
+    func testThreadCountsAgree() throws {
+        let shape = Shape(5, 8, 6, 7)
+        let x = GradientCheck.randomTensor(shape, seed: 3, low: -1, high: 3), dy = GradientCheck.randomTensor(shape, seed: 4)
+        let original = Parallel.threadCount
+        defer { Parallel.setThreadCount(original) }
+        for kind in NormKind.allCases {
+            var results: [[Float]] = []
+            for threads in [1, 2, 3, 3] {
+                Parallel.setThreadCount(threads)
+                guard let layer = try NormFactory.make(kind, channelCount: 8, height: 6, width: 7, groupCount: 4, layerName: "n")
+                else { continue }
+                let y = layer.forward(x, mode: .training).array
+                let dx = layer.backward(dy, needsInputGradient: true)!.array
+                results.append(y + dx + layer.namedParameters().flatMap { $0.parameter.gradient.array })
+            }
+            guard let first = results.first else { continue }
+            for result in results.dropFirst() { assertClose(result, first, relative: 1e-5, absolute: 1e-5, "\(kind) threads") }
+            XCTAssertEqual(results[2], results[3], "\(kind): same thread count, same bits")
+        }
+    }
 }

@@ -28,12 +28,15 @@ enum NormTesting {
         bias.value.copyValues(try golden.entry(caseName, "bias").values.map(Float.init))
         XCTAssertNoThrow(try layer.validate(x.shape, mode: .training), file: file, line: line)
         layer.zeroGradients()
-        let y = layer.forward(x, mode: .training)
-        assertClose(y.array, try values(golden, caseName, "y"), "\(caseName) y", file: file, line: line)
-        let dx = layer.backward(dy, needsInputGradient: true)
-        assertClose(dx?.array ?? [], try values(golden, caseName, "dx"), "\(caseName) dx", file: file, line: line)
-        assertClose(weight.gradient.array, try values(golden, caseName, "dweight"), "\(caseName) dγ", file: file, line: line)
-        assertClose(bias.gradient.array, try values(golden, caseName, "dbias"), "\(caseName) dβ", file: file, line: line)
+        let y = layer.forward(x, mode: .training).array
+        let dx = layer.backward(dy, needsInputGradient: true)?.array ?? []
+        var report = "golden \(caseName) (\(layer.summary)), largest |ours − PyTorch|:"
+        for (name, ours) in [("y", y), ("dx", dx), ("dweight", weight.gradient.array), ("dbias", bias.gradient.array)] {
+            let expected = try values(golden, caseName, name)
+            assertClose(ours, expected, "\(caseName) \(name)", file: file, line: line)
+            report += " \(name) \(maxDifference(ours, expected))"
+        }
+        print(report)
     }
 
     static func values(_ golden: GoldenFile, _ caseName: String, _ name: String) throws -> [Float] {
