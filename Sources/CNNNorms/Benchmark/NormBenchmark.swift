@@ -8,10 +8,14 @@ import Dispatch
 /// (64, 14, 14) after conv 32→64 and (64, 14, 14) after conv 64→64, all 3×3 pad 1. Norms run in
 /// training mode, forward then backward with the input gradient. The convolution is a plain
 /// im2col + sgemm per image, parallel over images (the first conv's backward skips the input
-/// gradient, as the engine does for a network's first layer). Figures are medians of
-/// `repetitions` runs after one warm-up; they print, they are never asserted.
+/// gradient, as the engine does for a network's first layer). Each round runs conv forward → norm
+/// forward → norm backward → conv backward for every kind in turn; figures are medians over
+/// `repetitions` rounds after one warm-up round. They print, they are never asserted.
 ///
 /// Goals: every norm's forward + backward ≤ 25% of its conv's, GroupNorm within 1.2× of BatchNorm.
+/// The report also gives each slot's memory floor: a norm reads x and writes y forward, reads x and
+/// dy and writes dx backward — 5 tensor sweeps, 2.5 times one read-and-write pass over the slot —
+/// which no norm kernel can beat (only fusing it into the conv could).
 public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, groupCount: Int = 8) -> String {
     let stages: [(name: String, inputChannels: Int, channels: Int, size: Int, first: Bool)] = [
         ("conv1", 1, 32, 28, true), ("conv2", 32, 32, 28, false),
@@ -23,6 +27,7 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     var worstRatio: (ratio: Double, stage: String) = (0, "")
     var totals: [NormKind: Double] = [:]
     var convTotal = 0.0
+    var floors: [(stage: String, milliseconds: Double, conv: Double)] = []
 
     // Warm-up (~0.2 s): starts the worker threads, faults in the allocator's pages and lets the
     // clock settle; without it the first slot measured reads up to 1.5× slower.
@@ -69,7 +74,22 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
                 }
             }
         }
+        // The memory floor: one read-and-write pass over the slot, parallel over images.
+        let slotCount = C * H * W
+        let passOutput = Tensor(shape: convOutput.shape)
+        var passTimes: [Double] = []
+        for round in 0...max(1, repetitions) {
+            let time = milliseconds {
+                Parallel.forEachChunk(batchSize) { _, images in
+                    let start = images.lowerBound * slotCount
+                    NormKernels.scaleShift(convOutput.data + start, passOutput.data + start, images.count * slotCount,
+                                           center: 0, scale: 1, shift: 0)
+                }
+            }
+            if round > 0 { passTimes.append(time) }
+        }
         let convForward = median(convTimes.0), convBackward = median(convTimes.1)
+        floors.append((stage.name, 2.5 * median(passTimes), convForward + convBackward))
         let convTime = convForward + convBackward
         convTotal += convTime
 
@@ -101,6 +121,9 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     report += "All four slots: conv fwd+bwd \(format(convTotal)) ms; "
     report += kinds.compactMap { kind in totals[kind].map { "\(kind.rawValue) \(format($0)) ms (\(percent($0 / convTotal)))" } }
         .joined(separator: ", ") + "\n"
+    report += "Memory floor of any norm (2.5 read-and-write passes over the slot): "
+        + floors.map { "\($0.stage) \(format($0.milliseconds)) ms = \(percent($0.milliseconds / $0.conv)) of its conv" }
+            .joined(separator: ", ") + "\n"
     report += "Goal norm ≤ 25% of its conv: worst \(percent(worstShare.share)) "
         + "(\(worstShare.kind.rawValue) after \(worstShare.stage)) — \(worstShare.share <= 0.25 ? "met" : "not met")\n"
     report += "Goal GroupNorm ≤ 1.2× BatchNorm: worst \(ratio(worstRatio.ratio)) (\(worstRatio.stage)) — "
