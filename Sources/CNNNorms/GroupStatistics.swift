@@ -34,7 +34,7 @@ final class GroupStatisticsEngine {
 
     private let output = Tensor(shape: Shape(0))
     private let inputGradient = Tensor(shape: Shape(0))
-    /// The last training forward's input (kept by reference, as the Layer contract allows).
+    /// The last forward's input (kept by reference, as the Layer contract allows).
     private var input: Tensor?
     /// (N, G, 3): centre K, offset μ − K, rstd of each set of the last forward.
     private let statistics = Scratch<Double>()
