@@ -145,4 +145,21 @@ final class BatchNormTests: XCTestCase {
         }
         XCTAssertEqual(results[0], results[1])
     }
+
+    /// x[0, c, 0, 0] far from the channel mean forces the recentring pass (sums around x₀ would lose
+    /// digits in Σ(x − x₀)²/M − (Σ(x − x₀)/M)²).
+    func testOutlierFirstElementKeepsPrecision() {
+        let shape = Shape(3, 2, 8, 8)
+        let x = GradientCheck.randomTensor(shape, seed: 61)
+        x[0] = 3e3
+        let layer = BatchNorm2D(channelCount: 2)
+        let reference = NormReference(shape: shape, statistics: .batch)
+        assertClose(layer.forward(x, mode: .training).array,
+                    reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
+                    relative: 1e-4, absolute: 2e-5, "outlier")
+        let dy = GradientCheck.randomTensor(shape, seed: 62)
+        assertClose(layer.backward(dy, needsInputGradient: true)!.array,
+                    reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array).input,
+                    relative: 1e-4, absolute: 1e-5, "outlier dx")
+    }
 }
