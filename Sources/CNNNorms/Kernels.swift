@@ -1,0 +1,329 @@
+/// The element loops shared by every norm: statistics, the folded affine map, and the two backward
+/// passes. Each works on one contiguous run of `count` Floats; the layers decide which runs form a
+/// statistic set (a channel across the batch for BatchNorm, a (sample, group) block for the others).
+///
+/// Legend: x = input, y = output, dy = ∂L/∂y, dx = ∂L/∂x, K = the set's centre (a Float near its
+/// mean, subtracted first so that large offsets such as x = 1e4 + noise keep their precision),
+/// d = μ − K (small), rstd = 1/√(σ² + ε).
+///
+/// Precision: reductions run in SIMD16<Float> lanes over blocks of `blockLength` elements (at most
+/// 64 additions per lane), and each block's lane sums are added into Double. The per-element passes
+/// are Float only.
+///
+/// version 1: SIMD16<Float> loads/stores, 16-wide lanes, Double block flush, scalar tail.
+/// version 2: LayerNorm pass 1 sweeps two samples at once (`gradientMomentsPerElementPair`):
+///   LayerNorm backward 0.89–1.14 → 0.78–0.97 ms at 64×32×28×28 (A/B, same machine state).
+enum NormKernels {
+    /// Elements per Float block before its lane sums are flushed into Double (64 per lane).
+    static let blockLength = 1024
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func wideSum(_ v: SIMD16<Float>) -> Double {
+        let half = v.lowHalf + v.highHalf
+        let quarter = half.lowHalf + half.highHalf
+        return Double(quarter[0] + quarter[2]) + Double(quarter[1] + quarter[3])
+    }
+
+    // MARK: - Forward
+
+    /// (Σ (x − K), Σ (x − K)²) over `count` elements.
+    static func shiftedMoments(_ x: UnsafePointer<Float>, _ count: Int, center K: Float) -> (sum: Double, squares: Double) {
+        var sum = 0.0, squares = 0.0
+        let k = SIMD16<Float>(repeating: K)
+        var i = 0
+        while i + 16 <= count {
+            let blockEnd = min(count, i + blockLength)
+            var s = SIMD16<Float>(), q = SIMD16<Float>()
+            while i + 16 <= blockEnd {
+                let t = load(x + i) - k
+                s += t
+                q += t * t
+                i += 16
+            }
+            sum += wideSum(s)
+            squares += wideSum(q)
+        }
+        while i < count {
+            let t = Double(x[i] - K)
+            sum += t
+            squares += t * t
+            i += 1
+        }
+        return (sum, squares)
+    }
+
+    /// y = (x − K)·a + b: the norm with γ, β, μ and rstd folded into one scale `a` and shift `b`.
+    static func scaleShift(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                           center K: Float, scale a: Float, shift b: Float) {
+        let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
+        var i = 0
+        while i + 16 <= count {
+            store((load(x + i) - k) * av + bv, y + i)
+            i += 16
+        }
+        while i < count {
+            y[i] = (x[i] - K) * a + b
+            i += 1
+        }
+    }
+
+    /// y = ((x − K)·a + b)·γ + β with γ, β per element (LayerNorm's affine).
+    static func scaleShiftPerElement(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                                     center K: Float, scale a: Float, shift b: Float,
+                                     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>) {
+        let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
+        var i = 0
+        while i + 16 <= count {
+            let normalized = (load(x + i) - k) * av + bv
+            store(normalized * load(gamma + i) + load(beta + i), y + i)
+            i += 16
+        }
+        while i < count {
+            y[i] = ((x[i] - K) * a + b) * gamma[i] + beta[i]
+            i += 1
+        }
+    }
+
+    // MARK: - Backward
+
+    /// (Σ dy, Σ dy·(x − K)) over `count` elements: pass 1 of the backward.
+    static func gradientMoments(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+                                center K: Float) -> (sum: Double, product: Double) {
+        var sum = 0.0, product = 0.0
+        let k = SIMD16<Float>(repeating: K)
+        var i = 0
+        while i + 16 <= count {
+            let blockEnd = min(count, i + blockLength)
+            var s = SIMD16<Float>(), p = SIMD16<Float>()
+            while i + 16 <= blockEnd {
+                let g = load(dy + i)
+                s += g
+                p += g * (load(x + i) - k)
+                i += 16
+            }
+            sum += wideSum(s)
+            product += wideSum(p)
+        }
+        while i < count {
+            sum += Double(dy[i])
+            product += Double(dy[i]) * Double(x[i] - K)
+            i += 1
+        }
+        return (sum, product)
+    }
+
+    /// Pass 1 with per-element γ: returns (Σ g, Σ g·(x − K)) for g = dy·γ, and adds dy·x̂ into
+    /// `gammaGradient` and dy into `betaGradient`, where x̂ = (x − K)·a + b.
+    static func gradientMomentsPerElement(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+                                          center K: Float, scale a: Float, shift b: Float,
+                                          gamma: UnsafePointer<Float>,
+                                          gammaGradient: UnsafeMutablePointer<Float>,
+                                          betaGradient: UnsafeMutablePointer<Float>) -> (sum: Double, product: Double) {
+        var sum = 0.0, product = 0.0
+        let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
+        var i = 0
+        while i + 16 <= count {
+            let blockEnd = min(count, i + blockLength)
+            var s = SIMD16<Float>(), p = SIMD16<Float>()
+            while i + 16 <= blockEnd {
+                let d = load(dy + i), t = load(x + i) - k
+                let g = d * load(gamma + i)
+                s += g
+                p += g * t
+                store(load(gammaGradient + i) + d * (t * av + bv), gammaGradient + i)
+                store(load(betaGradient + i) + d, betaGradient + i)
+                i += 16
+            }
+            sum += wideSum(s)
+            product += wideSum(p)
+        }
+        while i < count {
+            let t = x[i] - K, g = dy[i] * gamma[i]
+            sum += Double(g)
+            product += Double(g) * Double(t)
+            gammaGradient[i] += dy[i] * (t * a + b)
+            betaGradient[i] += dy[i]
+            i += 1
+        }
+        return (sum, product)
+    }
+
+    /// `gradientMomentsPerElement` for two samples at once (LayerNorm): γ is loaded and the
+    /// partial dγ, dβ are read and written once per pair instead of once per sample.
+    /// Returns (Σ g, Σ g·(x − K)) of each sample.
+    static func gradientMomentsPerElementPair(_ dy0: UnsafePointer<Float>, _ x0: UnsafePointer<Float>,
+                                              _ dy1: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ count: Int,
+                                              first: (center: Float, scale: Float, shift: Float),
+                                              second: (center: Float, scale: Float, shift: Float),
+                                              gamma: UnsafePointer<Float>,
+                                              gammaGradient: UnsafeMutablePointer<Float>,
+                                              betaGradient: UnsafeMutablePointer<Float>)
+        -> (sum0: Double, product0: Double, sum1: Double, product1: Double) {
+        var sum0 = 0.0, product0 = 0.0, sum1 = 0.0, product1 = 0.0
+        let k0 = SIMD8<Float>(repeating: first.center), a0 = SIMD8<Float>(repeating: first.scale)
+        let b0 = SIMD8<Float>(repeating: first.shift)
+        let k1 = SIMD8<Float>(repeating: second.center), a1 = SIMD8<Float>(repeating: second.scale)
+        let b1 = SIMD8<Float>(repeating: second.shift)
+        @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+        }
+        @inline(__always) func wide8(_ v: SIMD8<Float>) -> Double {
+            let half = v.lowHalf + v.highHalf
+            return Double(half[0] + half[2]) + Double(half[1] + half[3])
+        }
+        var i = 0
+        while i + 8 <= count {
+            let blockEnd = min(count, i + blockLength / 2)
+            var s0 = SIMD8<Float>(), p0 = SIMD8<Float>(), s1 = SIMD8<Float>(), p1 = SIMD8<Float>()
+            while i + 8 <= blockEnd {
+                let gammaValue = load8(gamma + i)
+                let d0 = load8(dy0 + i), t0 = load8(x0 + i) - k0
+                let d1 = load8(dy1 + i), t1 = load8(x1 + i) - k1
+                let g0 = d0 * gammaValue, g1 = d1 * gammaValue
+                s0 += g0; p0 += g0 * t0
+                s1 += g1; p1 += g1 * t1
+                store8(load8(gammaGradient + i) + d0 * (t0 * a0 + b0) + d1 * (t1 * a1 + b1), gammaGradient + i)
+                store8(load8(betaGradient + i) + d0 + d1, betaGradient + i)
+                i += 8
+            }
+            sum0 += wide8(s0); product0 += wide8(p0)
+            sum1 += wide8(s1); product1 += wide8(p1)
+        }
+        while i < count {
+            let t0 = x0[i] - first.center, t1 = x1[i] - second.center
+            let g0 = dy0[i] * gamma[i], g1 = dy1[i] * gamma[i]
+            sum0 += Double(g0); product0 += Double(g0) * Double(t0)
+            sum1 += Double(g1); product1 += Double(g1) * Double(t1)
+            gammaGradient[i] += dy0[i] * (t0 * first.scale + first.shift) + dy1[i] * (t1 * second.scale + second.shift)
+            betaGradient[i] += dy0[i] + dy1[i]
+            i += 1
+        }
+        return (sum0, product0, sum1, product1)
+    }
+
+    /// dx = dy·A + (x − K)·B + C: pass 2 of the backward, with the set's sums folded into B and C.
+    static func inputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                              _ count: Int, center K: Float, a: Float, b: Float, c: Float) {
+        let k = SIMD16<Float>(repeating: K)
+        let av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b), cv = SIMD16<Float>(repeating: c)
+        var i = 0
+        while i + 16 <= count {
+            store(load(dy + i) * av + ((load(x + i) - k) * bv + cv), dx + i)
+            i += 16
+        }
+        while i < count {
+            dx[i] = dy[i] * a + ((x[i] - K) * b + c)
+            i += 1
+        }
+    }
+
+    /// dx = dy·γ·A + (x − K)·B + C with γ per element.
+    static func inputGradientPerElement(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                        _ dx: UnsafeMutablePointer<Float>, _ count: Int,
+                                        center K: Float, a: Float, b: Float, c: Float, gamma: UnsafePointer<Float>) {
+        let k = SIMD16<Float>(repeating: K)
+        let av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b), cv = SIMD16<Float>(repeating: c)
+        var i = 0
+        while i + 16 <= count {
+            store(load(dy + i) * load(gamma + i) * av + ((load(x + i) - k) * bv + cv), dx + i)
+            i += 16
+        }
+        while i < count {
+            dx[i] = dy[i] * gamma[i] * a + ((x[i] - K) * b + c)
+            i += 1
+        }
+    }
+}
+
+/// The statistics of one set: mean μ = K + d and biased variance σ².
+struct SetStatistics {
+    /// A Float within rounding of μ: the centre subtracted from x before scaling.
+    var center: Float
+    /// μ − K, small; kept in Double.
+    var offset: Double
+    var variance: Double
+
+    var mean: Double { Double(center) + offset }
+
+    /// Mean and biased variance of `segmentCount` runs of `segmentLength` elements, the s-th run at
+    /// `base + s·segmentStride`.
+    ///
+    /// Sums are taken around the set's first element, which keeps them small for data with a large
+    /// common offset. When that element lies far from the mean (|μ − x₀|² > 8σ², where
+    /// Σ(x−x₀)²/M − (Σ(x−x₀)/M)² would lose digits), a second pass over the (cached) set sums
+    /// around the mean itself.
+    static func of(_ base: UnsafePointer<Float>, segmentCount: Int, segmentLength: Int, segmentStride: Int) -> SetStatistics {
+        let count = Double(segmentCount * segmentLength)
+        func moments(around center: Float) -> (shift: Double, variance: Double) {
+            var sum = 0.0, squares = 0.0
+            for s in 0..<segmentCount {
+                let m = NormKernels.shiftedMoments(base + s * segmentStride, segmentLength, center: center)
+                sum += m.sum
+                squares += m.squares
+            }
+            let shift = sum / count
+            return (shift, max(squares / count - shift * shift, 0))
+        }
+        var center = base[0]
+        var m = moments(around: center)
+        if m.shift * m.shift > 8 * m.variance {
+            let mean = Double(center) + m.shift
+            center = Float(mean)
+            m = moments(around: center)
+        }
+        let mean = Double(center) + m.shift
+        let rounded = Float(mean)
+        return SetStatistics(center: rounded, offset: mean - Double(rounded), variance: m.variance)
+    }
+
+    /// The statistics from sums Σ(x − x₀), Σ(x − x₀)² over `count` values taken around the set's
+    /// first element x₀, or nil when x₀ lies so far from the mean that the set must be summed again
+    /// around its mean (as `of` does).
+    static func fromShiftedSums(center: Float, sum: Double, squares: Double, count: Int) -> SetStatistics? {
+        let shift = sum / Double(count)
+        let variance = max(squares / Double(count) - shift * shift, 0)
+        if shift * shift > 8 * variance { return nil }
+        let mean = Double(center) + shift
+        let rounded = Float(mean)
+        return SetStatistics(center: rounded, offset: mean - Double(rounded), variance: variance)
+    }
+}
+
+/// Grow-only scratch memory: sized for a batch shape on first use and reused afterwards.
+final class Scratch<Element: BinaryFloatingPoint> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 1
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: 0)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Ensures room for `count` elements; contents are unspecified after growth.
+    @discardableResult
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Element> {
+        if count > capacity {
+            pointer.deallocate()
+            capacity = count
+            pointer = .allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
+        }
+        return pointer
+    }
+}

@@ -1,0 +1,77 @@
+import CNNCore
+
+/// The normalization that fills a model's `norm` slots (`--norm`).
+///
+/// Every kind computes y = γ·(x − μ)/√(σ² + ε) + β on NCHW input; they differ in the set of values
+/// μ and σ² are taken over and in the shape of γ, β (see each layer's documentation).
+public enum NormKind: String, CaseIterable, Sendable {
+    case batch, layer, instance, group, none
+
+    /// One line: what the statistics are taken over.
+    public var explanation: String {
+        switch self {
+        case .batch: return "per channel over the batch and positions (N, H, W); running statistics for inference"
+        case .layer: return "per sample over all channels and positions (C, H, W); γ, β per element"
+        case .instance: return "per sample and channel over positions (H, W); γ, β per channel"
+        case .group: return "per sample over each group of C/G channels and their positions; γ, β per channel"
+        case .none: return "no normalization (the preceding conv keeps its bias)"
+        }
+    }
+
+    /// Trainable parameters (γ and β) of this norm on C channels at H×W: 2·C, or 2·C·H·W for
+    /// `.layer` (per-element affine), 0 for `.none`.
+    public func parameterCount(channelCount: Int, height: Int, width: Int) -> Int {
+        switch self {
+        case .batch, .instance, .group: return 2 * channelCount
+        case .layer: return 2 * channelCount * height * width
+        case .none: return 0
+        }
+    }
+}
+
+/// Builds the norm layer for one slot of a model, with user-facing errors for bad options.
+public enum NormFactory {
+    /// The norm layer of `kind` for input of C channels at H×W (H = W = 1 for (N, C) features).
+    ///
+    /// - Parameters:
+    ///   - groupCount: G, used by `.group` only; must be ≥ 1 and divide C.
+    ///   - layerName: names the slot in error messages, e.g. "conv2 norm".
+    /// - Returns: nil for `.none`.
+    /// - Throws: `LayerError` when G does not divide C (listing the divisors of C), and for
+    ///   `.instance` on 1×1 input (one value per statistic).
+    ///
+    /// With H = W = 1, `.layer` builds `LayerNorm(featureCount: C)` (γ, β of shape (C), as
+    /// `nn.LayerNorm(C)` after a flatten or linear layer).
+    public static func make(_ kind: NormKind, channelCount: Int, height: Int, width: Int, groupCount: Int,
+                            layerName: String) throws -> Layer? {
+        guard channelCount >= 1, height >= 1, width >= 1 else {
+            throw LayerError("layer '\(layerName)': cannot normalize \(channelCount) channels at \(height)×\(width)")
+        }
+        switch kind {
+        case .none:
+            return nil
+        case .batch:
+            return BatchNorm2D(channelCount: channelCount)
+        case .layer:
+            if height == 1 && width == 1 { return LayerNorm(featureCount: channelCount) }
+            return LayerNorm(channelCount: channelCount, height: height, width: width)
+        case .instance:
+            if height * width == 1 {
+                throw LayerError("layer '\(layerName)': instance norm needs a spatial map, but this slot has "
+                                 + "\(channelCount) channels at 1×1 (one value per statistic); "
+                                 + "use --norm batch, layer or group here")
+            }
+            return InstanceNorm(channelCount: channelCount)
+        case .group:
+            let divisors = (1...channelCount).filter { channelCount.isMultiple(of: $0) }
+            let advice = "use a divisor of \(channelCount) such as " + divisors.map(String.init).joined(separator: ", ")
+            if groupCount < 1 {
+                throw LayerError("layer '\(layerName)': --groups \(groupCount) must be at least 1; \(advice)")
+            }
+            if !channelCount.isMultiple(of: groupCount) {
+                throw LayerError("layer '\(layerName)': --groups \(groupCount) does not divide \(channelCount) channels; \(advice)")
+            }
+            return GroupNorm(groupCount: groupCount, channelCount: channelCount)
+        }
+    }
+}
