@@ -22,4 +22,4 @@ for f in data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin dat
     exit 1
   fi
 done
-echo "prepare: CIFAR-10 ready at $dir (use: cnntrain --dataset $dir)" >&2
+echo "prepare: CIFAR-10 ready at $dir (use: cnntrain --data $dir)" >&2

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -42,12 +43,36 @@ int cnn_cpu_supports_avx512f(void) {
 #endif
 }
 
-static void load_library(void) {
-    // The user's own choice always wins; otherwise ask for the AVX-512 kernels only where they run.
-    if (getenv("OPENBLAS_CORETYPE") == NULL && cnn_cpu_supports_avx512f()) {
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+// Core types whose kernels use no AVX-512 (OpenBLAS's names, compared case-insensitively).
+static int is_pre_avx512_core(const char *name) {
+    const char *older[] = {"haswell", "zen", "sandybridge", "nehalem", "core2", "penryn", "dunnington", "atom",
+                           "bulldozer", "piledriver", "steamroller", "excavator", "barcelona", "opteron",
+                           "prescott", "katmai", "coppermine", "northwood", NULL};
+    for (int i = 0; older[i]; i++) if (strcasecmp(name, older[i]) == 0) return 1;
+    return 0;
+}
+
+// Chooses OPENBLAS_CORETYPE before the library loads:
+// 1. CNNTRAIN_BLAS_CORETYPE, when set, is used as it is (the way to insist on a core type).
+// 2. Otherwise, on a CPU and OS with AVX-512F, SkylakeX replaces an unset or pre-AVX-512 value.
+//    (Machines here export OPENBLAS_CORETYPE=Haswell as a safe default for mixed fleets; on an
+//    AVX-512 CPU that only halves sgemm speed, so we upgrade it. We never upgrade without AVX-512.)
+static void choose_core_type(void) {
+    const char *forced = getenv("CNNTRAIN_BLAS_CORETYPE");
+    if (forced && *forced) {
+        setenv("OPENBLAS_CORETYPE", forced, 1);
+        snprintf(requested_core, sizeof requested_core, "%s", forced);
+        return;
+    }
+    const char *current = getenv("OPENBLAS_CORETYPE");
+    if (cnn_cpu_supports_avx512f() && (current == NULL || *current == 0 || is_pre_avx512_core(current))) {
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
         snprintf(requested_core, sizeof requested_core, "SkylakeX");
     }
+}
+
+static void load_library(void) {
+    choose_core_type();
     const char *candidates[] = {"libopenblas.so.0", "libopenblas.so", NULL};
     void *handle = NULL;
     for (int i = 0; candidates[i] && !handle; i++) handle = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);

@@ -38,7 +38,7 @@ struct BenchCommand: ParsableCommand {
             switch suite {
             case .kernels: print(convBenchmarkReport(batchSize: batchSize, repetitions: repetitions))
             case .norms: print(normBenchmarkReport(batchSize: batchSize, repetitions: repetitions))
-            case .decode: print(try decodeBenchmarkReport(pngRoot: pngRoot, jpegRoot: jpegRoot))
+            case .decode: print(decodeBenchmarkReport(pngRoot: pngRoot, jpegRoot: jpegRoot))
             }
         }
     }

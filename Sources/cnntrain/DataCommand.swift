@@ -4,13 +4,36 @@ import CNNData
 import CNNTraining
 import Foundation
 
+extension ImageFileFormat: @retroactive ExpressibleByArgument {}
+
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Prepare datasets: export a dataset as PNG/JPEG files, or generate the coloured shapes dataset.",
-        subcommands: [Export.self, Shapes.self])
+        subcommands: [Export.self, Shapes.self, Info.self])
 
-    enum Format: String, CaseIterable, ExpressibleByArgument { case png, jpeg }
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Describe a dataset: splits, classes, image size, and unreadable files.")
+        @Argument(help: "The dataset (as for train). Default: Fashion-MNIST.")
+        var data: String?
+        @Flag(help: "Stop on the first unreadable image.")
+        var strict = false
+        @OptionGroup var threadOptions: ThreadOptions
+
+        func run() throws {
+            try runReportingErrors {
+                Parallel.setThreadCount(threadOptions.threads)
+                var options = LoadOptions()
+                options.threads = threadOptions.threads
+                options.strict = strict
+                options.cacheDirectory = RunDirectory.cacheDirectory
+                let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: data), options: options)
+                print(dataset.summary)
+                for warning in dataset.warnings { print("warning: \(warning)") }
+            }
+        }
+    }
+
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,7 +41,7 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Source dataset (as for train). Default: Fashion-MNIST.")
         var data: String?
         @Option(help: "Image format: png, jpeg.")
-        var format: Format = .png
+        var format: ImageFileFormat = .png
         @Option(help: "JPEG quality (1–100).")
         var quality = 95
         @Option(help: "Output folder.")
@@ -35,9 +58,7 @@ struct DataCommand: ParsableCommand {
                 var options = LoadOptions()
                 options.threads = threadOptions.threads
                 let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: data), options: options)
-                let imageFormat: ImageFolderFormat = format == .png ? .png : .jpeg
-                try exportImageFolder(store: dataset.train, root: out + "/train", format: imageFormat, quality: quality)
-                try exportImageFolder(store: dataset.test, root: out + "/test", format: imageFormat, quality: quality)
+                try exportDataset(dataset, root: out, format: format, quality: quality, threads: threadOptions.threads)
                 print("wrote \(dataset.train.count) training and \(dataset.test.count) test images to \(out)")
             }
         }
@@ -51,14 +72,13 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Training images per class (a fifth as many test images are added).")
         var countPerClass = 500
         @Option(help: "Image format: png, jpeg.")
-        var format: Format = .png
+        var format: ImageFileFormat = .png
         @Option(help: "Random seed.")
         var seed: UInt64 = 1
 
         func run() throws {
             try runReportingErrors {
-                let imageFormat: ImageFolderFormat = format == .png ? .png : .jpeg
-                try generateShapesDataset(root: out, countPerClass: countPerClass, seed: seed, format: imageFormat)
+                try generateShapesDataset(root: out, countPerClass: countPerClass, seed: seed, format: format)
                 print("wrote the shapes dataset to \(out)")
             }
         }

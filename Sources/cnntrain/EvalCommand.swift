@@ -31,12 +31,12 @@ struct EvalCommand: ParsableCommand {
             options.threads = threadOptions.threads
             options.cacheDirectory = RunDirectory.cacheDirectory
             let source = try DatasetSource.resolve(path: data ?? loaded.options?.data)
-            var dataset = try DatasetLoader.load(source, options: options)
-            if let testLimit { dataset.test = dataset.test.prefix(testLimit) }
-            guard dataset.test.classNames.count == loaded.classNames.count else {
-                throw TrainingError("the dataset has \(dataset.test.classNames.count) classes but the checkpoint was trained on \(loaded.classNames.count) (\(loaded.classNames.joined(separator: ", ")))")
+            let dataset = try DatasetLoader.load(source, options: options)
+            let test = dataset.test.prefix(testLimit)
+            guard test.classNames.count == loaded.classNames.count else {
+                throw TrainingError("the dataset has \(test.classNames.count) classes but the checkpoint was trained on \(loaded.classNames.count) (\(loaded.classNames.joined(separator: ", ")))")
             }
-            let result = Evaluator.evaluate(model, store: dataset.test, normalization: loaded.normalization)
+            let result = Evaluator.evaluate(model, store: test, normalization: loaded.normalization)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -62,6 +62,8 @@ struct TrainCommand: ParsableCommand {
     var testLimit: Int?
     @Option(help: "Validation fraction split off an ImageFolder tree that has no test/ folder.")
     var validationFraction: Double = 0.1
+    @Flag(help: "Do not cache decoded ImageFolder trees (cache: $CNNTRAIN_CACHE or ~/.cache/cnntrain).")
+    var noCache = false
     @Flag(help: "Print only the final result.")
     var quiet = false
 
@@ -105,6 +107,7 @@ struct TrainCommand: ParsableCommand {
         options.testLimit = testLimit
         options.validationFraction = validationFraction
         options.strict = strict
+        options.cache = !noCache
         return options
     }
 

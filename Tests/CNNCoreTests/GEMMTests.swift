@@ -25,7 +25,7 @@ final class GEMMTests: XCTestCase {
 
     func testOpenBLASUsesAVX512KernelsWhereTheCPUHasThem() throws {
         try BLAS.load()
-        if BLAS.cpuSupportsAVX512 && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+        if BLAS.cpuSupportsAVX512 && ProcessInfo.processInfo.environment["CNNTRAIN_BLAS_CORETYPE"] == nil {
             XCTAssertEqual(BLAS.coreName.lowercased(), "skylakex")
         }
         XCTAssertFalse(BLAS.coreName.isEmpty)

@@ -6,8 +6,10 @@
 /// Why not link it: OpenBLAS picks its kernels in a library constructor from OPENBLAS_CORETYPE.
 /// Debian's 0.3.21 does not know Zen 5 and falls back to AVX2 kernels; SkylakeX kernels are about
 /// 2x faster there but crash on CPUs without AVX-512. A linked library would be initialised before
-/// any of our code runs, so we set the variable (only when the CPU and OS support AVX-512 and the
-/// user has not set it) and then dlopen the library.
+/// any of our code runs, so we choose the variable first and then dlopen the library:
+/// CNNTRAIN_BLAS_CORETYPE wins when set; otherwise an unset or pre-AVX-512 OPENBLAS_CORETYPE
+/// (e.g. the Haswell that these machines export) becomes SkylakeX where the CPU and OS support
+/// AVX-512F, and is left alone everywhere else.
 
 /// Loads the library once (thread-safe). Returns 0 on success; otherwise writes a message.
 int cnn_blas_load(char *message, int message_capacity);

@@ -26,9 +26,7 @@ public enum Evaluator {
                                 batchSize: Int = 256) -> EvaluationResult {
         let classCount = store.classNames.count
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
-        var generator = SeededGenerator(seed: 0)
-        let batcher = Batcher(store: store, batchSize: batchSize, shuffle: false, normalization: normalization,
-                              augmentation: nil, generator: &generator)
+        let batcher = Batcher(store: store, batchSize: batchSize, shuffle: false, normalization: normalization)
         let images = Tensor(shape: Shape(batchSize, store.channels, store.height, store.width))
         var labels: [Int32] = []
         let loss = SoftmaxCrossEntropy()

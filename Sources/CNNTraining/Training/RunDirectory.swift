@@ -1,3 +1,4 @@
+import CNNData
 import Foundation
 
 /// The folder of one training run: `config.json` (the resolved options and model), `metrics.csv`
@@ -17,12 +18,9 @@ public struct RunDirectory {
         return "runs/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)-\(norm)"
     }
 
-    /// Where decoded datasets are cached: `$CNNTRAIN_CACHE`, or `~/.cache/cnntrain`.
+    /// Where decoded datasets are cached: `$CNNTRAIN_CACHE`, else `$XDG_CACHE_HOME/cnntrain` or `~/.cache/cnntrain`.
     public static var cacheDirectory: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let custom = environment["CNNTRAIN_CACHE"] { return custom }
-        let base = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
-        return base + "/cnntrain"
+        ProcessInfo.processInfo.environment["CNNTRAIN_CACHE"] ?? LoadOptions.defaultCacheDirectory
     }
 
     /// `--resume` and `--init` take a checkpoint file or a run directory holding one.

@@ -11,7 +11,9 @@ public final class Trainer {
     public let options: TrainingOptions
     public let resolved: ResolvedModel
     public let model: Sequential
-    public let dataset: LoadedDataset
+    /// The training and test images (after --train-limit / --test-limit).
+    public let trainSet: ImageStore
+    public let testSet: ImageStore
     public let normalization: Normalization
     public let run: RunDirectory
     let optimizer: Optimizer
@@ -61,21 +63,20 @@ public final class Trainer {
         loadOptions.threads = options.threads
         loadOptions.validationFraction = options.validationFraction
         loadOptions.seed = options.seed
-        loadOptions.cacheDirectory = RunDirectory.cacheDirectory
-        var dataset = try DatasetLoader.load(source, options: loadOptions)
+        loadOptions.cacheDirectory = options.cache ? RunDirectory.cacheDirectory : nil
+        let dataset = try DatasetLoader.load(source, options: loadOptions)
         for warning in dataset.warnings.prefix(20) { printer.log("warning: \(warning)") }
         if dataset.warnings.count > 20 { printer.log("warning: … and \(dataset.warnings.count - 20) more") }
         if dataset.skippedCount > 0 { printer.log("skipped \(dataset.skippedCount) unreadable files (use --strict to stop on them)") }
-        if let limit = options.trainLimit { dataset.train = dataset.train.prefix(limit) }
-        if let limit = options.testLimit { dataset.test = dataset.test.prefix(limit) }
-        guard dataset.train.count > 0 else { throw TrainingError("the training set has no usable images (\(source))") }
-        self.dataset = dataset
+        trainSet = dataset.train.prefix(options.trainLimit)
+        testSet = dataset.test.prefix(options.testLimit)
+        guard trainSet.count > 0 else { throw TrainingError("the training set has no usable images (\(source))") }
 
-        let classCount = dataset.train.classNames.count
+        let classCount = trainSet.classNames.count
         let norm = NormConfiguration(kind: normKind, groupCount: options.groups, position: position)
         resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
         model = try ModelBuilder.build(resolved, seed: options.seed)
-        normalization = resumed?.normalization ?? Normalization.compute(from: dataset.train)
+        normalization = resumed?.normalization ?? Normalization.compute(trainSet)
 
         optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
         schedule = try LearningRateSchedule.parse(decay: options.schedule, warmup: String(options.warmupSteps),
@@ -124,16 +125,15 @@ public final class Trainer {
     public func train() throws -> TrainingSummary {
         let batchSize = options.batchSize
         var generator = SeededGenerator(state: state.shuffleGeneratorState)
-        let batcher = Batcher(store: dataset.train, batchSize: batchSize, shuffle: true, normalization: normalization,
-                              augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil,
-                              generator: &generator)
+        let batcher = Batcher(store: trainSet, batchSize: batchSize, shuffle: true, normalization: normalization,
+                              augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
         let images = Tensor(shape: Shape([batchSize] + resolved.inputShape))
         var labels: [Int32] = []
         let lossFunction = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
         let steps = batcher.batchesPerEpoch
         let totalSteps = steps * options.epochs
         var validatedShape = images.shape
-        printer.log("training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(dataset.train.count) training and \(dataset.test.count) test images, \(steps) steps per epoch → \(run.path)")
+        printer.log("training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)")
 
         while state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs + 1
@@ -168,7 +168,7 @@ public final class Trainer {
                              secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
             }
             let seconds = Date().timeIntervalSince(start)
-            let test = Evaluator.evaluate(model, store: dataset.test, normalization: normalization)
+            let test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
             let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                      testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
                                      seconds: seconds, imagesPerSecond: Double(seen) / seconds)
@@ -186,7 +186,7 @@ public final class Trainer {
 
     func saveCheckpoint() throws {
         try CheckpointWriter.write(to: run.checkpointPath, model: model, resolved: resolved, options: options,
-                                   classNames: dataset.train.classNames, normalization: normalization,
+                                   classNames: trainSet.classNames, normalization: normalization,
                                    optimizer: optimizer, trainerState: state)
     }
 
@@ -202,7 +202,7 @@ public final class Trainer {
                                bestTestAccuracy: state.history.map(\.testAccuracy).max() ?? 0,
                                meanImagesPerSecond: state.history.isEmpty ? 0 : state.history.map(\.imagesPerSecond).reduce(0, +) / Double(state.history.count),
                                meanEpochSeconds: state.history.isEmpty ? 0 : state.history.map(\.seconds).reduce(0, +) / Double(state.history.count),
-                               trainImages: dataset.train.count, testImages: dataset.test.count,
+                               trainImages: trainSet.count, testImages: testSet.count,
                                threads: options.threads, seed: options.seed, history: state.history,
                                checkpoint: run.checkpointPath)
     }
@@ -244,6 +244,14 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public init(seed: UInt64) {
         // The shuffling stream is separate from the initialization stream (seed + 1 ≠ seed).
         shuffleGeneratorState = SeededGenerator(seed: seed &+ 0x5348_5546).stateWords
+    }
+}
+
+extension ImageStore {
+    /// The first `limit` images (all when nil or larger than the store).
+    public func prefix(_ limit: Int?) -> ImageStore {
+        guard let limit, limit < count else { return self }
+        return subset(Array(0..<limit))
     }
 }
 

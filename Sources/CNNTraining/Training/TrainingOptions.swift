@@ -27,6 +27,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var testLimit: Int? = nil
     public var validationFraction: Double = 0.1
     public var strict = false
+    /// Cache decoded ImageFolder trees on disk (see RunDirectory.cacheDirectory).
+    public var cache = true
 
     public init() {}
 }
