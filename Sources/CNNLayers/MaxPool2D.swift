@@ -1,0 +1,102 @@
+import CNNCore
+
+// Legend (this file): N = batch size, C = channels, H, W = input size, OH, OW = output size,
+// K = kernel size (K×K), S = stride, PAD = padding.
+
+/// Max pooling, as `torch.nn.MaxPool2d(kernel_size, stride, padding)` (floor mode, no dilation).
+///
+/// Padding counts as −∞ (never chosen). The flat index of each window's maximum within its
+/// (H, W) plane is saved for backward, which routes each output gradient to that one input.
+/// Ties and NaN follow PyTorch: the first maximum in row-major window order wins; a NaN wins.
+public final class MaxPool2D: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+
+    private let output = Tensor(shape: Shape(0))          // (N, C, OH, OW)
+    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
+    private var argmax: [Int32] = []                      // (N, C, OH, OW), index into the (H, W) plane
+    private var inputShape: Shape?
+
+    /// - Parameters:
+    ///   - stride: defaults to `kernelSize`, as in PyTorch.
+    ///   - padding: at most `kernelSize / 2` (PyTorch's rule; `validate` checks it).
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(kernelSize >= 1 && (stride ?? 1) >= 1 && padding >= 0, "max pool needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    public var summary: String { "maxpool \(kernelSize)×\(kernelSize) s\(stride)" + (padding > 0 ? " p\(padding)" : "") }
+
+    public func outputShape(for input: Shape) -> Shape {
+        Shape(input.batch, input.channels,
+              slidingOutputSize(input: input.height, kernel: kernelSize, stride: stride, padding: padding),
+              slidingOutputSize(input: input.width, kernel: kernelSize, stride: stride, padding: padding))
+    }
+
+    public func validate(_ input: Shape, mode: Mode) throws {
+        guard input.rank == 4 else { throw LayerError("\(summary) needs input (N, C, H, W), got \(input)") }
+        guard padding <= kernelSize / 2 else { throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))") }
+        let out = outputShape(for: input)
+        guard out.height >= 1, out.width >= 1 else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let s = input.shape
+        precondition(s.rank == 4, "\(summary) needs input (N, C, H, W), got \(s)")
+        let outShape = outputShape(for: s)
+        output.resize(to: outShape)
+        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        inputShape = s
+        let H = s.height, W = s.width, OH = outShape.height, OW = outShape.width
+        let K = kernelSize, S = stride, PAD = padding
+        let x = input.data, y = output.data
+        argmax.withUnsafeMutableBufferPointer { indices in
+            let index = indices.baseAddress!
+            Parallel.forEachChunk(s.batch * s.channels) { _, planes in
+                for plane in planes {
+                    let xPlane = x + plane * H * W
+                    let yPlane = y + plane * OH * OW, iPlane = index + plane * OH * OW
+                    for oy in 0..<OH {
+                        let y0 = oy * S - PAD, yStart = max(y0, 0), yEnd = min(y0 + K, H)
+                        for ox in 0..<OW {
+                            let x0 = ox * S - PAD, xStart = max(x0, 0), xEnd = min(x0 + K, W)
+                            var best = -Float.infinity, bestIndex = yStart * W + xStart
+                            for iy in yStart..<yEnd {
+                                for ix in xStart..<xEnd {
+                                    let value = xPlane[iy * W + ix]
+                                    if value > best || value.isNaN { best = value; bestIndex = iy * W + ix }
+                                }
+                            }
+                            yPlane[oy * OW + ox] = best
+                            iPlane[oy * OW + ox] = Int32(bestIndex)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
+        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        inputGradient.resize(to: s)
+        let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
+        let dy = outputGradient.data, dx = inputGradient.data
+        argmax.withUnsafeBufferPointer { indices in
+            let index = indices.baseAddress!
+            Parallel.forEachChunk(s.batch * s.channels) { _, planes in
+                for plane in planes {
+                    let dxPlane = dx + plane * HW
+                    dxPlane.update(repeating: 0, count: HW)
+                    for o in 0..<OHW { dxPlane[Int(index[plane * OHW + o])] += dy[plane * OHW + o] }
+                }
+            }
+        }
+        return inputGradient
+    }
+}
