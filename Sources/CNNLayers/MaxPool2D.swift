@@ -39,8 +39,7 @@ public final class MaxPool2D: Layer {
     public func validate(_ input: Shape, mode: Mode) throws {
         guard input.rank == 4 else { throw LayerError("\(summary) needs input (N, C, H, W), got \(input)") }
         guard padding <= kernelSize / 2 else { throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))") }
-        let out = outputShape(for: input)
-        guard out.height >= 1, out.width >= 1 else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
+        guard input.height + 2 * padding >= kernelSize, input.width + 2 * padding >= kernelSize else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {

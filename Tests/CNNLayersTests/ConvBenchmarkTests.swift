@@ -9,6 +9,7 @@ final class ConvBenchmarkTests: XCTestCase {
         guard ProcessInfo.processInfo.environment["CNNTRAIN_BENCH"] == "1" else {
             throw XCTSkip("set CNNTRAIN_BENCH=1 to run the conv benchmark")
         }
-        print(convBenchmarkReport())
+        let repetitions = ProcessInfo.processInfo.environment["CNNTRAIN_BENCH_REPS"].flatMap(Int.init) ?? 5
+        print(convBenchmarkReport(repetitions: repetitions))
     }
 }
