@@ -151,6 +151,9 @@ public final class Conv2D: Layer {
         weightPartials.resize(to: Shape(chunks, F, R))
         biasPartials.resize(to: Shape(chunks, F))
         if needsInputGradient { inputGradient.resize(to: input.shape) }
+        // Work space only (kept columns live in `columns`), so growing it here is safe should the
+        // thread count have changed since forward.
+        if !g.isPointwise { scratch.resize(to: Shape(chunks, R, P)) }
 
         let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
         let kept = columns.data, perChunk = scratch.data
@@ -172,12 +175,7 @@ public final class Conv2D: Layer {
                 BLAS.sgemm(transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dyImage, lda: P,
                            b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
                 if hasBias {
-                    for f in 0..<F {
-                        let row = dyImage + f * P
-                        var sum: Float = 0
-                        for i in 0..<P { sum += row[i] }
-                        db[f] += sum
-                    }
+                    for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
                 }
                 guard needsInputGradient else { continue }
                 let dxImage = dx + n * CHW                                  // (C, H, W)

@@ -20,3 +20,18 @@ import Foundation
 @inline(__always) func exponential(_ x: Double) -> Double { exp(x) }
 @inline(__always) func logarithm(_ x: Double) -> Double { log(x) }
 #endif
+
+/// Σ x[0..<count] with 16 independent lanes (a plain loop is one dependent add per element,
+/// about 4× slower; this decides conv's bias gradient speed).
+@inline(__always)
+func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+        lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+        i += 16
+    }
+    var total = lanes.sum()
+    while i < count { total += x[i]; i += 1 }
+    return total
+}

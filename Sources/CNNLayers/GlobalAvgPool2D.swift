@@ -25,10 +25,7 @@ public final class GlobalAvgPool2D: Layer {
         let HW = s.height * s.width, x = input.data, y = output.data
         Parallel.forEachChunk(s.batch * s.channels, minimumPerChunk: 64) { _, planes in
             for plane in planes {
-                let xPlane = x + plane * HW
-                var sum: Float = 0
-                for i in 0..<HW { sum += xPlane[i] }
-                y[plane] = sum / Float(HW)
+                y[plane] = sum(x + plane * HW, count: HW) / Float(HW)
             }
         }
         return output
