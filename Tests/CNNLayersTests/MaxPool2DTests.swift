@@ -19,6 +19,35 @@ final class MaxPool2DTests: XCTestCase {
         try LayerGolden.check(MaxPool2D(kernelSize: 3, stride: 2, padding: 1), "maxpool_k3_s2_p1")
     }
 
+    /// The vectorized 2×2 stride-2 path (8 outputs at a time, overlapping tail, scalar rows when
+    /// OW < 8) against a direct reference, with ties (first maximum wins) and a NaN (it wins).
+    func testTwoByTwoPathMatchesReference() {
+        for width in [40, 22, 16, 9] {
+            let shape = Shape(2, 3, 6, width)
+            var generator = SeededGenerator(seed: UInt64(width))
+            // Few distinct values, so many windows have ties.
+            let input = Tensor(shape: shape, values: (0..<shape.count).map { _ in Float(Int(generator.next() % 4)) })
+            input[17] = .nan
+            let pool = MaxPool2D(kernelSize: 2)
+            let output = pool.forward(input, mode: .training)
+            let upstream = GradientCheck.randomTensor(output.shape, seed: 3)
+            let gradient = pool.backward(upstream, needsInputGradient: true)!.array
+            let OH = 3, OW = width / 2
+            var expectedGradient = [Float](repeating: 0, count: shape.count)
+            for plane in 0..<6 { for oy in 0..<OH { for ox in 0..<OW {
+                var best = -Float.infinity, at = -1
+                for dy in 0..<2 { for dx in 0..<2 {
+                    let i = plane * 6 * width + (2 * oy + dy) * width + 2 * ox + dx
+                    if at < 0 || input[i] > best || input[i].isNaN { best = input[i]; at = i }
+                }}
+                let o = (plane * OH + oy) * OW + ox
+                if best.isNaN { XCTAssertTrue(output[o].isNaN) } else { XCTAssertEqual(output[o], best, "width \(width) output \(o)") }
+                expectedGradient[at] += upstream[o]
+            }}}
+            XCTAssertEqual(gradient, expectedGradient, "width \(width)")
+        }
+    }
+
     /// An all-negative image with padding: the padding is never the maximum.
     func testPaddingIsNegativeInfinity() {
         let pool = MaxPool2D(kernelSize: 3, stride: 1, padding: 1)
