@@ -15,10 +15,12 @@ import CNNCore
 /// accumulates its own partial ∂W and ∂b, reduced in chunk order, so a given thread count always
 /// gives the same bits.
 ///
-/// Version 2 (kept): training forward keeps every image's columns for backward (no second im2col).
-/// Version 1 recomputed them in backward; `cnntrain bench kernels` measures both (the cached one
-/// is faster on every reference shape, see the report). Per-image GEMMs were kept over one
-/// whole-batch GEMM for the same reason (measured in the same report).
+/// Version 1: backward recomputed each image's columns. Version 2: training forward keeps them all
+/// (no second im2col; faster on every reference shape). Version 3 (kept): stride-1 input gradient
+/// as a convolution of ∂Y with flipped weights (im2col + GEMM) instead of GEMM + col2im, whose
+/// scattered short rows were half of the 32→32 28×28 backward. Per-image GEMMs were kept over one
+/// whole-batch GEMM (equal speed, and no transposition to NCHW). `cnntrain bench kernels`
+/// measures all of these.
 public final class Conv2D: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -35,11 +37,14 @@ public final class Conv2D: Layer {
     nonisolated(unsafe) public static var columnCacheLimitBytes = 512 << 20
     /// Benchmark switch: false forces the recomputing variant (version 1).
     nonisolated(unsafe) static var cachesColumns = true
+    /// Benchmark switch: false forces the GEMM + col2im input gradient at stride 1 (version 2).
+    nonisolated(unsafe) static var usesFlippedConvolution = true
 
     private let output = Tensor(shape: Shape(0))          // (N, F, OH, OW)
     private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
     private let columns = Tensor(shape: Shape(0))         // (N, R, P) kept from a training forward
     private let scratch = Tensor(shape: Shape(0))         // (chunks, R, P) per-chunk columns / ∂columns
+    private let flippedWeight = Tensor(shape: Shape(0))   // (C, F·K·K): W[f][c][K−1−ky][K−1−kx]
     private let weightPartials = Tensor(shape: Shape(0))  // (chunks, F, R)
     private let biasPartials = Tensor(shape: Shape(0))    // (chunks, F)
     private var input: Tensor?                            // (N, C, H, W) of the last training forward
@@ -143,6 +148,19 @@ public final class Conv2D: Layer {
         return output
     }
 
+    /// flippedWeight[c][f][ky][kx] = weight[f][c][K−1−ky][K−1−kx], (C, F·K·K).
+    private func flipWeights() {
+        let C = inputChannels, F = outputChannels, K = kernelSize, KK = K * K
+        flippedWeight.resize(to: Shape(C, F * KK))
+        let w = weight.value.data, flipped = flippedWeight.data
+        for f in 0..<F {
+            for c in 0..<C {
+                let source = w + (f * C + c) * KK, target = flipped + (c * F + f) * KK
+                for k in 0..<KK { target[k] = source[KK - 1 - k] }
+            }
+        }
+    }
+
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let input, let g = geometry else { preconditionFailure("\(summary): backward without a training-mode forward") }
         precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
@@ -151,12 +169,20 @@ public final class Conv2D: Layer {
         weightPartials.resize(to: Shape(chunks, F, R))
         biasPartials.resize(to: Shape(chunks, F))
         if needsInputGradient { inputGradient.resize(to: input.shape) }
+        // Stride 1: ∂x is the convolution of ∂y (padded by K−1−pad) with the flipped, transposed
+        // weights, so it is im2col + one GEMM (C, F·K·K) × (F·K·K, H·W) with no col2im.
+        let K = kernelSize, HW = input.shape.height * input.shape.width
+        let flipped = needsInputGradient && !g.isPointwise && stride == 1 && Self.usesFlippedConvolution && padding <= K - 1
+        let gradientGeometry = ConvGeometry(channels: F, height: g.outputHeight, width: g.outputWidth, kernelHeight: K,
+                                            kernelWidth: K, stride: 1, padding: K - 1 - padding)
+        if flipped { flipWeights() }
         // Work space only (kept columns live in `columns`), so growing it here is safe should the
         // thread count have changed since forward.
-        if !g.isPointwise { scratch.resize(to: Shape(chunks, R, P)) }
+        let workCount = flipped ? max(R * P, F * K * K * HW) : R * P
+        if !g.isPointwise { scratch.resize(to: Shape(chunks, workCount)) }
 
         let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
-        let kept = columns.data, perChunk = scratch.data
+        let kept = columns.data, perChunk = scratch.data, wFlipped = flippedWeight.data
         let dwPartials = weightPartials.data, dbPartials = biasPartials.data
         let pointwise = g.isPointwise, cached = columnsCached, hasBias = bias != nil
         Parallel.forEachChunk(N) { chunk, images in
@@ -164,7 +190,7 @@ public final class Conv2D: Layer {
             let db = dbPartials + chunk * F                                 // (F)
             dw.update(repeating: 0, count: F * R)
             db.update(repeating: 0, count: F)
-            let work = perChunk + chunk * R * P                             // (R, P)
+            let work = perChunk + chunk * workCount                         // (R, P) or (F·K·K, H·W)
             for n in images {
                 let image = x + n * CHW
                 let dyImage = dy + n * F * P                                // (F, P)
@@ -182,6 +208,10 @@ public final class Conv2D: Layer {
                 if pointwise {
                     BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
                                b: dyImage, ldb: P, beta: 0, c: dxImage, ldc: P)
+                } else if flipped {
+                    im2col(dyImage, gradientGeometry, work)
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: inputChannels, n: HW, k: F * K * K, alpha: 1,
+                               a: wFlipped, lda: F * K * K, b: work, ldb: HW, beta: 0, c: dxImage, ldc: HW)
                 } else {
                     BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
                                b: dyImage, ldb: P, beta: 0, c: work, ldc: P)
