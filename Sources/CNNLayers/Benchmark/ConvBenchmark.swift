@@ -6,13 +6,13 @@ import Dispatch
 
 /// Convolution kernel benchmark on the reference model's conv shapes (`cnntrain bench kernels`).
 ///
-/// For each shape it reports, as medians of `repetitions` timed runs after one warm-up run:
+/// For each shape it reports, as medians of `repetitions` timed runs after one warm-up round:
 /// the raw `BLAS.sgemm` rate on the equivalent whole-batch GEMM (M = F, N = N·P, K = R) with
 /// OpenBLAS at `Parallel.threadCount` threads (the same core budget), then `Conv2D` forward and
 /// backward (weight + input gradient; the first layer skips its input gradient and its FLOPs
 /// count only the weight gradient) in GFLOP/s and as a percentage of raw. A second table compares
-/// the variants the conv chose between: per-image vs whole-batch GEMMs, the backward versions
-/// (v3 kept; v2 input gradient by GEMM + col2im; v1 also recomputing the columns).
+/// the variants the conv chose between: per-image vs whole-batch GEMMs, columns kept from forward
+/// vs recomputed in backward, and the input gradient as a flipped-weight convolution vs GEMM + col2im.
 public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> String {
     let shapes = [(C: 1, F: 32, S: 28), (C: 32, F: 32, S: 28), (C: 32, F: 64, S: 14), (C: 64, F: 64, S: 14)]
     let threads = Parallel.threadCount, N = batchSize
@@ -26,7 +26,7 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
     """
     var variants = """
 
-    | conv 3×3 p1 | per-image GEMMs GFLOP/s | whole-batch GEMM GFLOP/s | backward ms (kept: v3) | v2: GEMM + col2im ∂x | v1: recomputed columns |
+    | conv 3×3 p1 | per-image GEMMs GFLOP/s | whole-batch GEMM GFLOP/s | kept columns: forward + backward ms | recomputed columns: forward + backward ms | backward ms, ∂x by GEMM + col2im |
     | --- | ---: | ---: | ---: | ---: | ---: |
 
     """
@@ -41,36 +41,45 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
         let forwardFLOPs = Double(conv.forwardFLOPs(for: input.shape) * N)
         let backwardFLOPs = forwardFLOPs * (needsInputGradient ? 2 : 1)
 
-        // Raw: one whole-batch GEMM with OpenBLAS using the whole thread budget.
+        // The variants are timed in turn within each repetition, so that load from other processes
+        // on a shared machine falls on all columns alike; then each column's median is taken.
         let a = benchmarkTensor(Shape(F, R), &generator), b = benchmarkTensor(Shape(R, N * P), &generator)
         let c = Tensor(shape: Shape(F, N * P))
-        BLAS.setThreadCount(threads)
-        let raw = medianSeconds(repetitions) {
-            BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: N * P, k: R, alpha: 1, a: a.data, lda: R,
-                       b: b.data, ldb: N * P, beta: 0, c: c.data, ldc: N * P)
-        }
-        BLAS.setThreadCount(1)
-        // Per-image GEMMs as the conv runs them: images split over threads, OpenBLAS at one thread.
-        let perImage = medianSeconds(repetitions) {
-            let bData = b.data, cData = c.data, aData = a.data
-            Parallel.forEachChunk(N) { _, images in
-                for n in images {
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: aData, lda: R,
-                               b: bData + n * R * P, ldb: P, beta: 0, c: cData + n * F * P, ldc: P)
+        var samples = [[Double]](repeating: [], count: 7)
+        for repetition in 0...max(1, repetitions) {
+            var times: [Double] = []
+            // Raw: one whole-batch GEMM with OpenBLAS using the whole thread budget.
+            BLAS.setThreadCount(threads)
+            times.append(seconds {
+                BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: N * P, k: R, alpha: 1, a: a.data, lda: R,
+                           b: b.data, ldb: N * P, beta: 0, c: c.data, ldc: N * P)
+            })
+            BLAS.setThreadCount(1)
+            // Per-image GEMMs as the conv runs them: images split over threads, OpenBLAS at one thread.
+            times.append(seconds {
+                let aData = a.data, bData = b.data, cData = c.data
+                Parallel.forEachChunk(N) { _, images in
+                    for n in images {
+                        BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: aData, lda: R,
+                                   b: bData + n * R * P, ldb: P, beta: 0, c: cData + n * F * P, ldc: P)
+                    }
                 }
-            }
+            })
+            times.append(seconds { _ = conv.forward(input, mode: .training) })
+            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
+            Conv2D.usesFlippedConvolution = false
+            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
+            Conv2D.usesFlippedConvolution = true
+            Conv2D.cachesColumns = false
+            times.append(seconds { _ = conv.forward(input, mode: .training) })
+            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
+            Conv2D.cachesColumns = true
+            if repetition > 0 { for (column, time) in times.enumerated() { samples[column].append(time) } }  // 0: warm-up
         }
-
-        let forward = medianSeconds(repetitions) { _ = conv.forward(input, mode: .training) }
-        _ = conv.forward(input, mode: .training)
-        let backward = medianSeconds(repetitions) { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) }
-        Conv2D.usesFlippedConvolution = false
-        let withCol2im = medianSeconds(repetitions) { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) }
-        Conv2D.cachesColumns = false
-        _ = conv.forward(input, mode: .training)
-        let recomputed = medianSeconds(repetitions) { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) }
-        Conv2D.cachesColumns = true
-        Conv2D.usesFlippedConvolution = true
+        let medians = samples.map { $0.sorted()[$0.count / 2] }
+        let (raw, perImage, forward, backward, withCol2im) = (medians[0], medians[1], medians[2], medians[3], medians[4])
+        let (forwardRecomputing, backwardRecomputing) = (medians[5], medians[6])
+        conv.zeroGradients()
 
         func rate(_ flops: Double, _ seconds: Double) -> Double { flops / seconds / 1e9 }
         let name = "\(C)→\(F), \(S)×\(S)"
@@ -79,7 +88,8 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
             + "\(fixed(rate(backwardFLOPs, backward), 1))\(needsInputGradient ? "" : " (no ∂x)") | "
             + "\(fixed(100 * rate(forwardFLOPs, forward) / rawRate, 0))% | \(fixed(100 * rate(backwardFLOPs, backward) / rawRate, 0))% |\n"
         variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), 1)) | \(fixed(rawRate, 1)) | "
-            + "\(fixed(backward * 1e3, 2)) | \(fixed(withCol2im * 1e3, 2)) | \(fixed(recomputed * 1e3, 2)) |\n"
+            + "\(fixed(forward * 1e3, 2)) + \(fixed(backward * 1e3, 2)) | \(fixed(forwardRecomputing * 1e3, 2)) + "
+            + "\(fixed(backwardRecomputing * 1e3, 2)) | \(fixed(withCol2im * 1e3, 2)) vs \(fixed(backward * 1e3, 2)) |\n"
     }
     return table + variants
 }
@@ -90,17 +100,11 @@ private func benchmarkTensor(_ shape: Shape, _ generator: inout SeededGenerator)
     return tensor
 }
 
-/// Median wall time of `repetitions` runs of `body`, after one untimed warm-up run.
-private func medianSeconds(_ repetitions: Int, _ body: () -> Void) -> Double {
+/// Wall time of one run of `body`.
+private func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
     body()
-    var times: [Double] = []
-    for _ in 0..<max(1, repetitions) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-    }
-    times.sort()
-    return times[times.count / 2]
+    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
 }
 
 private func fixed(_ value: Double, _ decimals: Int) -> String {
