@@ -5,7 +5,8 @@ import XCTest
 
 final class Conv2DTests: XCTestCase {
     /// Finite differences of ∂x, ∂weight, ∂bias at odd sizes, strides 1–2, padding 0–2, 1×1
-    /// kernels (pointwise and strided), batch 1 and batches that split across threads.
+    /// kernels (pointwise and strided), batch 1 and batches that split across threads, and both
+    /// input-gradient paths (GEMM + col2im; flipped-weight convolution when F ≤ C at stride 1).
     func testGradientsAtSeveralShapes() {
         let configurations: [(n: Int, c: Int, h: Int, w: Int, f: Int, k: Int, stride: Int, padding: Int, bias: Bool)] = [
             (2, 3, 5, 7, 4, 3, 1, 1, true),
@@ -15,6 +16,10 @@ final class Conv2DTests: XCTestCase {
             (1, 3, 9, 8, 2, 3, 2, 1, false),
             (3, 2, 5, 5, 2, 1, 2, 0, true),
             (1, 1, 4, 4, 2, 2, 1, 2, true),
+            // F ≤ C at stride 1: input gradient by the flipped-weight convolution.
+            (2, 4, 5, 7, 3, 3, 1, 1, true),
+            (1, 3, 6, 5, 2, 5, 1, 2, false),
+            (2, 3, 5, 4, 3, 3, 1, 0, true),
         ]
         for (index, t) in configurations.enumerated() {
             var generator = SeededGenerator(seed: UInt64(index + 1))
@@ -35,6 +40,9 @@ final class Conv2DTests: XCTestCase {
             ("conv_k1_s1_p0", 4, 3, 1, 1, 0, true),
             ("conv_k3_s2_p1_nobias", 3, 5, 3, 2, 1, false),
             ("conv_k2_s2_p0", 2, 2, 2, 2, 0, true),
+            ("conv_k3_s1_p1_shrink", 4, 3, 3, 1, 1, true),
+            ("conv_k5_s1_p2_shrink", 3, 2, 5, 1, 2, true),
+            ("conv_k3_s1_p0_same", 3, 3, 3, 1, 0, true),
         ]
         for (name, c, f, k, stride, padding, bias) in cases {
             var generator = SeededGenerator(seed: 1)

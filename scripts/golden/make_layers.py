@@ -49,6 +49,10 @@ conv("conv_k5_s1_p2", 1, 2, 6, 5, 3, 5, 1, 2)
 conv("conv_k1_s1_p0", 2, 4, 3, 5, 3, 1, 1, 0)
 conv("conv_k3_s2_p1_nobias", 2, 3, 8, 8, 5, 3, 2, 1, bias=False)
 conv("conv_k2_s2_p0", 3, 2, 5, 5, 2, 2, 2, 0)
+# F ≤ C at stride 1: the input gradient takes the flipped-weight convolution path.
+conv("conv_k3_s1_p1_shrink", 2, 4, 5, 6, 3, 3, 1, 1)
+conv("conv_k5_s1_p2_shrink", 1, 3, 6, 5, 2, 5, 1, 2)
+conv("conv_k3_s1_p0_same", 2, 3, 6, 7, 3, 3, 1, 0)
 
 lin = nn.Linear(10, 4)
 with torch.no_grad():
