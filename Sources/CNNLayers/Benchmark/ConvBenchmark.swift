@@ -26,7 +26,7 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
     """
     var variants = """
 
-    | conv 3×3 p1 | per-image GEMMs GFLOP/s | whole-batch GEMM GFLOP/s | kept columns: forward + backward ms | recomputed columns: forward + backward ms | backward ms, ∂x by GEMM + col2im |
+    | conv 3×3 p1 | per-image GEMMs GFLOP/s | whole-batch GEMM GFLOP/s | kept columns: forward + backward ms | recomputed columns: forward + backward ms | backward ms: ∂x by GEMM + col2im vs as used |
     | --- | ---: | ---: | ---: | ---: | ---: |
 
     """
