@@ -1,0 +1,121 @@
+import CNNCore
+import Dispatch
+
+// Legend (this file): N = batch size, C = input channels, F = output channels, S = image side,
+// P = S·S output positions (3×3, stride 1, pad 1), R = C·9 column rows.
+
+/// Convolution kernel benchmark on the reference model's conv shapes (`cnntrain bench kernels`).
+///
+/// For each shape it reports, as medians of `repetitions` timed runs after one warm-up round:
+/// the raw `BLAS.sgemm` rate on the equivalent whole-batch GEMM (M = F, N = N·P, K = R) with
+/// OpenBLAS at `Parallel.threadCount` threads (the same core budget), then `Conv2D` forward and
+/// backward (weight + input gradient; the first layer skips its input gradient and its FLOPs
+/// count only the weight gradient) in GFLOP/s and as a percentage of raw. A second table compares
+/// the variants the conv chose between: per-image vs whole-batch GEMMs, columns kept from forward
+/// vs recomputed in backward, and the input gradient as a flipped-weight convolution vs GEMM + col2im.
+public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> String {
+    let shapes = [(C: 1, F: 32, S: 28), (C: 32, F: 32, S: 28), (C: 32, F: 64, S: 14), (C: 64, F: 64, S: 14)]
+    let threads = Parallel.threadCount, N = batchSize
+    var generator = SeededGenerator(seed: 2024)
+    var table = """
+    Conv kernels, batch \(N), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS \(BLAS.coreName), medians of \(repetitions)
+
+    | conv 3×3 p1 | GEMM M×N×K | raw sgemm GFLOP/s | forward GFLOP/s | backward GFLOP/s | forward % raw | backward % raw |
+    | --- | --- | ---: | ---: | ---: | ---: | ---: |
+
+    """
+    var variants = """
+
+    | conv 3×3 p1 | per-image GEMMs GFLOP/s | whole-batch GEMM GFLOP/s | kept columns: forward + backward ms | recomputed columns: forward + backward ms | backward ms: ∂x by GEMM + col2im vs as used |
+    | --- | ---: | ---: | ---: | ---: | ---: |
+
+    """
+    for (index, shape) in shapes.enumerated() {
+        let (C, F, S) = shape
+        let P = S * S, R = C * 9
+        let conv = Conv2D(inputChannels: C, outputChannels: F, kernelSize: 3, padding: 1, generator: &generator)
+        let input = benchmarkTensor(Shape(N, C, S, S), &generator)
+        let outputGradient = benchmarkTensor(Shape(N, F, S, S), &generator)
+        let needsInputGradient = index > 0
+        let gemmFLOPs = 2 * Double(F) * Double(R) * Double(N * P)
+        let forwardFLOPs = Double(conv.forwardFLOPs(for: input.shape) * N)
+        let backwardFLOPs = forwardFLOPs * (needsInputGradient ? 2 : 1)
+
+        // The variants are timed in turn within each repetition, so that load from other processes
+        // on a shared machine falls on all columns alike; then each column's median is taken.
+        let a = benchmarkTensor(Shape(F, R), &generator), b = benchmarkTensor(Shape(R, N * P), &generator)
+        let c = Tensor(shape: Shape(F, N * P))
+        var samples = [[Double]](repeating: [], count: 7)
+        for repetition in 0...max(1, repetitions) {
+            var times: [Double] = []
+            // Raw: one whole-batch GEMM with OpenBLAS using the whole thread budget.
+            BLAS.setThreadCount(threads)
+            times.append(seconds {
+                BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: N * P, k: R, alpha: 1, a: a.data, lda: R,
+                           b: b.data, ldb: N * P, beta: 0, c: c.data, ldc: N * P)
+            })
+            BLAS.setThreadCount(1)
+            // Per-image GEMMs as the conv runs them: images split over threads, OpenBLAS at one thread.
+            times.append(seconds {
+                let aData = a.data, bData = b.data, cData = c.data
+                Parallel.forEachChunk(N) { _, images in
+                    for n in images {
+                        BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: aData, lda: R,
+                                   b: bData + n * R * P, ldb: P, beta: 0, c: cData + n * F * P, ldc: P)
+                    }
+                }
+            })
+            times.append(seconds { _ = conv.forward(input, mode: .training) })
+            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
+            Conv2D.usesFlippedConvolution = false
+            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
+            Conv2D.usesFlippedConvolution = true
+            Conv2D.cachesColumns = false
+            times.append(seconds { _ = conv.forward(input, mode: .training) })
+            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
+            Conv2D.cachesColumns = true
+            if repetition > 0 { for (column, time) in times.enumerated() { samples[column].append(time) } }  // 0: warm-up
+        }
+        let medians = samples.map { $0.sorted()[$0.count / 2] }
+        let (raw, perImage, forward, backward, withCol2im) = (medians[0], medians[1], medians[2], medians[3], medians[4])
+        let (forwardRecomputing, backwardRecomputing) = (medians[5], medians[6])
+        conv.zeroGradients()
+
+        func rate(_ flops: Double, _ seconds: Double) -> Double { flops / seconds / 1e9 }
+        let name = "\(C)→\(F), \(S)×\(S)"
+        let rawRate = rate(gemmFLOPs, raw)
+        table += "| \(name) | \(F)×\(N * P)×\(R) | \(fixed(rawRate, 1)) | \(fixed(rate(forwardFLOPs, forward), 1)) | "
+            + "\(fixed(rate(backwardFLOPs, backward), 1))\(needsInputGradient ? "" : " (no ∂x)") | "
+            + "\(fixed(100 * rate(forwardFLOPs, forward) / rawRate, 0))% | \(fixed(100 * rate(backwardFLOPs, backward) / rawRate, 0))% |\n"
+        variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), 1)) | \(fixed(rawRate, 1)) | "
+            + "\(fixed(forward * 1e3, 2)) + \(fixed(backward * 1e3, 2)) | \(fixed(forwardRecomputing * 1e3, 2)) + "
+            + "\(fixed(backwardRecomputing * 1e3, 2)) | \(fixed(withCol2im * 1e3, 2)) vs \(fixed(backward * 1e3, 2)) |\n"
+    }
+    return table + variants
+}
+
+private func benchmarkTensor(_ shape: Shape, _ generator: inout SeededGenerator) -> Tensor {
+    let tensor = Tensor(shape: shape)
+    for i in 0..<tensor.count { tensor[i] = generator.uniform(-1, 1) }
+    return tensor
+}
+
+/// Wall time of one run of `body`.
+private func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+}
+
+private func fixed(_ value: Double, _ decimals: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    if decimals == 0 { return String(Int(rounded)) }
+    var text = String(rounded)
+    if let dot = text.firstIndex(of: ".") {
+        let have = text.distance(from: dot, to: text.endIndex) - 1
+        if have < decimals { text += String(repeating: "0", count: decimals - have) }
+    }
+    return text
+}

@@ -1,0 +1,240 @@
+import CNNCore
+
+// Legend (this file): N = batch size, C = input channels, H, W = input height and width,
+// F = output channels (filters), K = kernel size (K×K), OH, OW = output height and width,
+// P = OH·OW output positions of one image, R = C·K·K rows of one image's column matrix.
+
+/// 2-D convolution over NCHW tensors, as `torch.nn.Conv2d` with a square kernel (no dilation, no
+/// groups).
+///
+/// Forward, per image: im2col (C, H, W) → columns (R, P), then one GEMM
+/// weight (F, R) × columns (R, P) → output (F, P), which is already the image's NCHW output.
+/// A 1×1 stride-1 pad-0 kernel uses the image itself as its column matrix.
+/// Backward, per image: ∂W (F, R) += ∂Y (F, P) × columnsᵀ; ∂columns (R, P) = Wᵀ × ∂Y, then col2im.
+/// Images are split over `Parallel.threadCount` chunks (OpenBLAS at one thread); each chunk
+/// accumulates its own partial ∂W and ∂b, reduced in chunk order, so a given thread count always
+/// gives the same bits.
+///
+/// Version 1: backward recomputed each image's columns. Version 2: a training forward keeps them
+/// (up to `columnCacheLimitBytes` per layer): forward + backward 2–3% faster over the reference
+/// shapes, for ~100 MB at batch 64 in smallcnn. Version 3 (kept): when F ≤ C at stride 1, the input
+/// gradient is a convolution of ∂Y with the flipped weights (im2col + GEMM, no col2im): 32→32 at
+/// 28×28 backward 14.5 → 11.7 ms; with F > C (32→64) GEMM + col2im stays 8% faster and is used.
+/// Per-image GEMMs were kept over one whole-batch GEMM (equal speed, no transposition to NCHW).
+/// `cnntrain bench kernels` measures all of these (minimum times, 2 threads, OpenBLAS Haswell).
+public final class Conv2D: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    /// (F, C, K, K); state_dict name "weight".
+    public let weight: Parameter
+    /// (F); state_dict name "bias". `nil` when built with `bias: false` (a norm follows the conv).
+    public let bias: Parameter?
+
+    /// A training forward keeps all images' columns for backward when they need at most this many
+    /// bytes (per layer); above it, backward recomputes them image by image (0: always recompute).
+    nonisolated(unsafe) public static var columnCacheLimitBytes = 128 << 20
+    /// Benchmark switch: false forces the recomputing variant (version 1).
+    nonisolated(unsafe) static var cachesColumns = true
+    /// Benchmark switch: false forces the GEMM + col2im input gradient at stride 1 (version 2).
+    nonisolated(unsafe) static var usesFlippedConvolution = true
+
+    private let output = Tensor(shape: Shape(0))          // (N, F, OH, OW)
+    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
+    private let columns = Tensor(shape: Shape(0))         // (N, R, P) kept from a training forward
+    private let scratch = Tensor(shape: Shape(0))         // (chunks, R, P) per-chunk columns / ∂columns
+    private let flippedWeight = Tensor(shape: Shape(0))   // (C, F·K·K): W[f][c][K−1−ky][K−1−kx]
+    private let weightPartials = Tensor(shape: Shape(0))  // (chunks, F, R)
+    private let biasPartials = Tensor(shape: Shape(0))    // (chunks, F)
+    private var input: Tensor?                            // (N, C, H, W) of the last training forward
+    private var geometry: ConvGeometry?
+    private var columnsCached = false
+
+    /// PyTorch's default initialization: weight and bias U(−1/√fanIn, 1/√fanIn), fanIn = C·K·K,
+    /// weight drawn first.
+    /// - Precondition: positive channel counts, kernel size and stride; padding ≥ 0.
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                bias: Bool = true, generator: inout SeededGenerator) {
+        precondition(inputChannels >= 1 && outputChannels >= 1, "conv needs at least one input and output channel")
+        precondition(kernelSize >= 1 && stride >= 1 && padding >= 0, "conv needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let fanIn = inputChannels * kernelSize * kernelSize
+        weight = Parameter(name: "weight", shape: Shape(outputChannels, inputChannels, kernelSize, kernelSize))
+        Initialization.kaimingUniform(weight.value, fanIn: fanIn, generator: &generator)
+        if bias {
+            let b = Parameter(name: "bias", shape: Shape(outputChannels))
+            Initialization.bias(b.value, fanIn: fanIn, generator: &generator)
+            self.bias = b
+        } else {
+            self.bias = nil
+        }
+    }
+
+    public var summary: String {
+        "conv \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels) s\(stride) p\(padding)" + (bias == nil ? " no-bias" : "")
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    private func geometry(for input: Shape) -> ConvGeometry {
+        ConvGeometry(channels: inputChannels, height: input.height, width: input.width, kernelHeight: kernelSize,
+                     kernelWidth: kernelSize, stride: stride, padding: padding)
+    }
+
+    public func outputShape(for input: Shape) -> Shape {
+        let g = geometry(for: input)
+        return Shape(input.batch, outputChannels, g.outputHeight, g.outputWidth)
+    }
+
+    public func validate(_ input: Shape, mode: Mode) throws {
+        guard input.rank == 4, input.channels == inputChannels else {
+            throw LayerError("\(summary) needs input (N, \(inputChannels), H, W), got \(input)")
+        }
+        guard input.height + 2 * padding >= kernelSize, input.width + 2 * padding >= kernelSize else {
+            throw LayerError("\(summary) needs an input of at least \(kernelSize - 2 * padding)×\(kernelSize - 2 * padding) pixels, got \(input.height)×\(input.width)")
+        }
+    }
+
+    /// 2·F·R·P per sample (multiply and add; the bias add is not counted).
+    public func forwardFLOPs(for input: Shape) -> Int {
+        let g = geometry(for: input)
+        return 2 * outputChannels * g.columnRows * g.columnCount
+    }
+
+    private static func chunkCount(_ batch: Int) -> Int { max(1, min(Parallel.threadCount, batch)) }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let s = input.shape
+        precondition(s.rank == 4 && s.channels == inputChannels, "\(summary) needs input (N, \(inputChannels), H, W), got \(s)")
+        let g = geometry(for: s)
+        precondition(g.outputHeight >= 1 && g.outputWidth >= 1, "\(summary): input \(s) is smaller than the kernel")
+        let N = s.batch, F = outputChannels, R = g.columnRows, P = g.columnCount, CHW = s.sampleCount
+        output.resize(to: Shape(N, F, g.outputHeight, g.outputWidth))
+        let pointwise = g.isPointwise
+        let cached = mode == .training && !pointwise && Self.cachesColumns
+            && N * R * P * MemoryLayout<Float>.size <= Self.columnCacheLimitBytes
+        if cached { columns.resize(to: Shape(N, R, P)) }
+        if !pointwise { scratch.resize(to: Shape(Self.chunkCount(N), R, P)) }
+        geometry = g
+        columnsCached = cached
+        self.input = mode == .training ? input : nil
+
+        let x = input.data, y = output.data, w = weight.value.data, b = bias?.value.data
+        let kept = columns.data, perChunk = scratch.data
+        Parallel.forEachChunk(N) { chunk, images in
+            for n in images {
+                let image = x + n * CHW
+                var columnMatrix = image                                   // (R, P)
+                if !pointwise {
+                    columnMatrix = cached ? kept + n * R * P : perChunk + chunk * R * P
+                    im2col(image, g, columnMatrix)
+                }
+                let out = y + n * F * P                                    // (F, P)
+                BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: w, lda: R,
+                           b: columnMatrix, ldb: P, beta: 0, c: out, ldc: P)
+                if let b {
+                    for f in 0..<F {
+                        let row = out + f * P, value = b[f]
+                        for i in 0..<P { row[i] += value }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// flippedWeight[c][f][ky][kx] = weight[f][c][K−1−ky][K−1−kx], (C, F·K·K).
+    private func flipWeights() {
+        let C = inputChannels, F = outputChannels, K = kernelSize, KK = K * K
+        flippedWeight.resize(to: Shape(C, F * KK))
+        let w = weight.value.data, flipped = flippedWeight.data
+        for f in 0..<F {
+            for c in 0..<C {
+                let source = w + (f * C + c) * KK, target = flipped + (c * F + f) * KK
+                for k in 0..<KK { target[k] = source[KK - 1 - k] }
+            }
+        }
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard let input, let g = geometry else { preconditionFailure("\(summary): backward without a training-mode forward") }
+        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        let N = input.shape.batch, F = outputChannels, R = g.columnRows, P = g.columnCount, CHW = input.shape.sampleCount
+        let chunks = Self.chunkCount(N)
+        weightPartials.resize(to: Shape(chunks, F, R))
+        biasPartials.resize(to: Shape(chunks, F))
+        if needsInputGradient { inputGradient.resize(to: input.shape) }
+        // Stride 1: ∂x is the convolution of ∂y (padded by K−1−pad) with the flipped, transposed
+        // weights, so it is im2col + one GEMM (C, F·K·K) × (F·K·K, H·W) with no col2im. It moves
+        // F·K·K·H·W floats through im2col instead of C·K·K·P through col2im: used when F ≤ C.
+        let K = kernelSize, HW = input.shape.height * input.shape.width
+        let flipped = needsInputGradient && !g.isPointwise && stride == 1 && padding <= K - 1
+            && outputChannels <= inputChannels && Self.usesFlippedConvolution
+        let gradientGeometry = ConvGeometry(channels: F, height: g.outputHeight, width: g.outputWidth, kernelHeight: K,
+                                            kernelWidth: K, stride: 1, padding: K - 1 - padding)
+        if flipped { flipWeights() }
+        // Work space only (kept columns live in `columns`), so growing it here is safe should the
+        // thread count have changed since forward.
+        let workCount = flipped ? max(R * P, F * K * K * HW) : R * P
+        if !g.isPointwise { scratch.resize(to: Shape(chunks, workCount)) }
+
+        let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
+        let kept = columns.data, perChunk = scratch.data, wFlipped = flippedWeight.data
+        let dwPartials = weightPartials.data, dbPartials = biasPartials.data
+        let pointwise = g.isPointwise, cached = columnsCached, hasBias = bias != nil
+        Parallel.forEachChunk(N) { chunk, images in
+            let dw = dwPartials + chunk * F * R                             // (F, R)
+            let db = dbPartials + chunk * F                                 // (F)
+            dw.update(repeating: 0, count: F * R)
+            db.update(repeating: 0, count: F)
+            let work = perChunk + chunk * workCount                         // (R, P) or (F·K·K, H·W)
+            for n in images {
+                let image = x + n * CHW
+                let dyImage = dy + n * F * P                                // (F, P)
+                var columnMatrix = image
+                if !pointwise {
+                    if cached { columnMatrix = kept + n * R * P } else { im2col(image, g, work); columnMatrix = work }
+                }
+                BLAS.sgemm(transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dyImage, lda: P,
+                           b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
+                if hasBias {
+                    for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
+                }
+                guard needsInputGradient else { continue }
+                let dxImage = dx + n * CHW                                  // (C, H, W)
+                if pointwise {
+                    BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
+                               b: dyImage, ldb: P, beta: 0, c: dxImage, ldc: P)
+                } else if flipped {
+                    im2col(dyImage, gradientGeometry, work)
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: inputChannels, n: HW, k: F * K * K, alpha: 1,
+                               a: wFlipped, lda: F * K * K, b: work, ldb: HW, beta: 0, c: dxImage, ldc: HW)
+                } else {
+                    BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
+                               b: dyImage, ldb: P, beta: 0, c: work, ldc: P)
+                    dxImage.update(repeating: 0, count: CHW)
+                    col2im(work, g, dxImage)
+                }
+            }
+        }
+        // Fixed-order reduction of the chunks' partial gradients.
+        let dW = weight.gradient.data
+        for chunk in 0..<chunks {
+            let partial = dwPartials + chunk * F * R
+            for i in 0..<(F * R) { dW[i] += partial[i] }
+        }
+        if let bias {
+            let dB = bias.gradient.data
+            for chunk in 0..<chunks {
+                for f in 0..<F { dB[f] += dbPartials[chunk * F + f] }
+            }
+        }
+        return needsInputGradient ? inputGradient : nil
+    }
+}

@@ -1,0 +1,53 @@
+import CNNCore
+
+/// Inverted dropout, as `torch.nn.Dropout(p)`: in training each element is zeroed with
+/// probability p and the survivors are scaled by 1/(1 − p), so inference is the identity.
+///
+/// The mask is drawn from the layer's own `generator`, one draw per element in order, on the
+/// calling thread: the same seed gives the same masks. Checkpoints save and restore `generator`.
+public final class Dropout: Layer {
+    public let probability: Float
+    /// The source of the masks; public so that a checkpoint can save and restore it.
+    public var generator: SeededGenerator
+
+    private let output = Tensor(shape: Shape(0))          // input's shape
+    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
+    private let mask = Tensor(shape: Shape(0))            // input's shape: 0 or 1/(1 − p)
+    private var lastForwardDropped = false
+
+    /// - Precondition: 0 ≤ probability ≤ 1 (p = 1 zeroes everything, as in PyTorch).
+    public init(probability: Float, seed: UInt64) {
+        precondition(probability >= 0 && probability <= 1, "dropout probability must be in [0, 1], got \(probability)")
+        self.probability = probability
+        self.generator = SeededGenerator(seed: seed)
+    }
+
+    public var summary: String { "dropout \(probability)" }
+    public func outputShape(for input: Shape) -> Shape { input }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        output.copy(from: input)
+        lastForwardDropped = mode == .training && probability > 0
+        guard lastForwardDropped else { return output }
+        mask.resize(to: input.shape)
+        let scale: Float = probability < 1 ? 1 / (1 - probability) : 0
+        let m = mask.data, y = output.data
+        for i in 0..<input.count {
+            let keep = generator.nextUnitFloat() >= probability
+            m[i] = keep ? scale : 0
+            y[i] *= m[i]
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        inputGradient.copy(from: outputGradient)
+        if lastForwardDropped {
+            let m = mask.data, dx = inputGradient.data
+            for i in 0..<inputGradient.count { dx[i] *= m[i] }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,194 @@
+import CNNCore
+
+// Legend (this file): N = batch size, C = channels, H, W = input size, OH, OW = output size,
+// K = kernel size (K×K), S = stride, PAD = padding.
+
+/// Max pooling, as `torch.nn.MaxPool2d(kernel_size, stride, padding)` (floor mode, no dilation).
+///
+/// Padding counts as −∞ (never chosen). The flat index of each window's maximum within its
+/// (H, W) plane is saved for backward, which routes each output gradient to that one input.
+/// Ties and NaN follow PyTorch: the first maximum in row-major window order wins; a NaN wins.
+public final class MaxPool2D: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+
+    private let output = Tensor(shape: Shape(0))          // (N, C, OH, OW)
+    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
+    private var argmax: [Int32] = []                      // (N, C, OH, OW), index into the (H, W) plane
+    private var inputShape: Shape?
+
+    /// - Parameters:
+    ///   - stride: defaults to `kernelSize`, as in PyTorch.
+    ///   - padding: at most `kernelSize / 2` (PyTorch's rule; `validate` checks it).
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(kernelSize >= 1 && (stride ?? 1) >= 1 && padding >= 0, "max pool needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    public var summary: String { "maxpool \(kernelSize)×\(kernelSize) s\(stride)" + (padding > 0 ? " p\(padding)" : "") }
+
+    public func outputShape(for input: Shape) -> Shape {
+        Shape(input.batch, input.channels,
+              slidingOutputSize(input: input.height, kernel: kernelSize, stride: stride, padding: padding),
+              slidingOutputSize(input: input.width, kernel: kernelSize, stride: stride, padding: padding))
+    }
+
+    public func validate(_ input: Shape, mode: Mode) throws {
+        guard input.rank == 4 else { throw LayerError("\(summary) needs input (N, C, H, W), got \(input)") }
+        guard padding <= kernelSize / 2 else { throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))") }
+        guard input.height + 2 * padding >= kernelSize, input.width + 2 * padding >= kernelSize else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let s = input.shape
+        precondition(s.rank == 4, "\(summary) needs input (N, C, H, W), got \(s)")
+        let outShape = outputShape(for: s)
+        output.resize(to: outShape)
+        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        inputShape = s
+        let H = s.height, W = s.width, OH = outShape.height, OW = outShape.width
+        let K = kernelSize, S = stride, PAD = padding
+        let x = input.data, y = output.data
+        argmax.withUnsafeMutableBufferPointer { indices in
+            let index = indices.baseAddress!
+            Parallel.forEachChunk(s.batch * s.channels) { _, planes in
+                for plane in planes {
+                    let xPlane = x + plane * H * W
+                    let yPlane = y + plane * OH * OW, iPlane = index + plane * OH * OW
+                    if K == 2 && S == 2 && PAD == 0 {
+                        Self.forward2x2(xPlane, W, OH, OW, yPlane, iPlane)
+                        continue
+                    }
+                    for oy in 0..<OH {
+                        let y0 = oy * S - PAD, yStart = max(y0, 0), yEnd = min(y0 + K, H)
+                        for ox in 0..<OW {
+                            let x0 = ox * S - PAD, xStart = max(x0, 0), xEnd = min(x0 + K, W)
+                            var best = -Float.infinity, bestIndex = yStart * W + xStart
+                            for iy in yStart..<yEnd {
+                                for ix in xStart..<xEnd {
+                                    let value = xPlane[iy * W + ix]
+                                    if value > best || value.isNaN { best = value; bestIndex = iy * W + ix }
+                                }
+                            }
+                            yPlane[oy * OW + ox] = best
+                            iPlane[oy * OW + ox] = Int32(bestIndex)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// Version 2: the common 2×2 stride-2 unpadded window, 8 (or 4) outputs at a time with SIMD
+    /// selects; the last vector of a row overlaps the one before. Version 1, the general loop in
+    /// `forward`, mispredicts a branch per comparison on real data (2.5 ms vs 0.6 ms for a
+    /// 64×32×28×28 batch on 2 threads).
+    @inline(__always)
+    private static func forward2x2(_ x: UnsafeMutablePointer<Float>, _ W: Int, _ OH: Int, _ OW: Int,
+                                   _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+        for oy in 0..<OH {
+            let top = 2 * oy * W, row = oy * OW
+            if OW >= 8 {
+                for start in Swift.stride(from: 0, to: OW, by: 8) {
+                    let ox = min(start, OW - 8), a = top + 2 * ox
+                    let upper = UnsafeRawPointer(x + a).loadUnaligned(as: SIMD16<Float>.self)
+                    let lower = UnsafeRawPointer(x + a + W).loadUnaligned(as: SIMD16<Float>.self)
+                    let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(a)
+                    let (best, at) = select(upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, first, Int32(W))
+                    UnsafeMutableRawPointer(y + row + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(index + row + ox).storeBytes(of: at, as: SIMD8<Int32>.self)
+                }
+            } else if OW >= 4 {
+                for pass in 0..<2 {
+                    let ox = pass == 0 ? 0 : OW - 4
+                    let a = top + 2 * ox
+                    let upper = UnsafeRawPointer(x + a).loadUnaligned(as: SIMD8<Float>.self)
+                    let lower = UnsafeRawPointer(x + a + W).loadUnaligned(as: SIMD8<Float>.self)
+                    let first = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(a)
+                    let (best, at) = select(upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, first, Int32(W))
+                    UnsafeMutableRawPointer(y + row + ox).storeBytes(of: best, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(index + row + ox).storeBytes(of: at, as: SIMD4<Int32>.self)
+                }
+            } else {
+                scalar2x2(x, W, top, row, 0, OW, y, index)
+            }
+        }
+    }
+
+    /// Lane-wise maximum of the windows (a b / c d) and its index, `first` being a's index.
+    /// Row-major window order; a later value wins only if larger or NaN (PyTorch's rule).
+    /// (Written for each width: a generic version was not specialized and ran 20× slower.)
+    @inline(__always)
+    private static func select(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>,
+                               _ first: SIMD8<Int32>, _ W: Int32) -> (SIMD8<Float>, SIMD8<Int32>) {
+        var best = a, at = first
+        var take = (b .> best) .| (b .!= b)
+        best.replace(with: b, where: take)
+        at.replace(with: first &+ 1, where: take)
+        take = (c .> best) .| (c .!= c)
+        best.replace(with: c, where: take)
+        at.replace(with: first &+ W, where: take)
+        take = (d .> best) .| (d .!= d)
+        best.replace(with: d, where: take)
+        at.replace(with: first &+ (W + 1), where: take)
+        return (best, at)
+    }
+
+    @inline(__always)
+    private static func select(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>,
+                               _ first: SIMD4<Int32>, _ W: Int32) -> (SIMD4<Float>, SIMD4<Int32>) {
+        var best = a, at = first
+        var take = (b .> best) .| (b .!= b)
+        best.replace(with: b, where: take)
+        at.replace(with: first &+ 1, where: take)
+        take = (c .> best) .| (c .!= c)
+        best.replace(with: c, where: take)
+        at.replace(with: first &+ W, where: take)
+        take = (d .> best) .| (d .!= d)
+        best.replace(with: d, where: take)
+        at.replace(with: first &+ (W + 1), where: take)
+        return (best, at)
+    }
+
+    /// Outputs `from..<OW` of one output row of the 2×2 stride-2 case, one at a time.
+    @inline(__always)
+    private static func scalar2x2(_ x: UnsafeMutablePointer<Float>, _ W: Int, _ top: Int, _ row: Int, _ from: Int, _ OW: Int,
+                                  _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+        for ox in from..<OW {
+            let a = top + 2 * ox
+            var at = a, best = x[a]
+            func consider(_ candidate: Int) {
+                if x[candidate] > best || x[candidate].isNaN { at = candidate; best = x[candidate] }
+            }
+            consider(a + 1)
+            consider(a + W)
+            consider(a + W + 1)
+            y[row + ox] = best
+            index[row + ox] = Int32(at)
+        }
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
+        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        inputGradient.resize(to: s)
+        let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
+        let dy = outputGradient.data, dx = inputGradient.data
+        argmax.withUnsafeBufferPointer { indices in
+            let index = indices.baseAddress!
+            Parallel.forEachChunk(s.batch * s.channels) { _, planes in
+                for plane in planes {
+                    let dxPlane = dx + plane * HW
+                    dxPlane.update(repeating: 0, count: HW)
+                    for o in 0..<OHW { dxPlane[Int(index[plane * OHW + o])] += dy[plane * OHW + o] }
+                }
+            }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,58 @@
+import CNNCore
+
+/// Layers applied in order, as `torch.nn.Sequential`; children are named "0", "1", … so that
+/// parameter names match PyTorch's state_dict ("3.weight").
+///
+/// Backward runs the children in reverse, asking every inner layer for its input gradient and
+/// passing the caller's `needsInputGradient` to the first layer only.
+public final class Sequential: Layer {
+    public private(set) var layers: [Layer]
+
+    public init(_ layers: [Layer]) { self.layers = layers }
+
+    /// Adds a layer at the end (for builders; not during a forward/backward pair).
+    public func append(_ layer: Layer) { layers.append(layer) }
+
+    public var summary: String { "sequential (\(layers.count) layers)" }
+    public var children: [(name: String, layer: Layer)] { layers.enumerated().map { (String($0.offset), $0.element) } }
+
+    public func outputShape(for input: Shape) -> Shape {
+        layers.reduce(input) { $1.outputShape(for: $0) }
+    }
+
+    public func forwardFLOPs(for input: Shape) -> Int {
+        var shape = input, total = 0
+        for layer in layers {
+            total += layer.forwardFLOPs(for: shape)
+            shape = layer.outputShape(for: shape)
+        }
+        return total
+    }
+
+    /// Validates each child on the shape its predecessor produces; the error names the child.
+    public func validate(_ input: Shape, mode: Mode) throws {
+        var shape = input
+        for (index, layer) in layers.enumerated() {
+            do {
+                try layer.validate(shape, mode: mode)
+            } catch let error as LayerError {
+                throw LayerError("layer \(index) (\(layer.summary)) on input \(shape): \(error.message)")
+            }
+            shape = layer.outputShape(for: shape)
+        }
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        var x = input
+        for layer in layers { x = layer.forward(x, mode: mode) }
+        return x
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        var gradient: Tensor? = outputGradient
+        for index in layers.indices.reversed() {
+            gradient = layers[index].backward(gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
+        }
+        return layers.isEmpty ? (needsInputGradient ? outputGradient : nil) : gradient
+    }
+}

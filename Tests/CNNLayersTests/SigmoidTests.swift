@@ -1,0 +1,32 @@
+import CNNCore
+import CNNLayers
+import TestSupport
+import XCTest
+
+final class SigmoidTests: XCTestCase {
+    func testGradients() {
+        GradientCheck.check(Sigmoid(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -4, high: 4), samplesPerTensor: 60)
+    }
+
+    /// PyTorch nn.Sigmoid: numbers from scripts/golden/make_layers.py.
+    func testMatchesPyTorch() throws {
+        try LayerGolden.check(Sigmoid(), "sigmoid")
+    }
+
+    func testNoInputGradientReturnsNil() {
+        let layer = Sigmoid()
+        let input = GradientCheck.randomTensor(Shape(2, 3), seed: 2)
+        _ = layer.forward(input, mode: .training)
+        XCTAssertNil(layer.backward(input, needsInputGradient: false))
+    }
+}
+
+final class SigmoidRangeTests: XCTestCase {
+    /// Saturates to 0 and 1 without NaN.
+    func testExtremeInputs() {
+        let output = Sigmoid().forward(Tensor(shape: Shape(1, 4), values: [-200, -20, 20, 200]), mode: .inference).array
+        XCTAssertEqual(output[0], 0)
+        XCTAssertEqual(output[3], 1)
+        XCTAssertFalse(output.contains { $0.isNaN })
+    }
+}
