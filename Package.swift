@@ -49,7 +49,7 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNNormsTests", dependencies: ["CNNNorms", "CNNLayers", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
-    .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "TestSupport"]),
+    .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
 ]
 

@@ -18,8 +18,8 @@ struct CNNTrainCommand: ParsableCommand {
         defaultSubcommand: TrainCommand.self)
 }
 
-extension NormKind: @retroactive ExpressibleByArgument {}
-extension NormPosition: @retroactive ExpressibleByArgument {}
+extension NormKind: ExpressibleByArgument {}
+extension NormPosition: ExpressibleByArgument {}
 
 /// Prints a failure as one clear line and exits non-zero (no stack trace for user errors).
 func runReportingErrors(_ body: () throws -> Void) throws {

@@ -4,7 +4,7 @@ import CNNData
 import CNNTraining
 import Foundation
 
-extension ImageFileFormat: @retroactive ExpressibleByArgument {}
+extension ImageFileFormat: ExpressibleByArgument {}
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

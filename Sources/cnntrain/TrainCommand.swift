@@ -23,8 +23,8 @@ struct TrainCommand: ParsableCommand {
     var groups: Int?
     @Option(help: "Norm before or after the activation that follows its slot: before, after.")
     var normPosition: NormPosition = .before
-    @Option(help: "Epochs to train.")
-    var epochs = 10
+    @Option(help: "Epochs to train (default 10; with --resume, the run's own count unless given).")
+    var epochs: Int?
     @Option(help: "Images per training step.")
     var batchSize = 64
     @Option(name: .customLong("lr"), help: "Base learning rate.")
@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs \(epochs) is not allowed; use 1 or more") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs \(epochs) is not allowed; use 1 or more") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) is not allowed; use 1 or more") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr \(learningRate) is not allowed; use a positive number") }
         guard ["sgd", "adamw"].contains(optimizer) else { throw ValidationError("--optimizer \(optimizer) is not allowed; use sgd or adamw") }
@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         options.norm = norm.rawValue
         options.groups = groups
         options.normPosition = normPosition.rawValue
-        options.epochs = epochs
+        options.epochs = epochs ?? 10
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.optimizer = optimizer
@@ -118,7 +118,8 @@ struct TrainCommand: ParsableCommand {
                 var isDirectory: ObjCBool = false
                 return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue ? path : nil
             } ?? RunDirectory.defaultPath(model: model, norm: norm.rawValue)
-            let trainer = try Trainer(options: trainingOptions, run: RunDirectory(path: outPath), resume: resume,
+            let trainer = try Trainer(options: trainingOptions, run: RunDirectory(path: outPath),
+                                      resume: resume.map { Trainer.Resume(path: $0, epochs: epochs) },
                                       initialize: initialize, printer: printer)
             let summary = try trainer.train()
             print(String(format: "test accuracy %.2f%% (%@, --norm %@, %d epochs, %d parameters of which %d in norms, %.0f train images/s) → %@",

@@ -34,14 +34,28 @@ enum CLI {
         process.standardError = error
         try process.run()
         // Read both pipes before waiting so a chatty child never blocks on a full pipe.
-        var errorData = Data()
-        let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errorData = Box()
+        let errorReader = Thread { errorData.data = error.fileHandleForReading.readDataToEndOfFile() }
         errorReader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errorReader.isFinished { usleep(1000) }
         return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      error: String(decoding: errorData, as: UTF8.self))
+                      error: String(decoding: errorData.data, as: UTF8.self))
+    }
+
+    /// Starts cnntrain without waiting (its output is discarded).
+    static func start(_ arguments: [String]) throws -> Process {
+        guard let executable else { throw XCTSkip("cnntrain is not built; run scripts/test.sh") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = Fixtures.repositoryRoot
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     static func temporaryDirectory() throws -> URL {

@@ -1,4 +1,5 @@
 import CNNCore
+import CNNLayers
 import CNNNorms
 import CNNTraining
 import TestSupport

@@ -126,6 +126,7 @@ public enum ModelResolver {
         mutating func resolve(_ statement: ModelFile.Statement, _ rest: inout ArraySlice<ModelFile.Statement>,
                               shape: inout [Int]) throws -> LayerSpec? {
             var reader = ArgumentReader(statement: statement, path: path, classCount: classCount)
+            try reader.rejectUnknownKeys()
             var layer = LayerSpec(type: statement.kind, line: statement.line, inputShape: shape, outputShape: shape)
             let shapeText = shape.map(String.init).joined(separator: "×")
             func requireImage() throws {
@@ -283,6 +284,17 @@ struct ArgumentReader {
         }
     }
 
+    /// Rejects keys the layer kind does not take (a typo such as `filter=32`), before anything else
+    /// is reported about the line.
+    func rejectUnknownKeys() throws {
+        let allowedKeys = Set((Self.allowed[statement.kind] ?? "").replacingOccurrences(of: " or ", with: ", ")
+            .split(separator: ",").flatMap { $0.split(separator: " ") }.map(String.init))
+        if let unknown = statement.argumentOrder.first(where: { !allowedKeys.contains($0) }),
+           ModelResolver.knownKinds.contains(statement.kind) {
+            throw error("'\(statement.kind)' has no argument '\(unknown)'; it takes \(Self.allowed[statement.kind] ?? "no arguments")")
+        }
+    }
+
     /// Rejects arguments nobody read (a typo such as `filter=32`).
     func finish() throws {
         if let unknown = statement.argumentOrder.first(where: { !used.contains($0) }) {
@@ -291,7 +303,7 @@ struct ArgumentReader {
     }
 
     static let allowed: [String: String] = [
-        "input": "channels, size or height and width",
+        "input": "channels, size, height, width",
         "conv": "filters, size, stride, pad, bias",
         "linear": "out, bias",
         "norm": "groups",

@@ -26,20 +26,33 @@ public final class Trainer {
     ///   - resume: a checkpoint (or a run directory) to continue from: weights, optimizer state,
     ///     epoch, step and random generators, so the resumed run ends as an uninterrupted one would.
     ///   - initialize: a checkpoint whose weights start this run (a new run otherwise).
-    public init(options: TrainingOptions, run: RunDirectory, resume: String? = nil, initialize: String? = nil,
+    /// What `--resume` asks for: the checkpoint (or run directory), and a new epoch count if given.
+    public struct Resume {
+        public var path: String
+        public var epochs: Int?
+        public init(path: String, epochs: Int?) { self.path = path; self.epochs = epochs }
+    }
+
+    public init(options: TrainingOptions, run: RunDirectory, resume: Resume? = nil, initialize: String? = nil,
                 printer: ProgressPrinter) throws {
         var options = options
         var resumed: LoadedCheckpoint? = nil
         if let resume {
-            let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: resume))
-            guard let saved = checkpoint.options, checkpoint.trainerState != nil else {
-                throw TrainingError("\(resume): this checkpoint has no training state to resume from; use --init to start a new run from its weights")
+            let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: resume.path))
+            guard let saved = checkpoint.options, let state = checkpoint.trainerState else {
+                throw TrainingError("\(resume.path): this checkpoint has no training state to resume from; use --init to start a new run from its weights")
             }
-            // The recipe comes from the checkpoint; only the epoch count and threads may change.
-            let epochs = options.epochs, threads = options.threads
+            // The recipe comes from the checkpoint; only the thread count and (when given) the epoch
+            // count may change. A longer run stretches the schedule, so it no longer equals the original.
+            let threads = options.threads
             options = saved
-            options.epochs = max(epochs, saved.epochs)
             options.threads = threads
+            if let epochs = resume.epochs {
+                guard epochs >= state.completedEpochs else {
+                    throw TrainingError("--epochs \(epochs) is less than the \(state.completedEpochs) epochs this run has already done")
+                }
+                options.epochs = epochs
+            }
             resumed = checkpoint
         }
         self.options = options
