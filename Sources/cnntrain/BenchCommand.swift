@@ -11,10 +11,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks that print figures (never pass/fail): kernels, norms, decode.",
         discussion: """
-        kernels: sgemm GFLOP/s on the GEMM shapes of smallcnn's convolutions next to conv forward/backward GFLOP/s.
-        norms:   each norm's forward/backward time at smallcnn's four norm shapes next to its convolution's.
-        decode:  PNG/JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with
-                 scripts/prepare_fashion_mnist.sh).
+        kernels: sgemm GFLOP/s on the GEMM shapes of smallcnn's convolutions next to conv forward and backward GFLOP/s.
+
+        norms: each norm's forward and backward time at smallcnn's four norm shapes next to its convolution's.
+
+        decode: PNG and JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with scripts/prepare_fashion_images.sh).
         """)
 
     enum Suite: String, CaseIterable, ExpressibleByArgument { case kernels, norms, decode }
@@ -26,9 +27,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Repetitions (the median is shown).")
     var repetitions = 7
     @Option(help: "decode: the PNG tree.")
-    var pngRoot = "Datasets/generated/fashion-mnist-png"
+    var pngRoot = "Datasets/generated/fashion-png"
     @Option(help: "decode: the JPEG tree.")
-    var jpegRoot = "Datasets/generated/fashion-mnist-jpeg"
+    var jpegRoot = "Datasets/generated/fashion-jpeg"
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {

@@ -9,9 +9,7 @@ struct CNNTrainCommand: ParsableCommand {
         commandName: "cnntrain",
         abstract: "Train small CNNs on a CPU and compare Batch, Layer, Instance and Group normalization.",
         discussion: """
-        `cnntrain --norm group` trains the reference model (smallcnn) on Fashion-MNIST with GroupNorm.
-        Models are text files in Models/ (see Models/README.md); datasets are IDX files, ImageFolder trees
-        of PNG/JPEG files, or CIFAR-10 binary batches (see Datasets/README.md).
+        `cnntrain --norm group` trains the reference model (smallcnn) on Fashion-MNIST with GroupNorm. Models are text files in Models/ (see Models/README.md); datasets are IDX files, ImageFolder trees of PNG/JPEG files, or CIFAR-10 binary batches (see Datasets/README.md).
         """,
         subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, InfoCommand.self,
                       BenchCommand.self, DataCommand.self],

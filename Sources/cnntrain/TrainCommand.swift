@@ -8,9 +8,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model (the default subcommand: `cnntrain --norm group`).",
         discussion: """
-        Writes a run directory (--out) with config.json, metrics.csv (one line per epoch), summary.json and
-        checkpoint.safetensors (PyTorch state_dict names; loads with load_state_dict(strict=True)).
-        Default recipe: SGD momentum 0.9, lr 0.05 with cosine decay, weight decay 5e-4, batch 64, 10 epochs.
+        Writes a run directory (--out) with config.json, metrics.csv (one line per epoch), summary.json and checkpoint.safetensors (PyTorch state_dict names; loads with load_state_dict(strict=True)). Default recipe: SGD momentum 0.9, lr 0.05 with cosine decay, weight decay 5e-4, batch 64, 10 epochs.
         """)
 
     @Option(help: "Model: a name in Models/ (smallcnn, lenet, resnet) or a path to a .cfg file.")
