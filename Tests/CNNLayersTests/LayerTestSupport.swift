@@ -5,12 +5,15 @@ import XCTest
 
 /// Golden cases from scripts/golden/make_layers.py (Tests/Fixtures/golden/layers.json), loaded once.
 enum LayerGolden {
-    static let file: GoldenFile? = try? GoldenFile("layers")
+    /// A missing or unreadable fixture fails the golden tests (it is committed; regenerate it
+    /// with scripts/golden/make_layers.py).
+    static let loaded = Result { try GoldenFile("layers") }
+    static var file: GoldenFile { get throws { try loaded.get() } }
 
     /// Loads the case's parameters into `layer` (by state_dict name), runs forward on "x",
     /// compares with "y", runs backward with "dy" and compares "dx" and "d<parameter>".
     static func check(_ layer: Layer, _ caseName: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        guard let golden = Self.file else { throw XCTSkip("Tests/Fixtures/golden/layers.json missing: run scripts/golden/make_layers.py") }
+        let golden = try Self.file
         func entry(_ name: String) throws -> GoldenFile.Entry { try golden.entry(caseName, name) }
         for (name, parameter) in layer.namedParameters() {
             parameter.value.copyValues(try entry(name).values.map(Float.init))
