@@ -120,8 +120,8 @@ struct TrainCommand: ParsableCommand {
                                       resume: resume.map { Trainer.Resume(path: $0, epochs: epochs) },
                                       initialize: initialize, printer: printer)
             let summary = try trainer.train()
-            print(String(format: "test accuracy %.2f%% (%@, --norm %@, %d epochs, %d parameters of which %d in norms, %.0f train images/s) → %@",
-                         summary.finalTestAccuracy * 100, summary.model, summary.norm, summary.epochs, summary.parameterCount,
+            print(String(format: "test accuracy %.2f%% (%@, --norm %@, %d epoch%@, %d parameters of which %d in norms, %.0f train images/s) → %@",
+                         summary.finalTestAccuracy * 100, summary.model, summary.norm, summary.epochs, summary.epochs == 1 ? "" : "s", summary.parameterCount,
                          summary.normParameterCount, summary.meanImagesPerSecond, outPath))
         }
     }

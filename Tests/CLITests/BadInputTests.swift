@@ -45,6 +45,11 @@ final class BadInputTests: XCTestCase {
         try expectFailure(["--out", "/proc/cnntrain-cannot-write", "--epochs", "1"] + CLI.quick, mentions: ["/proc/cnntrain-cannot-write"])
     }
 
+    func testDivergenceStopsWithAMessageThatSaysWhatToTry() throws {
+        try expectFailure(["--norm", "none", "--lr", "50", "--epochs", "1", "--train-limit", "2048", "--test-limit", "64", "--quiet"],
+                          mentions: ["diverged", "NaN", "epoch 1", "--lr"])
+    }
+
     func testCorruptCheckpoint() throws {
         let directory = try CLI.temporaryDirectory()
         let checkpoint = directory.appendingPathComponent("bad.safetensors")

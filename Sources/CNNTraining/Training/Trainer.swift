@@ -17,6 +17,8 @@ public final class Trainer {
     public let normalization: Normalization
     public let run: RunDirectory
     let optimizer: Optimizer
+    /// Every trainable parameter, gathered once (walking the model builds name strings).
+    let parameters: [Parameter]
     let schedule: LearningRateSchedule
     let printer: ProgressPrinter
     var state: TrainerState
@@ -91,6 +93,7 @@ public final class Trainer {
         model = try ModelBuilder.build(resolved, seed: options.seed)
         normalization = resumed?.normalization ?? Normalization.compute(trainSet)
 
+        parameters = model.namedParameters().map(\.parameter)
         optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
         schedule = try LearningRateSchedule.parse(decay: options.schedule, warmup: String(options.warmupSteps),
                                                   baseRate: options.learningRate)
@@ -167,7 +170,7 @@ public final class Trainer {
                     throw TrainingError.diverged(loss: loss, epoch: epoch, step: step + 1, learningRate: learningRate,
                                                  checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
                 }
-                model.zeroGradients()
+                for parameter in parameters { parameter.gradient.zero() }
                 _ = model.backward(lossFunction.backward(), needsInputGradient: false)
                 optimizer.step(learningRate: learningRate)
                 state.globalStep += 1
@@ -294,6 +297,6 @@ public struct TrainingError: Error, CustomStringConvertible {
 
     static func diverged(loss: Float, epoch: Int, step: Int, learningRate: Float, checkpoint: String?) -> TrainingError {
         let kept = checkpoint.map { "The last good checkpoint is kept: \($0)." } ?? "No epoch finished, so there is no checkpoint."
-        return TrainingError("training diverged: the loss became \(loss) at epoch \(epoch), step \(step) (learning rate \(learningRate)). \(kept) Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
+        return TrainingError("training diverged: the loss became \(loss.isNaN ? "NaN" : loss > 0 ? "+infinity" : "-infinity") at epoch \(epoch), step \(step) (learning rate \(learningRate)). \(kept) Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
     }
 }
