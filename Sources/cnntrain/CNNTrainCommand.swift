@@ -12,7 +12,7 @@ struct CNNTrainCommand: ParsableCommand {
         `cnntrain --norm group` trains the reference model (smallcnn) on Fashion-MNIST with GroupNorm. Models are text files in Models/ (see Models/README.md); datasets are IDX files, ImageFolder trees of PNG/JPEG files, or CIFAR-10 binary batches (see Datasets/README.md).
         """,
         subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, InfoCommand.self,
-                      BenchCommand.self, DataCommand.self],
+                      BenchCommand.self, DataCommand.self, CompareCommand.self],
         defaultSubcommand: TrainCommand.self)
 }
 

@@ -22,6 +22,8 @@ public final class Trainer {
     let schedule: LearningRateSchedule
     let printer: ProgressPrinter
     var state: TrainerState
+    /// Seconds of the last test-set evaluation (an inference pass), measured in this process only.
+    var lastEvaluationSeconds: Double? = nil
 
     /// Prepares a run: everything that can fail on user input fails here, before any training.
     /// - Parameters:
@@ -184,7 +186,9 @@ public final class Trainer {
                              secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
             }
             let seconds = Date().timeIntervalSince(start)
+            let evaluationStart = Date()
             let test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
+            lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
             let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                      testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
                                      seconds: seconds, imagesPerSecond: Double(seen) / seconds)
@@ -218,6 +222,7 @@ public final class Trainer {
                                bestTestAccuracy: state.history.map(\.testAccuracy).max() ?? 0,
                                meanImagesPerSecond: state.history.isEmpty ? 0 : state.history.map(\.imagesPerSecond).reduce(0, +) / Double(state.history.count),
                                meanEpochSeconds: state.history.isEmpty ? 0 : state.history.map(\.seconds).reduce(0, +) / Double(state.history.count),
+                               inferenceImagesPerSecond: lastEvaluationSeconds.map { Double(testSet.count) / max($0, 1e-9) },
                                trainImages: trainSet.count, testImages: testSet.count,
                                threads: options.threads, seed: options.seed, history: state.history,
                                checkpoint: run.checkpointPath)
@@ -242,6 +247,9 @@ public struct TrainingSummary: Codable, Sendable {
     public var bestTestAccuracy: Double
     public var meanImagesPerSecond: Double
     public var meanEpochSeconds: Double
+    /// Test images per second of the last epoch's evaluation (inference mode, batches of 256);
+    /// nil when this process evaluated nothing (a resumed run that had no epoch left).
+    public var inferenceImagesPerSecond: Double?
     public var trainImages: Int
     public var testImages: Int
     public var threads: Int

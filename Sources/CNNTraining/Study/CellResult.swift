@@ -1,0 +1,104 @@
+import Foundation
+
+/// What one cell of a study measured (a row of results.csv).
+public struct CellResult: Codable, Equatable, Sendable {
+    public var id: String
+    public var cell: StudyCell
+    /// "ok" or "failed".
+    public var status: String
+    /// Why a failed cell failed: the last line the training run wrote to stderr.
+    public var error: String?
+    /// True when the cell's summary.json was already there and the cell was not run again.
+    public var kept: Bool
+    public var testAccuracy: Double?
+    public var trainAccuracy: Double?
+    public var trainLoss: Double?
+    public var trainImagesPerSecond: Double?
+    public var inferenceImagesPerSecond: Double?
+    public var epochSeconds: Double?
+    public var parameterCount: Int?
+    public var normParameterCount: Int?
+    /// Peak resident memory of the cell's process (its own VmHWM, from wait4's rusage), MiB.
+    public var peakMemoryMiB: Double?
+    /// PyTorch's test accuracy on the same recipe (--with-pytorch).
+    public var torchTestAccuracy: Double?
+    public var torchError: String?
+
+    public var succeeded: Bool { status == "ok" }
+
+    public init(cell: StudyCell, status: String, error: String? = nil, kept: Bool = false) {
+        self.id = cell.id; self.cell = cell; self.status = status; self.error = error; self.kept = kept
+    }
+
+    /// Fills the measurements from a finished run's summary.
+    public mutating func fill(from summary: TrainingSummary) {
+        testAccuracy = summary.finalTestAccuracy
+        trainAccuracy = summary.finalTrainAccuracy
+        trainLoss = summary.finalTrainLoss
+        trainImagesPerSecond = summary.meanImagesPerSecond
+        inferenceImagesPerSecond = summary.inferenceImagesPerSecond
+        epochSeconds = summary.meanEpochSeconds
+        parameterCount = summary.parameterCount
+        normParameterCount = summary.normParameterCount
+    }
+
+    public static let csvHeader = "id,norm,batch_size,lr,seed,status,test_accuracy,train_accuracy,train_loss,train_images_per_second,inference_images_per_second,epoch_seconds,parameters,norm_parameters,peak_memory_mib,torch_test_accuracy,error"
+
+    public var csvLine: String {
+        func number(_ value: Double?, _ digits: Int) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
+        let error = self.error.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
+        return [id, cell.norm, String(cell.batchSize), Study.format(cell.learningRate), String(cell.seed), status,
+                number(testAccuracy, 6), number(trainAccuracy, 6), number(trainLoss, 6), number(trainImagesPerSecond, 1),
+                number(inferenceImagesPerSecond, 1), number(epochSeconds, 3), parameterCount.map(String.init) ?? "",
+                normParameterCount.map(String.init) ?? "", number(peakMemoryMiB, 1), number(torchTestAccuracy, 6), error]
+            .joined(separator: ",")
+    }
+}
+
+/// The seeds of one norm × batch size × learning rate, aggregated.
+public struct CellAggregate: Codable, Equatable, Sendable {
+    public var norm: String
+    public var batchSize: Int
+    public var learningRate: Double
+    public var succeeded: Int
+    public var failed: Int
+    public var testAccuracy: MeanAndDeviation?
+    public var trainAccuracy: MeanAndDeviation?
+    /// Train minus test accuracy.
+    public var generalizationGap: MeanAndDeviation?
+    public var trainLoss: MeanAndDeviation?
+    public var trainImagesPerSecond: MeanAndDeviation?
+    public var inferenceImagesPerSecond: MeanAndDeviation?
+    public var epochSeconds: MeanAndDeviation?
+    public var peakMemoryMiB: MeanAndDeviation?
+    public var torchTestAccuracy: MeanAndDeviation?
+    public var parameterCount: Int?
+    public var normParameterCount: Int?
+
+    /// Groups results by norm, batch size and learning rate (in the order first seen) over seeds;
+    /// failed seeds are counted, not averaged.
+    public static func aggregate(_ results: [CellResult]) -> [CellAggregate] {
+        var order: [String] = []
+        var groups: [String: [CellResult]] = [:]
+        for result in results {
+            let key = result.cell.configuration
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(result)
+        }
+        return order.map { key in
+            let group = groups[key]!
+            let ok = group.filter(\.succeeded)
+            func stat(_ value: (CellResult) -> Double?) -> MeanAndDeviation? { MeanAndDeviation(ok.compactMap(value)) }
+            let first = group[0].cell
+            return CellAggregate(
+                norm: first.norm, batchSize: first.batchSize, learningRate: first.learningRate,
+                succeeded: ok.count, failed: group.count - ok.count,
+                testAccuracy: stat(\.testAccuracy), trainAccuracy: stat(\.trainAccuracy),
+                generalizationGap: stat { r in r.trainAccuracy.flatMap { a in r.testAccuracy.map { a - $0 } } },
+                trainLoss: stat(\.trainLoss), trainImagesPerSecond: stat(\.trainImagesPerSecond),
+                inferenceImagesPerSecond: stat(\.inferenceImagesPerSecond), epochSeconds: stat(\.epochSeconds),
+                peakMemoryMiB: stat(\.peakMemoryMiB), torchTestAccuracy: stat(\.torchTestAccuracy),
+                parameterCount: ok.first?.parameterCount, normParameterCount: ok.first?.normParameterCount)
+        }
+    }
+}

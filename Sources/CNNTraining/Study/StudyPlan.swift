@@ -1,0 +1,101 @@
+import Foundation
+
+/// How a study picks each cell's learning rate.
+public enum LearningRateRule: Codable, Equatable, Sendable {
+    /// Every cell uses `base`.
+    case fixed(base: Double)
+    /// Goyal et al. (2017), "Accurate, Large Minibatch SGD": lr = base × batch / 64.
+    case linear(base: Double)
+    /// Every listed rate is a separate column of the grid.
+    case list([Double])
+
+    /// The rates a cell with this batch size is trained with.
+    public func rates(batchSize: Int) -> [Double] {
+        switch self {
+        case .fixed(let base): return [base]
+        case .linear(let base): return [base * Double(batchSize) / 64]
+        case .list(let rates): return rates
+        }
+    }
+
+    /// One sentence for the terminal and the report.
+    public var description: String {
+        switch self {
+        case .fixed(let base): return "fixed: every cell uses lr = \(Study.format(base))"
+        case .linear(let base): return "linear scaling: lr = \(Study.format(base)) × batch size / 64"
+        case .list(let rates): return "each of lr = \(rates.map(Study.format).joined(separator: ", ")) at every batch size"
+        }
+    }
+}
+
+/// The options every cell of a study shares. Stored as `study.json`; a study directory is only
+/// resumed with the same settings, so kept cells and new cells are comparable.
+public struct StudySettings: Codable, Equatable, Sendable {
+    public var model = "smallcnn"
+    public var data: String? = nil
+    public var epochs = 10
+    public var groups: Int? = nil
+    public var normPosition = "before"
+    public var trainLimit: Int? = nil
+    public var testLimit: Int? = nil
+    public init() {}
+}
+
+/// One training run of the grid.
+public struct StudyCell: Codable, Equatable, Hashable, Sendable {
+    public var norm: String
+    public var batchSize: Int
+    public var learningRate: Double
+    public var seed: Int
+
+    public init(norm: String, batchSize: Int, learningRate: Double, seed: Int) {
+        self.norm = norm; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
+    }
+
+    /// A stable, file-name-safe id: `group-b32-lr0.025-s1`. The same cell always gets the same id,
+    /// so a study resumes by finding the cells' folders.
+    public var id: String { "\(norm)-b\(batchSize)-lr\(Study.format(learningRate))-s\(seed)" }
+
+    /// The cell without its seed: the key that seeds are aggregated over.
+    public var configuration: String { "\(norm)-b\(batchSize)-lr\(Study.format(learningRate))" }
+}
+
+/// The grid: every norm × batch size × learning rate × seed.
+public struct StudyPlan: Codable, Equatable, Sendable {
+    public var norms: [String]
+    public var batchSizes: [Int]
+    public var rule: LearningRateRule
+    public var seedCount: Int
+
+    public init(norms: [String], batchSizes: [Int], rule: LearningRateRule, seedCount: Int) {
+        self.norms = norms; self.batchSizes = batchSizes; self.rule = rule; self.seedCount = seedCount
+    }
+
+    /// Cells in a fixed order: norm, then batch size, then learning rate, then seed 1…N.
+    public var cells: [StudyCell] {
+        var cells: [StudyCell] = []
+        for norm in norms {
+            for batchSize in batchSizes {
+                for rate in rule.rates(batchSize: batchSize) {
+                    for seed in 1...max(seedCount, 1) {
+                        cells.append(StudyCell(norm: norm, batchSize: batchSize, learningRate: rate, seed: seed))
+                    }
+                }
+            }
+        }
+        return cells
+    }
+}
+
+public enum Study {
+    /// Numbers in ids, commands and reports: up to 6 significant digits, no trailing zeros (0.05, 0.0015625, 2).
+    public static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+
+    /// `studies/<date>-<model>` under the working directory.
+    public static func defaultPath(model: String) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return "studies/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)"
+    }
+}

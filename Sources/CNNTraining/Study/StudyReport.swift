@@ -1,0 +1,141 @@
+import Foundation
+
+/// The files a study writes: results.csv (one row per cell), results.json (cells, aggregates over
+/// seeds, the command and the learning-rate rule) and report.md (the tables).
+public struct StudyReport: Codable, Sendable {
+    /// The command that made the study (for the README section and for rerunning it).
+    public var command: String
+    public var created: String
+    public var settings: StudySettings
+    public var plan: StudyPlan
+    public var learningRateRule: String
+    public var threads: Int
+    public var cells: [CellResult]
+    public var aggregates: [CellAggregate]
+
+    public init(command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult]) {
+        self.command = command
+        let formatter = ISO8601DateFormatter()
+        created = formatter.string(from: Date())
+        self.settings = settings; self.plan = plan; self.threads = threads; self.cells = cells
+        learningRateRule = plan.rule.description
+        aggregates = CellAggregate.aggregate(cells)
+    }
+
+    public var failedCells: [CellResult] { cells.filter { !$0.succeeded } }
+
+    public func write(to directory: String) throws {
+        let csv = ([CellResult.csvHeader] + cells.map(\.csvLine)).joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(csv.utf8), to: directory + "/results.csv")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(self), to: directory + "/results.json")
+        try AtomicFile.write(Data(markdown.utf8), to: directory + "/report.md")
+    }
+
+    // MARK: - report.md
+
+    public var markdown: String {
+        var lines: [String] = []
+        lines.append("# Norm study: \(settings.model)\n")
+        lines.append("`\(command)`\n")
+        let data = settings.data ?? "Fashion-MNIST"
+        let limits = [settings.trainLimit.map { "first \($0) training images" }, settings.testLimit.map { "first \($0) test images" }]
+            .compactMap { $0 }.joined(separator: ", ")
+        lines.append("- data: \(data)\(limits.isEmpty ? "" : " (\(limits))"); \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s"); norm \(settings.normPosition) the activation\(settings.groups.map { "; \($0) groups" } ?? ""); \(threads) thread\(threads == 1 ? "" : "s")")
+        lines.append("- learning rate: \(learningRateRule)")
+        lines.append("- seeds: 1…\(plan.seedCount); values are mean ± sample standard deviation over seeds (± 0 with one seed)")
+        lines.append("- \(cells.count) cells, \(cells.count - failedCells.count) succeeded, \(failedCells.count) failed\n")
+
+        let hasTorch = cells.contains { $0.torchTestAccuracy != nil }
+        for rate in rateColumns {
+            let title = rate.map { " (lr \(Study.format($0)))" } ?? ""
+            lines.append("## Test accuracy (%) by norm and batch size\(title)\n")
+            lines += table(value: { $0.testAccuracy }, scale: 100, digits: 2, rate: rate)
+            if case .linear = plan.rule {
+                lines.append("\nlr per batch size: " + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(separator: ", "))
+            }
+            lines.append("\n## Generalization gap: train − test accuracy (percentage points)\(title)\n")
+            lines += table(value: { $0.generalizationGap }, scale: 100, digits: 2, rate: rate)
+            if hasTorch {
+                lines.append("\n## PyTorch test accuracy (%), same recipe\(title)\n")
+                lines += table(value: { $0.torchTestAccuracy }, scale: 100, digits: 2, rate: rate)
+            }
+            lines.append("")
+        }
+
+        lines.append("## Speed and memory\n")
+        lines.append("Training images/s is the mean over epochs; inference images/s is the last test-set evaluation (inference mode, batches of 256); peak memory is the cell process's peak resident set.\n")
+        lines.append("| norm | batch | lr | train images/s | inference images/s | s/epoch | final train loss | peak memory (MiB) |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for aggregate in aggregates where aggregate.succeeded > 0 {
+            lines.append("| \(aggregate.norm) | \(aggregate.batchSize) | \(Study.format(aggregate.learningRate)) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |")
+        }
+
+        lines.append("\n## Parameters\n")
+        lines.append("| norm | total parameters | in norm layers | norm share |")
+        lines.append("| --- | ---: | ---: | ---: |")
+        for norm in plan.norms {
+            guard let counted = aggregates.first(where: { $0.norm == norm && $0.parameterCount != nil }),
+                  let total = counted.parameterCount, let inNorm = counted.normParameterCount else {
+                lines.append("| \(norm) | – | – | – |")
+                continue
+            }
+            lines.append("| \(norm) | \(grouped(total)) | \(grouped(inNorm)) | \(String(format: "%.1f%%", 100 * Double(inNorm) / Double(max(total, 1)))) |")
+        }
+
+        lines.append("\n## Failed cells\n")
+        if failedCells.isEmpty {
+            lines.append("None.")
+        } else {
+            lines.append("| cell | reason |")
+            lines.append("| --- | --- |")
+            for cell in failedCells {
+                lines.append("| \(cell.id) | \((cell.error ?? "").replacingOccurrences(of: "|", with: "\\|")) |")
+            }
+        }
+        let torchFailures = cells.filter { $0.torchError != nil }
+        if !torchFailures.isEmpty {
+            lines.append("\nPyTorch runs that failed: " + torchFailures.map { "\($0.id) (\($0.torchError!))" }.joined(separator: "; "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// With a list of rates, one table per rate; otherwise one table (the rate follows the rule).
+    var rateColumns: [Double?] {
+        if case .list(let rates) = plan.rule { return rates }
+        return [nil]
+    }
+
+    func table(value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?) -> [String] {
+        var lines = ["| norm | " + plan.batchSizes.map { "batch \($0)" }.joined(separator: " | ") + " |",
+                     "| --- |" + String(repeating: " ---: |", count: plan.batchSizes.count)]
+        for norm in plan.norms {
+            let row = plan.batchSizes.map { batchSize -> String in
+                guard let aggregate = aggregates.first(where: { $0.norm == norm && $0.batchSize == batchSize && (rate == nil || $0.learningRate == rate) })
+                else { return "–" }
+                var text = show(value(aggregate), scale, digits)
+                if aggregate.failed > 0 { text += aggregate.succeeded == 0 ? "failed" : " (\(aggregate.failed) failed)" }
+                return text
+            }
+            lines.append("| \(norm) | " + row.joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    func show(_ value: MeanAndDeviation?, _ scale: Double, _ digits: Int) -> String {
+        guard let value else { return "" }
+        let mean = String(format: "%.\(digits)f", value.mean * scale)
+        return value.count > 1 ? mean + " ± " + String(format: "%.\(digits)f", value.standardDeviation * scale) : mean
+    }
+
+    func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var result = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return String(result.reversed())
+    }
+}

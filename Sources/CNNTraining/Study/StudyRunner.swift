@@ -1,0 +1,150 @@
+import Foundation
+
+/// Runs the cells of a study, each as a child process `cnntrain train --out <study>/cells/<id> --quiet …`,
+/// so each cell has its own peak memory and a crash or divergence in one cell cannot end the study.
+/// A cell whose summary.json exists is kept, not run again: an interrupted study resumes.
+public struct StudyRunner {
+    public var settings: StudySettings
+    public var plan: StudyPlan
+    public var directory: String
+    public var threads: Int
+    /// The cnntrain executable the cells run.
+    public var executable: String
+    /// `scripts/torch_train.py` when the PyTorch column is asked for.
+    public var torchScript: String?
+    public var log: (String) -> Void
+
+    public init(settings: StudySettings, plan: StudyPlan, directory: String, threads: Int, executable: String,
+                torchScript: String? = nil, log: @escaping (String) -> Void) {
+        self.settings = settings; self.plan = plan; self.directory = directory; self.threads = threads
+        self.executable = executable; self.torchScript = torchScript; self.log = log
+    }
+
+    public func cellDirectory(_ cell: StudyCell) -> String { directory + "/cells/" + cell.id }
+
+    /// Creates the study folder, or checks that an existing one was made with the same settings.
+    public func prepare() throws {
+        let fileManager = FileManager.default
+        do {
+            try fileManager.createDirectory(atPath: directory + "/cells", withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError("--out \(directory): cannot create the study directory (\(error.localizedDescription))")
+        }
+        let path = directory + "/study.json"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        if let data = fileManager.contents(atPath: path) {
+            let saved = try? JSONDecoder().decode(StudySettings.self, from: data)
+            guard saved == settings else {
+                throw TrainingError("--out \(directory) holds a study made with other settings (\(path): \(String(decoding: data, as: UTF8.self).split(separator: "\n").joined(separator: " "))); use another --out, or the same --model, --data, --epochs, --groups, --norm-position, --train-limit and --test-limit")
+            }
+        } else {
+            try AtomicFile.write(try encoder.encode(settings), to: path)
+        }
+    }
+
+    /// The `cnntrain train` arguments of a cell.
+    public func trainArguments(_ cell: StudyCell) -> [String] {
+        var arguments = ["train", "--out", cellDirectory(cell), "--quiet", "--model", settings.model, "--norm", cell.norm,
+                         "--norm-position", settings.normPosition, "--batch-size", String(cell.batchSize),
+                         "--lr", Study.format(cell.learningRate), "--seed", String(cell.seed),
+                         "--epochs", String(settings.epochs), "--threads", String(threads)]
+        if let data = settings.data { arguments += ["--data", data] }
+        if let groups = settings.groups { arguments += ["--groups", String(groups)] }
+        if let limit = settings.trainLimit { arguments += ["--train-limit", String(limit)] }
+        if let limit = settings.testLimit { arguments += ["--test-limit", String(limit)] }
+        return arguments
+    }
+
+    /// Runs (or keeps) every cell in order and returns one result per cell, failed ones included.
+    public func run() throws -> [CellResult] {
+        try prepare()
+        let cells = plan.cells
+        var results: [CellResult] = []
+        for (index, cell) in cells.enumerated() {
+            let prefix = "[\(index + 1)/\(cells.count)] \(cell.id):"
+            var result = try runCell(cell, prefix: prefix)
+            if let torchScript { runTorch(cell, script: torchScript, into: &result, prefix: prefix) }
+            results.append(result)
+        }
+        return results
+    }
+
+    func runCell(_ cell: StudyCell, prefix: String) throws -> CellResult {
+        let folder = cellDirectory(cell)
+        let summaryPath = folder + "/summary.json"
+        let resourcesPath = folder + "/resources.json"
+        struct Resources: Codable { var peakMemoryMiB: Double }
+        if let data = FileManager.default.contents(atPath: summaryPath),
+           let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
+            var result = CellResult(cell: cell, status: "ok", kept: true)
+            result.fill(from: summary)
+            result.peakMemoryMiB = FileManager.default.contents(atPath: resourcesPath)
+                .flatMap { try? JSONDecoder().decode(Resources.self, from: $0) }?.peakMemoryMiB
+            log("\(prefix) kept (finished earlier): test accuracy \(percent(summary.finalTestAccuracy))")
+            return result
+        }
+        // A cell without a summary never finished: start it again from nothing.
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        log("\(prefix) training…")
+        let start = Date()
+        let outcome = try ChildProcess.run(executable, trainArguments(cell), stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
+        let seconds = Date().timeIntervalSince(start)
+        if outcome.succeeded, let data = FileManager.default.contents(atPath: summaryPath),
+           let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
+            var result = CellResult(cell: cell, status: "ok")
+            result.fill(from: summary)
+            result.peakMemoryMiB = outcome.peakMemoryMiB
+            try AtomicFile.write(try JSONEncoder().encode(Resources(peakMemoryMiB: outcome.peakMemoryMiB)), to: resourcesPath)
+            log("\(prefix) test accuracy \(percent(summary.finalTestAccuracy)) in \(String(format: "%.1f", seconds)) s, peak \(String(format: "%.0f", outcome.peakMemoryMiB)) MiB")
+            return result
+        }
+        var reason = ChildProcess.lastLine(of: folder + "/stderr.log")
+        if reason.hasPrefix("error: ") { reason.removeFirst("error: ".count) }
+        if let signal = outcome.signal {
+            reason = "killed by signal \(signal)" + (reason.isEmpty ? "" : " (\(reason))")
+        } else if reason.isEmpty {
+            reason = outcome.succeeded ? "the run wrote no summary.json" : "exit status \(outcome.exitCode ?? -1) with no message"
+        }
+        log("\(prefix) FAILED: \(reason)")
+        var result = CellResult(cell: cell, status: "failed", error: reason)
+        result.peakMemoryMiB = outcome.peakMemoryMiB
+        return result
+    }
+
+    /// PyTorch on the same recipe (scripts/torch_train.py); its failure is noted, never fatal.
+    func runTorch(_ cell: StudyCell, script: String, into result: inout CellResult, prefix: String) {
+        let folder = cellDirectory(cell)
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let jsonPath = folder + "/torch.json"
+        struct TorchResult: Decodable { var final_test_accuracy: Double }
+        func read() -> Double? {
+            FileManager.default.contents(atPath: jsonPath).flatMap { try? JSONDecoder().decode(TorchResult.self, from: $0) }?.final_test_accuracy
+        }
+        if let accuracy = read() { result.torchTestAccuracy = accuracy; return }
+        var arguments = [script, "--cnntrain", executable, "--model", settings.model, "--norm", cell.norm,
+                         "--norm-position", settings.normPosition, "--batch-size", String(cell.batchSize),
+                         "--lr", Study.format(cell.learningRate), "--seed", String(cell.seed), "--epochs", String(settings.epochs),
+                         "--threads", String(threads), "--json", jsonPath]
+        if let data = settings.data { arguments += ["--data", data] }
+        if let groups = settings.groups { arguments += ["--groups", String(groups)] }
+        if let limit = settings.trainLimit { arguments += ["--train-limit", String(limit)] }
+        if let limit = settings.testLimit { arguments += ["--test-limit", String(limit)] }
+        log("\(prefix) PyTorch…")
+        do {
+            let outcome = try ChildProcess.run("/usr/bin/python3", arguments, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
+            if outcome.succeeded, let accuracy = read() {
+                result.torchTestAccuracy = accuracy
+                log("\(prefix) PyTorch test accuracy \(percent(accuracy))")
+            } else {
+                result.torchError = ChildProcess.lastLine(of: folder + "/torch-stderr.log")
+                log("\(prefix) PyTorch failed: \(result.torchError ?? "")")
+            }
+        } catch {
+            result.torchError = "\(error)"
+        }
+    }
+
+    func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
+}

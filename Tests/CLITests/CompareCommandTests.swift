@@ -1,0 +1,104 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// End-to-end `cnntrain compare` on tiny studies (the first 256 training / 128 test images, 1 epoch).
+final class CompareCommandTests: XCTestCase {
+    static let tiny = ["--epochs", "1", "--train-limit", "256", "--test-limit", "128", "--threads", "1", "--no-plots"]
+
+    func csvRows(_ study: URL) throws -> [[String: String]] {
+        let lines = try String(contentsOf: study.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        return lines.dropFirst().map { line in
+            Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        }
+    }
+
+    func testTwoByTwoStudyWritesResultsAndResumesWithoutRerunning() throws {
+        let study = try CLI.temporaryDirectory().appendingPathComponent("study")
+        let command = ["compare", "--norms", "batch,group", "--batch-sizes", "16,32", "--lr-rule", "linear", "--out", study.path] + Self.tiny
+        let first = try CLI.run(command)
+        XCTAssertEqual(first.status, 0, first.error + first.output)
+        XCTAssertTrue(first.output.contains("lr = 0.05 × batch size / 64"), first.output)
+        let rows = try csvRows(study)
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertEqual(Set(rows.map { $0["id"]! }), ["batch-b16-lr0.0125-s1", "batch-b32-lr0.025-s1", "group-b16-lr0.0125-s1", "group-b32-lr0.025-s1"])
+        for row in rows {
+            XCTAssertEqual(row["status"], "ok")
+            for column in ["test_accuracy", "train_accuracy", "train_loss", "train_images_per_second", "inference_images_per_second",
+                           "epoch_seconds", "parameters", "norm_parameters", "peak_memory_mib"] {
+                XCTAssertGreaterThan(Double(row[column] ?? "") ?? -1, 0, "\(row["id"]!) \(column)")
+            }
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: study.appendingPathComponent("results.json"))) as! [String: Any]
+        XCTAssertEqual((json["cells"] as! [Any]).count, 4)
+        XCTAssertEqual((json["aggregates"] as! [Any]).count, 4)
+        XCTAssertTrue((json["command"] as! String).hasPrefix("cnntrain compare --norms batch,group"))
+        let report = try String(contentsOf: study.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("| norm | batch 16 | batch 32 |"), report)
+        XCTAssertTrue(report.contains("linear scaling"), report)
+
+        let summary = study.appendingPathComponent("cells/group-b32-lr0.025-s1/summary.json").path
+        let before = try FileManager.default.attributesOfItem(atPath: summary)[.modificationDate] as! Date
+        let second = try CLI.run(command)
+        XCTAssertEqual(second.status, 0, second.error)
+        XCTAssertEqual(second.output.components(separatedBy: "kept (finished earlier)").count - 1, 4, second.output)
+        XCTAssertFalse(second.output.contains("training…"), second.output)
+        let after = try FileManager.default.attributesOfItem(atPath: summary)[.modificationDate] as! Date
+        XCTAssertEqual(before, after)
+        XCTAssertEqual(try csvRows(study).map { $0["peak_memory_mib"] }, rows.map { $0["peak_memory_mib"] })
+
+        // Other shared settings in the same folder are refused.
+        let other = try CLI.run(["compare", "--norms", "batch", "--batch-sizes", "16", "--out", study.path, "--epochs", "2",
+                                 "--train-limit", "256", "--test-limit", "128", "--no-plots"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.error.contains("other settings"), other.error)
+    }
+
+    func testFailedCellsAreRecordedWithTheirReasonAndTheStudyExitsNonZero() throws {
+        let study = try CLI.temporaryDirectory().appendingPathComponent("study")
+        // --groups 5 divides no channel count of smallcnn: group fails, batch and none ignore --groups.
+        let result = try CLI.run(["compare", "--norms", "none,group", "--batch-sizes", "32", "--groups", "5", "--out", study.path] + Self.tiny)
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.error.contains("1 of 2 cells failed: group-b32-lr0.05-s1"), result.error)
+        let rows = try csvRows(study)
+        XCTAssertEqual(rows.map { $0["status"]! }, ["ok", "failed"])
+        let report = try String(contentsOf: study.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("| group-b32-lr0.05-s1 |"), report)
+        XCTAssertTrue(report.contains("smallcnn.cfg:"), report)
+
+        let diverged = try CLI.temporaryDirectory().appendingPathComponent("study")
+        let huge = try CLI.run(["compare", "--norms", "none", "--batch-sizes", "32", "--lrs", "50,0.05", "--out", diverged.path] + Self.tiny)
+        XCTAssertEqual(huge.status, 1, huge.output)
+        let statuses = Dictionary(uniqueKeysWithValues: try csvRows(diverged).map { ($0["id"]!, $0["status"]!) })
+        XCTAssertEqual(statuses, ["none-b32-lr50-s1": "failed", "none-b32-lr0.05-s1": "ok"])
+        let text = try String(contentsOf: diverged.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(text.contains("diverged"), text)
+    }
+
+    func testBadOptionsAreRejected() throws {
+        let cases: [([String], String)] = [
+            (["--norms", "batch,grop"], "grop"),
+            (["--norms", "batch,batch"], "twice"),
+            (["--batch-sizes", "8,0"], "--batch-sizes"),
+            (["--batch-sizes", "8,x"], "positive integers"),
+            (["--lrs", "0.1,-1"], "--lrs"),
+            (["--lrs", "0.1", "--lr-rule", "linear"], "cannot be combined"),
+            (["--lr-rule", "square"], "fixed"),
+            (["--seeds", "0"], "--seeds"),
+            (["--epochs", "0"], "--epochs"),
+            (["--base-lr", "0"], "--base-lr"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try CLI.run(["compare", "--out", "/tmp/cnntrain-never-written"] + arguments)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertLessThan(result.status, 128, "\(arguments): \(result.error)")
+            XCTAssertTrue(result.error.contains(expected), "\(arguments): '\(expected)' not in \(result.error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/cnntrain-never-written"))
+        let help = try CLI.run(["compare", "--help"])
+        for option in ["--norms", "--batch-sizes", "--lrs", "--lr-rule", "--base-lr", "--seeds", "--with-pytorch", "--out", "all", "linear"] {
+            XCTAssertTrue(help.output.contains(option), option)
+        }
+    }
+}
