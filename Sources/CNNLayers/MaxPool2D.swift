@@ -9,38 +9,24 @@ import CNNCore
 /// (H, W) plane is saved for backward, which routes each output gradient to that one input.
 /// Ties and NaN follow PyTorch: the first maximum in row-major window order wins; a NaN wins.
 public final class MaxPool2D: Layer {
-    public let kernelSize: Int
-    public let stride: Int
-    public let padding: Int
+    public let geometry: PoolWindow
+    public var kernelSize: Int { geometry.kernelSize }
+    public var stride: Int { geometry.stride }
+    public var padding: Int { geometry.padding }
 
     private let output = Tensor(shape: Shape(0))          // (N, C, OH, OW)
     private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
     private var argmax: [Int32] = []                      // (N, C, OH, OW), index into the (H, W) plane
     private var inputShape: Shape?
 
-    /// - Parameters:
-    ///   - stride: defaults to `kernelSize`, as in PyTorch.
-    ///   - padding: at most `kernelSize / 2` (PyTorch's rule; `validate` checks it).
+    /// See `PoolWindow` for the meaning and defaults of the arguments.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        precondition(kernelSize >= 1 && (stride ?? 1) >= 1 && padding >= 0, "max pool needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
-        self.padding = padding
+        geometry = PoolWindow(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
-    public var summary: String { "maxpool \(kernelSize)×\(kernelSize) s\(stride)" + (padding > 0 ? " p\(padding)" : "") }
-
-    public func outputShape(for input: Shape) -> Shape {
-        Shape(input.batch, input.channels,
-              slidingOutputSize(input: input.height, kernel: kernelSize, stride: stride, padding: padding),
-              slidingOutputSize(input: input.width, kernel: kernelSize, stride: stride, padding: padding))
-    }
-
-    public func validate(_ input: Shape, mode: Mode) throws {
-        guard input.rank == 4 else { throw LayerError("\(summary) needs input (N, C, H, W), got \(input)") }
-        guard padding <= kernelSize / 2 else { throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))") }
-        guard input.height + 2 * padding >= kernelSize, input.width + 2 * padding >= kernelSize else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
-    }
+    public var summary: String { geometry.summary("maxpool") }
+    public func outputShape(for input: Shape) -> Shape { geometry.outputShape(for: input) }
+    public func validate(_ input: Shape, mode: Mode) throws { try geometry.validate(input, summary: summary) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let s = input.shape

@@ -30,29 +30,13 @@ public enum ModelResolver {
                              "avgpool", "globalavgpool", "dropout", "flatten", "residual", "shortcut", "end"]
 
     public static func resolve(_ file: ModelFile, name: String, classCount: Int, norm: NormConfiguration) throws -> ResolvedModel {
-        var statements = file.statements[...]
-        guard let first = statements.first else {
-            throw ModelFileError(path: file.path, line: 0, message: "the file has no layers; it must start with an `input` line")
-        }
-        guard first.kind == "input" else {
-            throw ModelFileError(path: file.path, line: first.line,
-                                 message: "the first line must be `input channels=C height=H width=W` (or size=S), not '\(first.kind)'")
-        }
-        statements = statements.dropFirst()
-        var reader = ArgumentReader(statement: first, path: file.path, classCount: classCount)
-        let channels = try reader.int("channels", min: 1)
-        let size = try reader.optionalInt("size", min: 1)
-        let height = try reader.optionalInt("height", min: 1) ?? size
-        let width = try reader.optionalInt("width", min: 1) ?? size
-        guard let height, let width else {
-            throw ModelFileError(path: file.path, line: first.line, message: "`input` needs size=S or height=H width=W")
-        }
-        try reader.finish()
-
+        let (channels, height, width) = try inputShape(of: file)
+        let statements = file.statements.dropFirst()
         var context = Context(path: file.path, classCount: classCount, norm: norm)
         var shape = [channels, height, width]
-        var layers = try context.resolveBlock(&statements, shape: &shape, terminators: [])
-        if let extra = statements.first {
+        var remaining = statements
+        var layers = try context.resolveBlock(&remaining, shape: &shape, terminators: [])
+        if let extra = remaining.first {
             throw ModelFileError(path: file.path, line: extra.line, message: "'\(extra.kind)' without a matching `residual`")
         }
         guard shape.count == 1 else {
@@ -67,6 +51,27 @@ public enum ModelResolver {
         dropRedundantBiases(&layers)
         return ResolvedModel(name: name, inputShape: [channels, height, width], classCount: classCount, layers: layers,
                              norm: norm.kind.rawValue, normPosition: norm.position.rawValue, description: file.description)
+    }
+
+    /// The (C, H, W) of the model's `input` line, which must be its first line. The dataset is
+    /// decoded to this shape before the rest of the model is resolved.
+    public static func inputShape(of file: ModelFile) throws -> (channels: Int, height: Int, width: Int) {
+        guard let first = file.statements.first else {
+            throw ModelFileError(path: file.path, line: 0, message: "the file has no layers; it must start with an `input` line")
+        }
+        guard first.kind == "input" else {
+            throw ModelFileError(path: file.path, line: first.line,
+                                 message: "the first line must be `input channels=C height=H width=W` (or size=S), not '\(first.kind)'")
+        }
+        var reader = ArgumentReader(statement: first, path: file.path, classCount: 1)
+        let channels = try reader.int("channels", min: 1)
+        let size = try reader.optionalInt("size", min: 1)
+        guard let height = try reader.optionalInt("height", min: 1) ?? size,
+              let width = try reader.optionalInt("width", min: 1) ?? size else {
+            throw ModelFileError(path: file.path, line: first.line, message: "`input` needs size=S or height=H width=W")
+        }
+        try reader.finish()
+        return (channels, height, width)
     }
 
     /// With `--norm-position after`, each norm slot moves behind the activation that follows it.

@@ -70,7 +70,7 @@ public final class Trainer {
         }
         let (modelName, modelFile) = try ModelCatalog.load(options.model)
         // Shapes of the model decide how the dataset is decoded (channels, size).
-        let input = try Trainer.inputShape(of: modelFile)
+        let input = try ModelResolver.inputShape(of: modelFile)
         let source = try DatasetSource.resolve(path: options.data)
         var loadOptions = LoadOptions()
         loadOptions.channels = input.channels
@@ -119,23 +119,6 @@ public final class Trainer {
             throw TrainingError("--norm \(text) is not allowed; use one of \(NormKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return kind
-    }
-
-    static func inputShape(of file: ModelFile) throws -> (channels: Int, height: Int, width: Int) {
-        // Resolve with a placeholder class count just to read the input line's checked values.
-        guard let first = file.statements.first, first.kind == "input" else {
-            throw ModelFileError(path: file.path, line: file.statements.first?.line ?? 0,
-                                 message: "the first line must be `input channels=C size=S`")
-        }
-        var reader = ArgumentReader(statement: first, path: file.path, classCount: 1)
-        let channels = try reader.int("channels", min: 1)
-        let size = try reader.optionalInt("size", min: 1)
-        guard let height = try reader.optionalInt("height", min: 1) ?? size,
-              let width = try reader.optionalInt("width", min: 1) ?? size else {
-            throw ModelFileError(path: file.path, line: first.line, message: "`input` needs size=S or height=H width=W")
-        }
-        try reader.finish()
-        return (channels, height, width)
     }
 
     /// Runs the remaining epochs. Returns the summary also written to `summary.json`.
