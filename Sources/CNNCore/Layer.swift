@@ -70,6 +70,8 @@ public protocol Layer: AnyObject {
     /// BatchNorm in training with one value per channel). Called by the trainer once per new
     /// batch shape, so that `forward` itself never has to fail.
     func validate(_ input: Shape, mode: Mode) throws
+    /// What this layer's time counts as in a profile (the part a layer does not split itself).
+    var workKind: WorkKind { get }
 }
 
 /// A layer that cannot run on the shape it was given; the message says what is allowed.
@@ -85,6 +87,7 @@ extension Layer {
     public var children: [(name: String, layer: Layer)] { [] }
     public func forwardFLOPs(for input: Shape) -> Int { 0 }
     public func validate(_ input: Shape, mode: Mode) throws {}
+    public var workKind: WorkKind { .other }
 
     /// All parameters of this layer and its descendants with dotted state_dict names
     /// ("3.weight", "5.body.0.weight"), in the order PyTorch's `named_parameters()` gives.

@@ -20,6 +20,7 @@ public final class AvgPool2D: Layer {
         geometry = PoolWindow(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
+    public var workKind: WorkKind { .pooling }
     public var summary: String { geometry.summary("avgpool") }
     public func outputShape(for input: Shape) -> Shape { geometry.outputShape(for: input) }
     public func validate(_ input: Shape, mode: Mode) throws { try geometry.validate(input, summary: summary) }

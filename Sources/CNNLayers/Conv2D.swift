@@ -15,13 +15,15 @@ import CNNCore
 /// accumulates its own partial ∂W and ∂b, reduced in chunk order, so a given thread count always
 /// gives the same bits.
 ///
-/// Version 1: backward recomputed each image's columns. Version 2: a training forward keeps them
-/// (up to `columnCacheLimitBytes` per layer): forward + backward 2–3% faster over the reference
-/// shapes, for ~100 MB at batch 64 in smallcnn. Version 3 (kept): when F ≤ C at stride 1, the input
-/// gradient is a convolution of ∂Y with the flipped weights (im2col + GEMM, no col2im): 32→32 at
-/// 28×28 backward 14.5 → 11.7 ms; with F > C (32→64) GEMM + col2im stays 8% faster and is used.
-/// Per-image GEMMs were kept over one whole-batch GEMM (equal speed, no transposition to NCHW).
-/// `cnntrain bench kernels` measures all of these (minimum times, 2 threads, OpenBLAS Haswell).
+/// History (measured with `cnntrain bench kernels`, medians, 2 threads, SkylakeX):
+/// version 2 kept a training forward's columns for backward (2–3% faster, ~100 MB at batch 64);
+/// version 3 computed the stride-1 input gradient as a convolution with flipped weights when F ≤ C
+/// (32→32 at 28×28 backward 14.5 → 11.7 ms). Version 4 (this one): im2col/col2im of same-size
+/// stride-1 kernels copy one shifted plane per row (`ConvGeometry.isSameSizeStrideOne`); with those
+/// fast, recomputing the columns beats keeping them (the image's columns are still in cache for the
+/// weight-gradient GEMM; 32→32 forward + backward 25.9 → 24.0 ms) and GEMM + col2im beats the
+/// flipped convolution (16.8 → 16.1 ms), so both were removed.
+/// Per-image GEMMs were kept over one whole-batch GEMM (equal or faster, no transposition to NCHW).
 public final class Conv2D: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -33,24 +35,13 @@ public final class Conv2D: Layer {
     /// (F); state_dict name "bias". `nil` when built with `bias: false` (a norm follows the conv).
     public let bias: Parameter?
 
-    /// A training forward keeps all images' columns for backward when they need at most this many
-    /// bytes (per layer); above it, backward recomputes them image by image (0: always recompute).
-    nonisolated(unsafe) public static var columnCacheLimitBytes = 128 << 20
-    /// Benchmark switch: false forces the recomputing variant (version 1).
-    nonisolated(unsafe) static var cachesColumns = true
-    /// Benchmark switch: false forces the GEMM + col2im input gradient at stride 1 (version 2).
-    nonisolated(unsafe) static var usesFlippedConvolution = true
-
     private let output = Tensor(shape: Shape(0))          // (N, F, OH, OW)
     private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
-    private let columns = Tensor(shape: Shape(0))         // (N, R, P) kept from a training forward
     private let scratch = Tensor(shape: Shape(0))         // (chunks, R, P) per-chunk columns / ∂columns
-    private let flippedWeight = Tensor(shape: Shape(0))   // (C, F·K·K): W[f][c][K−1−ky][K−1−kx]
     private let weightPartials = Tensor(shape: Shape(0))  // (chunks, F, R)
     private let biasPartials = Tensor(shape: Shape(0))    // (chunks, F)
     private var input: Tensor?                            // (N, C, H, W) of the last training forward
     private var geometry: ConvGeometry?
-    private var columnsCached = false
 
     /// PyTorch's default initialization: weight and bias U(−1/√fanIn, 1/√fanIn), fanIn = C·K·K,
     /// weight drawn first.
@@ -117,27 +108,26 @@ public final class Conv2D: Layer {
         let N = s.batch, F = outputChannels, R = g.columnRows, P = g.columnCount, CHW = s.sampleCount
         output.resize(to: Shape(N, F, g.outputHeight, g.outputWidth))
         let pointwise = g.isPointwise
-        let cached = mode == .training && !pointwise && Self.cachesColumns
-            && N * R * P * MemoryLayout<Float>.size <= Self.columnCacheLimitBytes
-        if cached { columns.resize(to: Shape(N, R, P)) }
         if !pointwise { scratch.resize(to: Shape(Self.chunkCount(N), R, P)) }
         geometry = g
-        columnsCached = cached
         self.input = mode == .training ? input : nil
 
         let x = input.data, y = output.data, w = weight.value.data, b = bias?.value.data
-        let kept = columns.data, perChunk = scratch.data
-        Parallel.forEachChunk(N) { chunk, images in
+        let perChunk = scratch.data
+        let times = ChunkTimes(chunks: Self.chunkCount(N))
+        Parallel.forEachChunk(N) { chunk, images in times.chunk(chunk) {
             for n in images {
                 let image = x + n * CHW
                 var columnMatrix = image                                   // (R, P)
                 if !pointwise {
-                    columnMatrix = cached ? kept + n * R * P : perChunk + chunk * R * P
-                    im2col(image, g, columnMatrix)
+                    columnMatrix = perChunk + chunk * R * P
+                    times.time(chunk, .im2col) { im2col(image, g, columnMatrix) }
                 }
                 let out = y + n * F * P                                    // (F, P)
-                BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: w, lda: R,
-                           b: columnMatrix, ldb: P, beta: 0, c: out, ldc: P)
+                times.time(chunk, .gemm) {
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: w, lda: R,
+                               b: columnMatrix, ldb: P, beta: 0, c: out, ldc: P)
+                }
                 if let b {
                     for f in 0..<F {
                         let row = out + f * P, value = b[f]
@@ -145,21 +135,9 @@ public final class Conv2D: Layer {
                     }
                 }
             }
-        }
+        } }
+        Profiler.current?.record(self, .forward, times)
         return output
-    }
-
-    /// flippedWeight[c][f][ky][kx] = weight[f][c][K−1−ky][K−1−kx], (C, F·K·K).
-    private func flipWeights() {
-        let C = inputChannels, F = outputChannels, K = kernelSize, KK = K * K
-        flippedWeight.resize(to: Shape(C, F * KK))
-        let w = weight.value.data, flipped = flippedWeight.data
-        for f in 0..<F {
-            for c in 0..<C {
-                let source = w + (f * C + c) * KK, target = flipped + (c * F + f) * KK
-                for k in 0..<KK { target[k] = source[KK - 1 - k] }
-            }
-        }
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
@@ -170,59 +148,54 @@ public final class Conv2D: Layer {
         weightPartials.resize(to: Shape(chunks, F, R))
         biasPartials.resize(to: Shape(chunks, F))
         if needsInputGradient { inputGradient.resize(to: input.shape) }
-        // Stride 1: ∂x is the convolution of ∂y (padded by K−1−pad) with the flipped, transposed
-        // weights, so it is im2col + one GEMM (C, F·K·K) × (F·K·K, H·W) with no col2im. It moves
-        // F·K·K·H·W floats through im2col instead of C·K·K·P through col2im: used when F ≤ C.
-        let K = kernelSize, HW = input.shape.height * input.shape.width
-        let flipped = needsInputGradient && !g.isPointwise && stride == 1 && padding <= K - 1
-            && outputChannels <= inputChannels && Self.usesFlippedConvolution
-        let gradientGeometry = ConvGeometry(channels: F, height: g.outputHeight, width: g.outputWidth, kernelHeight: K,
-                                            kernelWidth: K, stride: 1, padding: K - 1 - padding)
-        if flipped { flipWeights() }
-        // Work space only (kept columns live in `columns`), so growing it here is safe should the
-        // thread count have changed since forward.
-        let workCount = flipped ? max(R * P, F * K * K * HW) : R * P
-        if !g.isPointwise { scratch.resize(to: Shape(chunks, workCount)) }
+        if !g.isPointwise { scratch.resize(to: Shape(chunks, R, P)) }
 
         let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
-        let kept = columns.data, perChunk = scratch.data, wFlipped = flippedWeight.data
+        let perChunk = scratch.data
         let dwPartials = weightPartials.data, dbPartials = biasPartials.data
-        let pointwise = g.isPointwise, cached = columnsCached, hasBias = bias != nil
-        Parallel.forEachChunk(N) { chunk, images in
+        let pointwise = g.isPointwise, hasBias = bias != nil
+        let times = ChunkTimes(chunks: chunks)
+        Parallel.forEachChunk(N) { chunk, images in times.chunk(chunk) {
             let dw = dwPartials + chunk * F * R                             // (F, R)
             let db = dbPartials + chunk * F                                 // (F)
             dw.update(repeating: 0, count: F * R)
             db.update(repeating: 0, count: F)
-            let work = perChunk + chunk * workCount                         // (R, P) or (F·K·K, H·W)
+            let work = perChunk + chunk * R * P                             // (R, P): columns, then ∂columns
             for n in images {
                 let image = x + n * CHW
                 let dyImage = dy + n * F * P                                // (F, P)
                 var columnMatrix = image
                 if !pointwise {
-                    if cached { columnMatrix = kept + n * R * P } else { im2col(image, g, work); columnMatrix = work }
+                    times.time(chunk, .im2col) { im2col(image, g, work) }
+                    columnMatrix = work
                 }
-                BLAS.sgemm(transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dyImage, lda: P,
-                           b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
+                times.time(chunk, .gemm) {
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dyImage, lda: P,
+                               b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
+                }
                 if hasBias {
                     for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
                 }
                 guard needsInputGradient else { continue }
                 let dxImage = dx + n * CHW                                  // (C, H, W)
                 if pointwise {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
-                               b: dyImage, ldb: P, beta: 0, c: dxImage, ldc: P)
-                } else if flipped {
-                    im2col(dyImage, gradientGeometry, work)
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: inputChannels, n: HW, k: F * K * K, alpha: 1,
-                               a: wFlipped, lda: F * K * K, b: work, ldb: HW, beta: 0, c: dxImage, ldc: HW)
+                    times.time(chunk, .gemm) {
+                        BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
+                                   b: dyImage, ldb: P, beta: 0, c: dxImage, ldc: P)
+                    }
                 } else {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
-                               b: dyImage, ldb: P, beta: 0, c: work, ldc: P)
-                    dxImage.update(repeating: 0, count: CHW)
-                    col2im(work, g, dxImage)
+                    times.time(chunk, .gemm) {
+                        BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
+                                   b: dyImage, ldb: P, beta: 0, c: work, ldc: P)
+                    }
+                    times.time(chunk, .im2col) {
+                        dxImage.update(repeating: 0, count: CHW)
+                        col2im(work, g, dxImage)
+                    }
                 }
             }
-        }
+        } }
+        Profiler.current?.record(self, .backward, times)
         // Fixed-order reduction of the chunks' partial gradients.
         let dW = weight.gradient.data
         for chunk in 0..<chunks {

@@ -10,6 +10,7 @@ public final class GlobalAvgPool2D: Layer {
 
     public init() {}
 
+    public var workKind: WorkKind { .pooling }
     public var summary: String { "global-avgpool" }
     public func outputShape(for input: Shape) -> Shape { Shape(input.batch, input.channels, 1, 1) }
 

@@ -10,6 +10,7 @@ public final class LeakyReLU: Layer {
 
     public init(slope: Float = 0.01) { self.slope = slope }
 
+    public var workKind: WorkKind { .activation }
     public var summary: String { "leaky-relu \(slope)" }
     public func outputShape(for input: Shape) -> Shape { input }
 

@@ -35,6 +35,7 @@ public final class Linear: Layer {
         }
     }
 
+    public var workKind: WorkKind { .gemm }
     public var summary: String { "linear \(inputFeatures)→\(outputFeatures)" + (bias == nil ? " no-bias" : "") }
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
     public func outputShape(for input: Shape) -> Shape { Shape(input.batch, outputFeatures) }

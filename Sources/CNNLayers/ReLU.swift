@@ -8,6 +8,7 @@ public final class ReLU: Layer {
 
     public init() {}
 
+    public var workKind: WorkKind { .activation }
     public var summary: String { "relu" }
     public func outputShape(for input: Shape) -> Shape { input }
 

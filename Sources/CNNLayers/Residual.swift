@@ -44,8 +44,8 @@ public final class Residual: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        let main = body.forward(input, mode: mode)
-        let side = shortcut?.forward(input, mode: mode) ?? input
+        let main = body.profiledForward(input, mode: mode)
+        let side = shortcut?.profiledForward(input, mode: mode) ?? input
         precondition(main.shape == side.shape, "residual: body gives \(main.shape), shortcut gives \(side.shape)")
         output.resize(to: main.shape)
         let a = main.data, b = side.data, y = output.data
@@ -56,9 +56,9 @@ public final class Residual: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        let throughBody = body.backward(outputGradient, needsInputGradient: needsInputGradient)
+        let throughBody = body.profiledBackward(outputGradient, needsInputGradient: needsInputGradient)
         let throughShortcut: Tensor?
-        if let shortcut { throughShortcut = shortcut.backward(outputGradient, needsInputGradient: needsInputGradient) } else { throughShortcut = outputGradient }
+        if let shortcut { throughShortcut = shortcut.profiledBackward(outputGradient, needsInputGradient: needsInputGradient) } else { throughShortcut = outputGradient }
         guard needsInputGradient, let throughBody, let throughShortcut else { return nil }
         inputGradient.resize(to: throughBody.shape)
         let a = throughBody.data, b = throughShortcut.data, dx = inputGradient.data

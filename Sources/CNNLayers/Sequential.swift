@@ -44,14 +44,14 @@ public final class Sequential: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         var x = input
-        for layer in layers { x = layer.forward(x, mode: mode) }
+        for layer in layers { x = layer.profiledForward(x, mode: mode) }
         return x
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         var gradient: Tensor? = outputGradient
         for index in layers.indices.reversed() {
-            gradient = layers[index].backward(gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
+            gradient = layers[index].profiledBackward(gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
         }
         return layers.isEmpty ? (needsInputGradient ? outputGradient : nil) : gradient
     }

@@ -8,6 +8,7 @@ public final class Sigmoid: Layer {
 
     public init() {}
 
+    public var workKind: WorkKind { .activation }
     public var summary: String { "sigmoid" }
     public func outputShape(for input: Shape) -> Shape { input }
 

@@ -8,6 +8,7 @@ public final class Tanh: Layer {
 
     public init() {}
 
+    public var workKind: WorkKind { .activation }
     public var summary: String { "tanh" }
     public func outputShape(for input: Shape) -> Shape { input }
 

@@ -70,6 +70,7 @@ public final class BatchNorm2D: Layer {
         batchesTracked = Buffer(name: "num_batches_tracked", storage: .counter(0))
     }
 
+    public var workKind: WorkKind { .norm }
     public var summary: String { "batchnorm \(channelCount)" }
     public func outputShape(for input: Shape) -> Shape { input }
     public var parameters: [Parameter] { [weight, bias] }

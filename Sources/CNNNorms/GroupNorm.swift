@@ -36,6 +36,7 @@ public final class GroupNorm: Layer {
     /// β, shape (C).
     public var bias: Parameter { engine.bias }
 
+    public var workKind: WorkKind { .norm }
     public var summary: String { "groupnorm \(channelCount) in \(groupCount) groups" }
     public func outputShape(for input: Shape) -> Shape { input }
     public var parameters: [Parameter] { [weight, bias] }

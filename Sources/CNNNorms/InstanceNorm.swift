@@ -35,6 +35,7 @@ public final class InstanceNorm: Layer {
     /// β, shape (C).
     public var bias: Parameter { engine.bias }
 
+    public var workKind: WorkKind { .norm }
     public var summary: String { "instancenorm \(channelCount)" }
     public func outputShape(for input: Shape) -> Shape { input }
     public var parameters: [Parameter] { [weight, bias] }

@@ -45,6 +45,7 @@ public final class LayerNorm: Layer {
     /// β, of `normalizedShape`.
     public var bias: Parameter { engine.bias }
 
+    public var workKind: WorkKind { .norm }
     public var summary: String { "layernorm \(normalizedShape)" }
     public func outputShape(for input: Shape) -> Shape { input }
     public var parameters: [Parameter] { [weight, bias] }

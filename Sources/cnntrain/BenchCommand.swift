@@ -6,41 +6,248 @@ import CNNNorms
 import CNNTraining
 import Foundation
 
+/// `cnntrain bench …`: benchmarks that print figures (never pass/fail).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks that print figures (never pass/fail): kernels, norms, decode.",
-        discussion: """
-        kernels: sgemm GFLOP/s on the GEMM shapes of smallcnn's convolutions next to conv forward and backward GFLOP/s.
+        abstract: "Benchmarks that print figures (never pass/fail): speed against PyTorch, one engine's training speed and profile, kernels, norms, decode.",
+        subcommands: [SpeedBench.self, TrainBench.self, KernelsBench.self, NormsBench.self, DecodeBench.self])
 
-        norms: each norm's forward and backward time at smallcnn's four norm shapes next to its convolution's.
+    static func printEngine() {
+        print("OpenBLAS core: \(BLAS.coreName) (AVX-512 \(BLAS.cpuSupportsAVX512 ? "available" : "not available")), engine threads: \(Parallel.threadCount)\n")
+    }
+}
 
-        decode: PNG and JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with scripts/prepare_fashion_images.sh).
-        """)
-
-    enum Suite: String, CaseIterable, ExpressibleByArgument { case kernels, norms, decode }
-
-    @Argument(help: "Which benchmark: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var suite: Suite
-    @Option(help: "Batch size of the kernel and norm benchmarks.")
+/// Options of the micro-benchmarks (kernels, norms).
+struct MicroBenchOptions: ParsableArguments {
+    @Option(help: "Batch size.")
     var batchSize = 64
     @Option(help: "Repetitions (the median is shown).")
     var repetitions = 7
-    @Option(help: "decode: the PNG tree.")
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) is not allowed; use 1 or more") }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions \(repetitions) is not allowed; use 1 or more") }
+    }
+}
+
+struct KernelsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "sgemm GFLOP/s on the GEMM shapes of smallcnn's convolutions next to conv forward and backward GFLOP/s.")
+    @OptionGroup var options: MicroBenchOptions
+    @OptionGroup var threadOptions: ThreadOptions
+
+    func run() throws {
+        Parallel.setThreadCount(threadOptions.threads)
+        BenchCommand.printEngine()
+        print(convBenchmarkReport(batchSize: options.batchSize, repetitions: options.repetitions))
+    }
+}
+
+struct NormsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "norms",
+        abstract: "Each norm's forward and backward time at smallcnn's four norm shapes next to its convolution's.")
+    @OptionGroup var options: MicroBenchOptions
+    @OptionGroup var threadOptions: ThreadOptions
+
+    func run() throws {
+        Parallel.setThreadCount(threadOptions.threads)
+        BenchCommand.printEngine()
+        print(normBenchmarkReport(batchSize: options.batchSize, repetitions: options.repetitions))
+    }
+}
+
+struct DecodeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "PNG and JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with scripts/prepare_fashion_images.sh).")
+    @Option(help: "The PNG tree.")
     var pngRoot = "Datasets/generated/fashion-png"
-    @Option(help: "decode: the JPEG tree.")
+    @Option(help: "The JPEG tree.")
     var jpegRoot = "Datasets/generated/fashion-jpeg"
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         try runReportingErrors {
             Parallel.setThreadCount(threadOptions.threads)
-            print("OpenBLAS core: \(BLAS.coreName) (AVX-512 \(BLAS.cpuSupportsAVX512 ? "available" : "not available")), engine threads: \(Parallel.threadCount)\n")
-            switch suite {
-            case .kernels: print(convBenchmarkReport(batchSize: batchSize, repetitions: repetitions))
-            case .norms: print(normBenchmarkReport(batchSize: batchSize, repetitions: repetitions))
-            case .decode: print(decodeBenchmarkReport(pngRoot: pngRoot, jpegRoot: jpegRoot))
+            BenchCommand.printEngine()
+            print(decodeBenchmarkReport(pngRoot: pngRoot, jpegRoot: jpegRoot))
+        }
+    }
+}
+
+/// Options shared by `bench train` and `bench speed`: what is measured and how much.
+struct SpeedWorkloadOptions: ParsableArguments {
+    @Option(help: "Model: a name in Models/ (smallcnn, lenet, resnet) or a path to a .cfg file.")
+    var model = "smallcnn"
+    @Option(help: "Dataset (as for train). Default: Fashion-MNIST.")
+    var data: String?
+    @Option(help: "Training images to time, in whole batches (at least 5 steps), after the warm-up steps.")
+    var trainImages = 9_600
+    @Option(help: "Batch size of the inference measurement.")
+    var inferenceBatchSize = 256
+    @Option(help: "Test images to time inference on (at most the test set).")
+    var inferenceImages = 10_000
+
+    func validate() throws {
+        guard trainImages >= 1 else { throw ValidationError("--train-images \(trainImages) is not allowed; use 1 or more") }
+        guard inferenceBatchSize >= 1 else { throw ValidationError("--inference-batch-size \(inferenceBatchSize) is not allowed; use 1 or more") }
+        guard inferenceImages >= 1 else { throw ValidationError("--inference-images \(inferenceImages) is not allowed; use 1 or more") }
+    }
+}
+
+struct TrainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "This engine's training and inference speed on real data, in one process (optionally with a per-layer profile).",
+        discussion: """
+        Prepares exactly as `cnntrain train` (data, model, SGD with momentum 0.9 and weight decay 5e-4), runs --warmup-steps untimed steps, then times --train-images of training steps, then inference (batches of --inference-batch-size) over the test set. `cnntrain bench speed` runs this next to scripts/torch_bench.py.
+        """)
+    @OptionGroup var workload: SpeedWorkloadOptions
+    @Option(help: "Norm for every norm slot: \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var norm: NormKind = .group
+    @Option(help: "GroupNorm's group count. Default: a slot's groups=, else 8.")
+    var groups: Int?
+    @Option(help: "Images per training step.")
+    var batchSize = 64
+    @Option(name: .customLong("lr"), help: "Learning rate (constant; speed does not depend on it while the loss stays finite).")
+    var learningRate: Float = 0.01
+    @Option(help: "Untimed steps first (buffers sized, caches warm).")
+    var warmupSteps = 10
+    @Flag(help: "Also print where the time goes, per layer and per kind.")
+    var profile = false
+    @Flag(help: "Print one JSON line (the form `cnntrain bench speed` reads).")
+    var json = false
+    @OptionGroup var threadOptions: ThreadOptions
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) is not allowed; use 1 or more") }
+        guard warmupSteps >= 0 else { throw ValidationError("--warmup-steps \(warmupSteps) is not allowed; use 0 or more") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr \(learningRate) is not allowed; use a positive number") }
+        if let groups, groups < 1 { throw ValidationError("--groups \(groups) is not allowed; use 1 or more") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            var settings = SpeedProbe.Settings()
+            settings.training.model = workload.model
+            settings.training.data = workload.data
+            settings.training.norm = norm.rawValue
+            settings.training.groups = groups
+            settings.training.batchSize = batchSize
+            settings.training.learningRate = learningRate
+            settings.training.threads = threadOptions.threads
+            settings.trainImages = workload.trainImages
+            settings.warmupSteps = warmupSteps
+            settings.inferenceBatchSize = workload.inferenceBatchSize
+            settings.inferenceImages = workload.inferenceImages
+            settings.profile = profile
+            let result = try SpeedProbe.run(settings)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                return
             }
+            BenchCommand.printEngine()
+            print(String(format: "%@ --norm %@, batch %d, %d threads: training %.0f images/s (%d steps), inference %.0f images/s (batch %d, %d images), peak memory %.0f MiB",
+                         result.model, result.norm, result.batchSize, result.threads, result.trainImagesPerSecond, result.trainSteps,
+                         result.inferenceImagesPerSecond, result.inferenceBatchSize, result.inferenceImages, result.peakMemoryMiB))
+            if let report = result.profile { print("\n" + report.text) }
+        }
+    }
+}
+
+struct SpeedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "speed",
+        abstract: "This engine against PyTorch on the same model, norm by norm: training and inference images/s, their ratio, and peak memory.",
+        discussion: """
+        Every measurement is its own process: `cnntrain bench train --json` and scripts/torch_bench.py (PyTorch from /usr/bin/python3; apt-get install python3-torch, or scripts/setup.sh --with-torch). The two alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
+
+        Example (the README's tables): cnntrain bench speed; cnntrain bench speed --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
+        """)
+    @OptionGroup var workload: SpeedWorkloadOptions
+    @Option(help: "Norms: a comma list of \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.")
+    var norms = "all"
+    @Option(help: "Training batch sizes: a comma list, e.g. 1,8,64,256.")
+    var batchSizes = "64"
+    @Option(help: "Thread counts: a comma list, e.g. 1,2. Default: all cores.")
+    var threadCounts = String(ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "Repeats of every measurement (the median is shown).")
+    var repeats = 3
+    @Flag(help: "Measure this engine only, without the PyTorch columns.")
+    var noPytorch = false
+    @Option(help: "Also write the rows as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        _ = try parsed()
+        guard (1...50).contains(repeats) else { throw ValidationError("--repeats \(repeats) is not allowed; use 1 to 50") }
+    }
+
+    func parsed() throws -> (norms: [String], batchSizes: [Int], threads: [Int]) {
+        let allowed = NormKind.allCases.map(\.rawValue)
+        let normList = norms == "all" ? allowed : norms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for norm in normList where !allowed.contains(norm) {
+            throw ValidationError("--norms: '\(norm)' is not allowed; use a comma list of \(allowed.joined(separator: ", ")), or all")
+        }
+        func integers(_ text: String, _ option: String, _ range: ClosedRange<Int>) throws -> [Int] {
+            try text.split(separator: ",").map { item in
+                guard let value = Int(item.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                    throw ValidationError("\(option): '\(item)' is not allowed; use a comma list of integers from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return value
+            }
+        }
+        let batches = try integers(batchSizes, "--batch-sizes", 1...4096)
+        let threads = try integers(threadCounts, "--thread-counts", 1...256)
+        guard !normList.isEmpty, !batches.isEmpty, !threads.isEmpty else { throw ValidationError("--norms, --batch-sizes and --thread-counts need at least one value each") }
+        return (normList, batches, threads)
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let (normList, batches, threads) = try parsed()
+            var configuration = SpeedComparison.Configuration()
+            configuration.norms = normList
+            configuration.batchSizes = batches
+            configuration.threadCounts = threads
+            configuration.repeats = repeats
+            configuration.model = workload.model
+            configuration.data = workload.data
+            configuration.trainImages = workload.trainImages
+            configuration.inferenceBatchSize = workload.inferenceBatchSize
+            configuration.inferenceImages = workload.inferenceImages
+            let executable = ChildProcess.currentExecutable
+            var torchScript: String? = nil
+            if !noPytorch {
+                if let script = CompareCommand.findScript("torch_bench.py", executable: executable), CompareCommand.python(has: "torch") {
+                    torchScript = script
+                } else {
+                    print("PyTorch columns left out: /usr/bin/python3 has no torch (apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
+                }
+            }
+            Parallel.setThreadCount(1)
+            BenchCommand.printEngine()
+            print("\(workload.model): \(normList.count * batches.count * threads.count) configurations × \(repeats) repeats; training \(workload.trainImages) images per measurement, inference \(workload.inferenceImages) test images")
+            let comparison = SpeedComparison(configuration: configuration, executable: executable, torchScript: torchScript) { line in
+                print(line)
+                fflush(stdout)
+            }
+            let rows = try comparison.run()
+            print("\nmedians of \(repeats) repeats:\n")
+            print(SpeedComparison.markdown(rows, inferenceBatchSize: workload.inferenceBatchSize))
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(try encoder.encode(rows), to: json)
+                print("wrote \(json)")
+            }
+            let failed = rows.flatMap(\.failures)
+            if !failed.isEmpty { throw TrainingError("\(failed.count) measurements failed:\n" + failed.joined(separator: "\n")) }
         }
     }
 }

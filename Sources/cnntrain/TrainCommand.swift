@@ -64,6 +64,8 @@ struct TrainCommand: ParsableCommand {
     var noCache = false
     @Flag(help: "Print only the final result.")
     var quiet = false
+    @Flag(help: "Time every layer's forward and backward and each kind of work (GEMM, im2col/col2im, norm, activation, pooling, loss, optimizer, data); print the tables at the end and write profile.json to the run directory.")
+    var profile = false
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs \(epochs) is not allowed; use 1 or more") }
@@ -119,6 +121,7 @@ struct TrainCommand: ParsableCommand {
             let trainer = try Trainer(options: trainingOptions, run: RunDirectory(path: outPath),
                                       resume: resume.map { Trainer.Resume(path: $0, epochs: epochs) },
                                       initialize: initialize, printer: printer)
+            trainer.profile = profile
             let summary = try trainer.train()
             print(String(format: "test accuracy %.2f%% (%@, --norm %@, %d epoch%@, %d parameters of which %d in norms, %.0f train images/s) → %@",
                          summary.finalTestAccuracy * 100, summary.model, summary.norm, summary.epochs, summary.epochs == 1 ? "" : "s", summary.parameterCount,

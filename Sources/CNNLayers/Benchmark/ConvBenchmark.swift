@@ -11,8 +11,8 @@ import Dispatch
 /// OpenBLAS at `Parallel.threadCount` threads (the same core budget), then `Conv2D` forward and
 /// backward (weight + input gradient; the first layer skips its input gradient and its FLOPs
 /// count only the weight gradient) in GFLOP/s and as a percentage of raw. A second table compares
-/// the variants the conv chose between: per-image vs whole-batch GEMMs, columns kept from forward
-/// vs recomputed in backward, and the input gradient as a flipped-weight convolution vs GEMM + col2im.
+/// per-image GEMMs (as the conv runs them) with one whole-batch GEMM. (Earlier variants, columns
+/// kept from forward and the input gradient as a flipped convolution, are in `Conv2D`'s history.)
 public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> String {
     let shapes = [(C: 1, F: 32, S: 28), (C: 32, F: 32, S: 28), (C: 32, F: 64, S: 14), (C: 64, F: 64, S: 14)]
     let threads = Parallel.threadCount, N = batchSize
@@ -26,8 +26,8 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
     """
     var variants = """
 
-    | conv 3×3 p1 | per-image GEMMs GFLOP/s | whole-batch GEMM GFLOP/s | kept columns: forward + backward ms | recomputed columns: forward + backward ms | backward ms: ∂x by GEMM + col2im vs as used |
-    | --- | ---: | ---: | ---: | ---: | ---: |
+    | conv 3×3 p1 | per-image GEMMs GFLOP/s (as used) | whole-batch GEMM GFLOP/s |
+    | --- | ---: | ---: |
 
     """
     for (index, shape) in shapes.enumerated() {
@@ -45,7 +45,7 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
         // on a shared machine falls on all columns alike; then each column's median is taken.
         let a = benchmarkTensor(Shape(F, R), &generator), b = benchmarkTensor(Shape(R, N * P), &generator)
         let c = Tensor(shape: Shape(F, N * P))
-        var samples = [[Double]](repeating: [], count: 7)
+        var samples = [[Double]](repeating: [], count: 4)
         for repetition in 0...max(1, repetitions) {
             var times: [Double] = []
             // Raw: one whole-batch GEMM with OpenBLAS using the whole thread budget.
@@ -67,18 +67,10 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
             })
             times.append(seconds { _ = conv.forward(input, mode: .training) })
             times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
-            Conv2D.usesFlippedConvolution = false
-            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
-            Conv2D.usesFlippedConvolution = true
-            Conv2D.cachesColumns = false
-            times.append(seconds { _ = conv.forward(input, mode: .training) })
-            times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
-            Conv2D.cachesColumns = true
             if repetition > 0 { for (column, time) in times.enumerated() { samples[column].append(time) } }  // 0: warm-up
         }
         let medians = samples.map { $0.sorted()[$0.count / 2] }
-        let (raw, perImage, forward, backward, withCol2im) = (medians[0], medians[1], medians[2], medians[3], medians[4])
-        let (forwardRecomputing, backwardRecomputing) = (medians[5], medians[6])
+        let (raw, perImage, forward, backward) = (medians[0], medians[1], medians[2], medians[3])
         conv.zeroGradients()
 
         func rate(_ flops: Double, _ seconds: Double) -> Double { flops / seconds / 1e9 }
@@ -87,9 +79,7 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
         table += "| \(name) | \(F)×\(N * P)×\(R) | \(fixed(rawRate, 1)) | \(fixed(rate(forwardFLOPs, forward), 1)) | "
             + "\(fixed(rate(backwardFLOPs, backward), 1))\(needsInputGradient ? "" : " (no ∂x)") | "
             + "\(fixed(100 * rate(forwardFLOPs, forward) / rawRate, 0))% | \(fixed(100 * rate(backwardFLOPs, backward) / rawRate, 0))% |\n"
-        variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), 1)) | \(fixed(rawRate, 1)) | "
-            + "\(fixed(forward * 1e3, 2)) + \(fixed(backward * 1e3, 2)) | \(fixed(forwardRecomputing * 1e3, 2)) + "
-            + "\(fixed(backwardRecomputing * 1e3, 2)) | \(fixed(withCol2im * 1e3, 2)) vs \(fixed(backward * 1e3, 2)) |\n"
+        variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), 1)) | \(fixed(rawRate, 1)) |\n"
     }
     return table + variants
 }

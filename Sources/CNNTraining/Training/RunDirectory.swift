@@ -59,6 +59,11 @@ public struct RunDirectory {
         try writeJSON(summary, to: path + "/summary.json")
     }
 
+    /// profile.json of `--profile`.
+    public func writeProfile(_ report: ProfileReport) throws {
+        try writeJSON(report, to: path + "/profile.json")
+    }
+
     func writeJSON<T: Encodable>(_ value: T, to file: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -17,13 +17,13 @@ public final class Trainer {
     public let normalization: Normalization
     public let run: RunDirectory
     let optimizer: Optimizer
-    /// Every trainable parameter, gathered once (walking the model builds name strings).
-    let parameters: [Parameter]
     let schedule: LearningRateSchedule
     let printer: ProgressPrinter
     var state: TrainerState
     /// Seconds of the last test-set evaluation (an inference pass), measured in this process only.
     var lastEvaluationSeconds: Double? = nil
+    /// Profile every step (forward/backward per layer, time per kind) and write profile.json.
+    public var profile = false
 
     /// Prepares a run: everything that can fail on user input fails here, before any training.
     /// - Parameters:
@@ -95,7 +95,6 @@ public final class Trainer {
         model = try ModelBuilder.build(resolved, seed: options.seed)
         normalization = resumed?.normalization ?? Normalization.compute(trainSet)
 
-        parameters = model.namedParameters().map(\.parameter)
         optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
         schedule = try LearningRateSchedule.parse(decay: options.schedule, warmup: String(options.warmupSteps),
                                                   baseRate: options.learningRate)
@@ -130,7 +129,11 @@ public final class Trainer {
                               augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
         let images = Tensor(shape: Shape([batchSize] + resolved.inputShape))
         var labels: [Int32] = []
-        let lossFunction = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
+        let trainingStep = TrainingStep(model: model, optimizer: optimizer, labelSmoothing: options.labelSmoothing)
+        // --profile: every step of this process is profiled; the report is printed and saved at the end.
+        let profiler = profile ? Profiler() : nil
+        Profiler.current = profiler
+        defer { Profiler.current = nil }
         let steps = batcher.batchesPerEpoch
         let totalSteps = steps * options.epochs
         var validatedShape = images.shape
@@ -143,22 +146,21 @@ public final class Trainer {
             var learningRate: Float = 0
             let start = Date()
             for step in 0..<steps {
-                batcher.fill(batch: step, into: images, labels: &labels)
+                let stepStart = monotonicNanoseconds()
+                if let profiler { profiler.measure(.data) { batcher.fill(batch: step, into: images, labels: &labels) } }
+                else { batcher.fill(batch: step, into: images, labels: &labels) }
                 if images.shape != validatedShape {
                     try model.validate(images.shape, mode: .training)
                     validatedShape = images.shape
                 }
                 learningRate = schedule.rate(step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: steps)
-                let logits = model.forward(images, mode: .training)
-                let (loss, batchCorrect) = lossFunction.forward(logits: logits, labels: labels)
+                let (loss, batchCorrect) = trainingStep.run(images: images, labels: labels, learningRate: learningRate)
                 guard loss.isFinite else {
                     throw TrainingError.diverged(loss: loss, epoch: epoch, step: step + 1, learningRate: learningRate,
                                                  checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
                 }
-                for parameter in parameters { parameter.gradient.zero() }
-                _ = model.backward(lossFunction.backward(), needsInputGradient: false)
-                optimizer.step(learningRate: learningRate)
                 state.globalStep += 1
+                profiler?.finishStep(nanoseconds: monotonicNanoseconds() - stepStart)
 
                 lossSum += Double(loss) * Double(labels.count)
                 correct += batchCorrect
@@ -170,7 +172,9 @@ public final class Trainer {
             }
             let seconds = Date().timeIntervalSince(start)
             let evaluationStart = Date()
+            Profiler.current = nil   // the profile covers training steps only
             let test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
+            Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
             let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                      testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
@@ -184,6 +188,11 @@ public final class Trainer {
         }
         let summary = makeSummary()
         try run.writeSummary(summary)
+        if let profiler, profiler.steps > 0 {
+            let report = ProfileReport(profiler: profiler, model: model, batchSize: batchSize)
+            printer.log("\n" + report.text)
+            try run.writeProfile(report)
+        }
         return summary
     }
 

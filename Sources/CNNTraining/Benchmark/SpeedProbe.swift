@@ -1,0 +1,104 @@
+import CNNCore
+import CNNData
+import CNNLayers
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One speed measurement of this engine (`cnntrain bench train`): training images/s over a fixed
+/// number of real training steps, then inference images/s over the test set, in one process.
+///
+/// It prepares exactly as `cnntrain train` does (a `Trainer` on a temporary run directory, so the
+/// same data path, model and optimizer) and runs the same `TrainingStep`; only the epoch loop,
+/// evaluation per epoch and checkpoints are left out. `scripts/torch_bench.py` measures PyTorch the
+/// same way, and `cnntrain bench speed` runs both side by side.
+public enum SpeedProbe {
+    public struct Settings: Sendable {
+        public var training = TrainingOptions()
+        /// Images to time (rounded to whole steps, at least 5 steps), after `warmupSteps` untimed steps.
+        public var trainImages = 9_600
+        public var warmupSteps = 10
+        public var inferenceBatchSize = 256
+        /// Test images to time inference on (the whole test set when larger).
+        public var inferenceImages = 10_000
+        public var profile = false
+        public init() {}
+    }
+
+    public struct Result: Codable, Sendable {
+        public var engine = "cnntrain"
+        public var model: String
+        public var norm: String
+        public var batchSize: Int
+        public var threads: Int
+        public var trainSteps: Int
+        public var trainImagesPerSecond: Double
+        public var inferenceBatchSize: Int
+        public var inferenceImages: Int
+        public var inferenceImagesPerSecond: Double
+        public var parameterCount: Int
+        /// This process's peak resident memory (ru_maxrss), MiB.
+        public var peakMemoryMiB: Double
+        public var profile: ProfileReport?
+    }
+
+    public static func run(_ settings: Settings) throws -> Result {
+        var options = settings.training
+        options.epochs = 1
+        options.testLimit = settings.inferenceImages
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-bench-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let trainer = try Trainer(options: options, run: RunDirectory(path: directory), printer: ProgressPrinter(quiet: true))
+
+        let batchSize = options.batchSize
+        let batcher = Batcher(store: trainer.trainSet, batchSize: batchSize, shuffle: true, dropLast: true,
+                              normalization: trainer.normalization)
+        guard batcher.batchesPerEpoch >= 1 else {
+            throw TrainingError("the training set has \(trainer.trainSet.count) images, fewer than one batch of \(batchSize)")
+        }
+        var generator = SeededGenerator(seed: options.seed)
+        let step = TrainingStep(model: trainer.model, optimizer: trainer.optimizer, labelSmoothing: options.labelSmoothing)
+        let images = Tensor(shape: Shape([batchSize] + trainer.resolved.inputShape))
+        var labels: [Int32] = []
+        var batchIndex = batcher.batchesPerEpoch
+        /// One training step on the next batch (a new shuffled epoch when one runs out), as the trainer does it.
+        func trainOneStep() {
+            if batchIndex == batcher.batchesPerEpoch { batcher.startEpoch(generator: &generator); batchIndex = 0 }
+            let start = monotonicNanoseconds()
+            let profiler = Profiler.current
+            if let profiler { profiler.measure(.data) { batcher.fill(batch: batchIndex, into: images, labels: &labels) } }
+            else { batcher.fill(batch: batchIndex, into: images, labels: &labels) }
+            _ = step.run(images: images, labels: labels, learningRate: options.learningRate)
+            profiler?.finishStep(nanoseconds: monotonicNanoseconds() - start)
+            batchIndex += 1
+        }
+
+        for _ in 0..<settings.warmupSteps { trainOneStep() }
+        let steps = max(settings.trainImages / batchSize, 5)
+        let profiler = settings.profile ? Profiler() : nil
+        Profiler.current = profiler
+        let trainStart = monotonicNanoseconds()
+        for _ in 0..<steps { trainOneStep() }
+        let trainSeconds = Double(monotonicNanoseconds() - trainStart) / 1e9
+        Profiler.current = nil
+
+        // Inference: one untimed batch to size the buffers, then the whole (limited) test set.
+        let testSet = trainer.testSet
+        _ = Evaluator.evaluate(trainer.model, store: testSet.prefix(settings.inferenceBatchSize),
+                               normalization: trainer.normalization, batchSize: settings.inferenceBatchSize)
+        let inferenceStart = monotonicNanoseconds()
+        _ = Evaluator.evaluate(trainer.model, store: testSet, normalization: trainer.normalization,
+                               batchSize: settings.inferenceBatchSize)
+        let inferenceSeconds = Double(monotonicNanoseconds() - inferenceStart) / 1e9
+
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Result(model: trainer.resolved.name, norm: trainer.resolved.norm, batchSize: batchSize, threads: options.threads,
+                      trainSteps: steps, trainImagesPerSecond: Double(steps * batchSize) / trainSeconds,
+                      inferenceBatchSize: settings.inferenceBatchSize, inferenceImages: testSet.count,
+                      inferenceImagesPerSecond: Double(testSet.count) / inferenceSeconds,
+                      parameterCount: trainer.model.parameterCount, peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
+                      profile: profiler.map { ProfileReport(profiler: $0, model: trainer.model, batchSize: batchSize) })
+    }
+}

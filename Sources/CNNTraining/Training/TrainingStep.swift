@@ -1,0 +1,37 @@
+import CNNCore
+import CNNLayers
+
+/// One optimisation step: forward → loss → zero gradients → backward → optimizer step.
+///
+/// The trainer and the speed benchmark (`cnntrain bench train`) both run this, so the benchmark
+/// times exactly what training does. When a `Profiler` is on, it times the loss and the optimizer
+/// here; the layers time themselves (see `Profiler`).
+final class TrainingStep {
+    let model: Sequential
+    let parameters: [Parameter]
+    let lossFunction: SoftmaxCrossEntropy
+    let optimizer: Optimizer
+
+    init(model: Sequential, optimizer: Optimizer, labelSmoothing: Float) {
+        self.model = model
+        self.parameters = model.namedParameters().map(\.parameter)
+        self.lossFunction = SoftmaxCrossEntropy(labelSmoothing: labelSmoothing)
+        self.optimizer = optimizer
+    }
+
+    /// Trains on one batch and returns its mean loss and correct predictions. When the loss is not
+    /// finite, nothing is updated (the caller stops the run).
+    func run(images: Tensor, labels: [Int32], learningRate: Float) -> (loss: Float, correct: Int) {
+        let profiler = Profiler.current
+        let logits = model.forward(images, mode: .training)
+        let (loss, correct) = profiler?.measure(.loss) { lossFunction.forward(logits: logits, labels: labels) }
+            ?? lossFunction.forward(logits: logits, labels: labels)
+        guard loss.isFinite else { return (loss, correct) }
+        let zero = { for parameter in self.parameters { parameter.gradient.zero() } }
+        if let profiler { profiler.measure(.optimizer, zero) } else { zero() }
+        let lossGradient = profiler?.measure(.loss) { lossFunction.backward() } ?? lossFunction.backward()
+        _ = model.backward(lossGradient, needsInputGradient: false)
+        if let profiler { profiler.measure(.optimizer) { optimizer.step(learningRate: learningRate) } } else { optimizer.step(learningRate: learningRate) }
+        return (loss, correct)
+    }
+}
