@@ -6,7 +6,7 @@ import CNNCore
 ///
 /// Input (N, I), or (N, C, H, W) read as (N, C·H·W) so that no Flatten is needed before it; the
 /// input gradient has the input's shape. Output (N, O). One GEMM for the whole batch in each
-/// direction.
+/// direction, split into row blocks over the engine's threads (samples for y and ∂x, outputs for ∂W).
 public final class Linear: Layer {
     public let inputFeatures: Int
     public let outputFeatures: Int
@@ -57,8 +57,12 @@ public final class Linear: Layer {
         if let b = bias?.value.data {
             for n in 0..<N { (y + n * O).update(from: b, count: O) }
         }
-        BLAS.sgemm(transposeA: false, transposeB: true, m: N, n: O, k: I, alpha: 1, a: input.data, lda: I,
-                   b: weight.value.data, ldb: I, beta: bias == nil ? 0 : 1, c: y, ldc: O)
+        // Rows (samples) split over the engine's threads (OpenBLAS runs at one thread).
+        let x = input.data, w = weight.value.data, beta: Float = bias == nil ? 0 : 1
+        Parallel.forEachChunk(N, minimumPerChunk: 4) { _, rows in
+            BLAS.sgemm(transposeA: false, transposeB: true, m: rows.count, n: O, k: I, alpha: 1, a: x + rows.lowerBound * I, lda: I,
+                       b: w, ldb: I, beta: beta, c: y + rows.lowerBound * O, ldc: O)
+        }
         self.input = mode == .training ? input : nil
         return output
     }
@@ -68,9 +72,13 @@ public final class Linear: Layer {
         precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         let N = input.shape.batch, I = inputFeatures, O = outputFeatures
         let dy = outputGradient.data
-        // ∂W (O, I) += ∂Yᵀ (O, N) × X (N, I)
-        BLAS.sgemm(transposeA: true, transposeB: false, m: O, n: I, k: N, alpha: 1, a: dy, lda: O,
-                   b: input.data, ldb: I, beta: 1, c: weight.gradient.data, ldc: I)
+        // ∂W (O, I) += ∂Yᵀ (O, N) × X (N, I), its rows (outputs) split over the threads: each
+        // thread owns its rows of ∂W, so there is nothing to reduce.
+        let x = input.data, dW = weight.gradient.data
+        Parallel.forEachChunk(O, minimumPerChunk: 8) { _, outputs in
+            BLAS.sgemm(transposeA: true, transposeB: false, m: outputs.count, n: I, k: N, alpha: 1, a: dy + outputs.lowerBound, lda: O,
+                       b: x, ldb: I, beta: 1, c: dW + outputs.lowerBound * I, ldc: I)
+        }
         if let bias {
             let db = bias.gradient.data
             for n in 0..<N {
@@ -81,8 +89,11 @@ public final class Linear: Layer {
         guard needsInputGradient else { return nil }
         // ∂X (N, I) = ∂Y (N, O) × W (O, I)
         inputGradient.resize(to: input.shape)
-        BLAS.sgemm(transposeA: false, transposeB: false, m: N, n: I, k: O, alpha: 1, a: dy, lda: O,
-                   b: weight.value.data, ldb: I, beta: 0, c: inputGradient.data, ldc: I)
+        let w = weight.value.data, dx = inputGradient.data
+        Parallel.forEachChunk(N, minimumPerChunk: 4) { _, rows in
+            BLAS.sgemm(transposeA: false, transposeB: false, m: rows.count, n: I, k: O, alpha: 1, a: dy + rows.lowerBound * O, lda: O,
+                       b: w, ldb: I, beta: 0, c: dx + rows.lowerBound * I, ldc: I)
+        }
         return inputGradient
     }
 }

@@ -10,6 +10,9 @@ final class LinearTests: XCTestCase {
         GradientCheck.check(linear, input: GradientCheck.randomTensor(Shape(3, 7), seed: 2))
         let noBias = Linear(inputFeatures: 12, outputFeatures: 3, bias: false, generator: &generator)
         GradientCheck.check(noBias, input: GradientCheck.randomTensor(Shape(1, 3, 2, 2), seed: 3))
+        // Enough samples and outputs that rows split over the threads (at least 4 samples, 8 outputs per chunk).
+        let split = Linear(inputFeatures: 6, outputFeatures: 19, generator: &generator)
+        GradientCheck.check(split, input: GradientCheck.randomTensor(Shape(11, 6), seed: 4))
         XCTAssertEqual(noBias.namedParameters().map(\.name), ["weight"])
     }
 
