@@ -48,6 +48,9 @@ public final class SGD: Optimizer {
         self.momentumBuffers = momentum != 0 ? OptimizerState.zeros(like: parameters) : []
     }
 
+    /// Parameters smaller than two of these are updated on one thread (a thread hand-off costs more).
+    static let elementsPerChunk = 32_768
+
     public func step(learningRate: Float) {
         let firstStep = stepCount == 0
         for index in parameters.indices {
@@ -55,18 +58,24 @@ public final class SGD: Optimizer {
             let count = parameter.value.count
             let p = parameter.value.data, g = parameter.gradient.data
             precondition(parameter.gradient.count == count, "gradient of \(parameters[index].name) has the wrong size")
+            let (weightDecay, momentum, dampening, nesterov) = (weightDecay, momentum, dampening, nesterov)
             if momentum == 0 {
-                for i in 0..<count { p[i] -= learningRate * (g[i] + weightDecay * p[i]) }
+                Parallel.forEachChunk(count, minimumPerChunk: Self.elementsPerChunk) { _, range in
+                    for i in range { p[i] -= learningRate * (g[i] + weightDecay * p[i]) }
+                }
                 continue
             }
             let buffer = momentumBuffers[index]
             precondition(buffer.count == count, "parameter \(parameters[index].name) changed size after the optimizer was created")
             let b = buffer.data
-            for i in 0..<count {
-                let d = g[i] + weightDecay * p[i]
-                b[i] = firstStep ? d : momentum * b[i] + (1 - dampening) * d
-                let update = nesterov ? d + momentum * b[i] : b[i]
-                p[i] -= learningRate * update
+            // Element-wise, so splitting over threads changes no result.
+            Parallel.forEachChunk(count, minimumPerChunk: Self.elementsPerChunk) { _, range in
+                for i in range {
+                    let d = g[i] + weightDecay * p[i]
+                    b[i] = firstStep ? d : momentum * b[i] + (1 - dampening) * d
+                    let update = nesterov ? d + momentum * b[i] : b[i]
+                    p[i] -= learningRate * update
+                }
             }
         }
         stepCount += 1
