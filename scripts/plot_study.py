@@ -49,9 +49,9 @@ def subtitle(study):
     data = settings.get("data") or "Fashion-MNIST"
     limits = []
     if settings.get("trainLimit"):
-        limits.append(f"{settings['trainLimit']} train")
+        limits.append(f"first {settings['trainLimit']:,} training images")
     if settings.get("testLimit"):
-        limits.append(f"{settings['testLimit']} test images")
+        limits.append(f"first {settings['testLimit']:,} test images")
     epochs = settings["epochs"]
     seeds = study["plan"]["seedCount"]
     return (f"{settings['model']} on {data}{' (' + ', '.join(limits) + ')' if limits else ''}, "
@@ -75,7 +75,8 @@ def ok_cells(study):
 def accuracy_vs_batch(study, out):
     rates = rates_of(study)
     batch_sizes = sorted(study["plan"]["batchSizes"])
-    fig, axes = plt.subplots(1, len(rates), figsize=(6.4 * len(rates), 4.6), squeeze=False)
+    seeds = study["plan"]["seedCount"]
+    fig, axes = plt.subplots(1, len(rates), figsize=(6.4 * len(rates), 4.8), squeeze=False)
     for ax, rate in zip(axes[0], rates):
         for norm in norms_of(study):
             xs, ys, es = [], [], []
@@ -87,20 +88,25 @@ def accuracy_vs_batch(study, out):
                 if mean is not None:
                     xs.append(b), ys.append(mean), es.append(std)
             if xs:
-                ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
+                ax.errorbar(xs, ys, yerr=es if seeds > 1 else None, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
         ax.set_xscale("log", base=2)
-        ax.set_xticks(batch_sizes)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.minorticks_off()
+        if rate is None and "linear" in study["plan"]["rule"]:
+            # Under the linear scaling rule every batch size has its own rate: show it under the size.
+            base = study["plan"]["rule"]["linear"]["base"]
+            ax.set_xticks(batch_sizes, [f"{b}\nlr {fmt_lr(base * b / 64)}" for b in batch_sizes])
+        else:
+            ax.set_xticks(batch_sizes, [f"{b}" for b in batch_sizes])
         ax.set_xlabel("batch size (images per step, log₂ scale)")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(True, alpha=0.3)
         ax.set_title("test accuracy vs batch size" + (f" (lr {fmt_lr(rate)})" if rate is not None else ""))
         ax.legend(title="norm")
     failed = [c["id"] for c in study["cells"] if c["status"] != "ok"]
-    note = subtitle(study) + (f"\nnot shown (failed): {', '.join(failed)}" if failed else "") + "\nerror bars: ± std over seeds"
+    note = subtitle(study) + (f"\nnot shown (failed): {', '.join(failed)}" if failed else "") + \
+        ("\nerror bars: ± std over seeds" if seeds > 1 else "")
     fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=8)
-    fig.tight_layout(rect=(0, 0.16 if failed else 0.13, 1, 1))
+    fig.tight_layout(rect=(0, 0.04 + 0.035 * note.count("\n") + 0.035, 1, 1))
     fig.savefig(os.path.join(out, "accuracy_vs_batch.png"), dpi=110)
     plt.close(fig)
 
@@ -233,8 +239,8 @@ def throughput(study, out):
                 mean, std = mean_std([c.get(key) for c in cells if c["cell"]["norm"] == norm and c["cell"]["batchSize"] == b])
                 if mean is not None:
                     xs.append(i - 0.4 + width * (j + 0.5)), ys.append(mean), es.append(std)
-            ax.bar(xs, ys, width, yerr=es, capsize=2, color=cmap(j / max(len(batch_sizes) - 1, 1) * 0.85),
-                   label=f"batch {b}")
+            ax.bar(xs, ys, width, yerr=es if any(es) else None, capsize=2,
+                   color=cmap(j / max(len(batch_sizes) - 1, 1) * 0.85), label=f"batch {b}")
         ax.set_xticks(range(len(norms)), [LABELS[n] for n in norms], rotation=15)
         ax.set_title(title + (" by training batch size" if len(batch_sizes) > 1 else f" (batch {batch_sizes[0]})"))
         ax.set_ylabel(title)
@@ -242,16 +248,23 @@ def throughput(study, out):
         if len(batch_sizes) > 1:
             ax.legend(fontsize=8, loc="upper left", ncol=len(batch_sizes))
         ax.grid(True, axis="y", alpha=0.3)
+    # Inference does not depend on the training batch size: one bar (the median) per norm, and a dot per
+    # cell, so that the spread a loaded machine causes is visible rather than folded into a ± bar.
     ax = axes[1]
-    means = [mean_std([c.get("inferenceImagesPerSecond") for c in cells if c["cell"]["norm"] == n]) for n in norms]
-    ax.bar(range(len(norms)), [m or 0 for m, _ in means], yerr=[s or 0 for _, s in means], capsize=3,
-           color=[COLORS[n] for n in norms])
+    for i, norm in enumerate(norms):
+        values = sorted(c["inferenceImagesPerSecond"] for c in cells if c["cell"]["norm"] == norm and c.get("inferenceImagesPerSecond"))
+        if not values:
+            continue
+        middle = len(values) // 2
+        median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        ax.bar(i, median, 0.6, color=COLORS[norm], alpha=0.8)
+        ax.plot([i] * len(values), values, "o", color="black", markersize=3)
     ax.set_xticks(range(len(norms)), [LABELS[n] for n in norms], rotation=15)
-    ax.set_title("inference images/s (test set, batches of 256)")
+    ax.set_title("inference images/s (test set, batches of 256)\nbar: median over cells, dots: each cell", fontsize=11)
     ax.set_ylabel("inference images/s")
     ax.grid(True, axis="y", alpha=0.3)
     fig.suptitle(f"speed and memory, {study['threads']} thread{'s' if study['threads'] != 1 else ''} "
-                 "(mean ± std over cells; machine load affects speed)", fontsize=11)
+                 "(speed varies with machine load: compare within one study)", fontsize=11)
     fig.text(0.5, 0.01, subtitle(study).replace("\n", "; "), ha="center", va="bottom", fontsize=8)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     fig.savefig(os.path.join(out, "throughput.png"), dpi=110)

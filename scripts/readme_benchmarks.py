@@ -8,7 +8,7 @@ is replaced by the command that made the study, its settings, its tables and its
 figures (PNG files drawn by scripts/plot_study.py) are copied into scripts/figures/NAME-*.png.
 Every number comes from the study's results.json; the prose around the markers is written by hand.
 
-PARTs (accuracy is always there):
+PARTs:
   accuracy    test accuracy per norm and batch size / learning rate, with each norm's best and the
               smallest batch size against that best; accuracy_vs_batch.png or accuracy_vs_lr.png
   gap         train − test accuracy
@@ -208,11 +208,14 @@ def section(name, study_dir, parts, args, problems):
         parts = parts + ["torch"]
     lines = ["```sh", study["command"], "```", "", settings_line(study), ""]
 
-    lines += ["Test accuracy (%):", ""]
-    lines += table.markdown("testAccuracy", extra=table.best_columns())
-    lines += linear_rates_line(study)
-    plot = "accuracy_vs_lr" if len(table.batch_sizes) == 1 and len(table.rates) > 1 else "accuracy_vs_batch"
-    lines += ["", image(plot, "test accuracy")]
+    if "accuracy" in parts:
+        lines += ["Test accuracy (%):", ""]
+        lines += table.markdown("testAccuracy", extra=table.best_columns())
+        lines += linear_rates_line(study)
+        if len(table.batch_sizes) > 1:
+            lines += ["", image("accuracy_vs_batch", "test accuracy against batch size")]
+        elif len(table.rates) > 1:
+            lines += ["", image("accuracy_vs_lr", "test accuracy against learning rate")]
     if "torch" in parts:
         lines += ["", "PyTorch 1.13, same model and recipe (`scripts/torch_train.py`), test accuracy (%):", ""]
         lines += table.markdown("torchTestAccuracy")
