@@ -5,10 +5,13 @@
 
 Writes into STUDY_DIR:
   accuracy_vs_batch.png  test accuracy against batch size (log2 axis), one line per norm, ± std over seeds
-                         (as Figure 1 of Wu & He, "Group Normalization", 2018)
+                         (as Figure 1 of Wu & He, "Group Normalization", 2018); with two or more batch sizes
+  accuracy_vs_lr.png     test accuracy against learning rate, one line per norm; with one batch size and
+                         a list of learning rates (--lrs)
   learning_curves.png    test accuracy after each epoch, one line per norm, one panel per batch size
   throughput.png         training and inference images/s, and peak memory, per norm
-  parameters.png         total parameters and parameters in norm layers, per norm (log axis)
+  parameters.png         total parameters and parameters in norm layers, per norm, and the parameters of
+                         each norm slot (log axes)
 Uses Debian's python3-matplotlib with the Agg backend (no display needed).
 """
 import csv
@@ -46,9 +49,9 @@ def subtitle(study):
     data = settings.get("data") or "Fashion-MNIST"
     limits = []
     if settings.get("trainLimit"):
-        limits.append(f"{settings['trainLimit']} train")
+        limits.append(f"first {settings['trainLimit']:,} training images")
     if settings.get("testLimit"):
-        limits.append(f"{settings['testLimit']} test images")
+        limits.append(f"first {settings['testLimit']:,} test images")
     epochs = settings["epochs"]
     seeds = study["plan"]["seedCount"]
     return (f"{settings['model']} on {data}{' (' + ', '.join(limits) + ')' if limits else ''}, "
@@ -72,7 +75,8 @@ def ok_cells(study):
 def accuracy_vs_batch(study, out):
     rates = rates_of(study)
     batch_sizes = sorted(study["plan"]["batchSizes"])
-    fig, axes = plt.subplots(1, len(rates), figsize=(6.4 * len(rates), 4.6), squeeze=False)
+    seeds = study["plan"]["seedCount"]
+    fig, axes = plt.subplots(1, len(rates), figsize=(6.4 * len(rates), 4.8), squeeze=False)
     for ax, rate in zip(axes[0], rates):
         for norm in norms_of(study):
             xs, ys, es = [], [], []
@@ -84,21 +88,64 @@ def accuracy_vs_batch(study, out):
                 if mean is not None:
                     xs.append(b), ys.append(mean), es.append(std)
             if xs:
-                ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
+                ax.errorbar(xs, ys, yerr=es if seeds > 1 else None, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
         ax.set_xscale("log", base=2)
-        ax.set_xticks(batch_sizes)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.minorticks_off()
+        if rate is None and "linear" in study["plan"]["rule"]:
+            # Under the linear scaling rule every batch size has its own rate: show it under the size.
+            base = study["plan"]["rule"]["linear"]["base"]
+            ax.set_xticks(batch_sizes, [f"{b}\nlr {fmt_lr(base * b / 64)}" for b in batch_sizes])
+        else:
+            ax.set_xticks(batch_sizes, [f"{b}" for b in batch_sizes])
         ax.set_xlabel("batch size (images per step, log₂ scale)")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(True, alpha=0.3)
         ax.set_title("test accuracy vs batch size" + (f" (lr {fmt_lr(rate)})" if rate is not None else ""))
         ax.legend(title="norm")
     failed = [c["id"] for c in study["cells"] if c["status"] != "ok"]
-    note = subtitle(study) + (f"\nnot shown (failed): {', '.join(failed)}" if failed else "") + "\nerror bars: ± std over seeds"
+    note = subtitle(study) + (f"\nnot shown (failed): {', '.join(failed)}" if failed else "") + \
+        ("\nerror bars: ± std over seeds" if seeds > 1 else "")
     fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=8)
-    fig.tight_layout(rect=(0, 0.16 if failed else 0.13, 1, 1))
+    fig.tight_layout(rect=(0, 0.04 + 0.035 * note.count("\n") + 0.035, 1, 1))
     fig.savefig(os.path.join(out, "accuracy_vs_batch.png"), dpi=110)
+    plt.close(fig)
+
+
+def accuracy_vs_lr(study, out):
+    """One batch size, several learning rates: test accuracy against lr, one line per norm; a failed
+    (diverged) cell is an × on the bottom edge, since it has no accuracy."""
+    rates = sorted(rates_of(study))
+    batch = study["plan"]["batchSizes"][0]
+    fig, ax = plt.subplots(figsize=(6.8, 4.8))
+    failed_any = False
+    for index, norm in enumerate(norms_of(study)):
+        xs, ys, es, failed = [], [], [], []
+        for rate in rates:
+            cells = [c for c in study["cells"] if c["cell"]["norm"] == norm and c["cell"]["learningRate"] == rate]
+            mean, std = mean_std([c["testAccuracy"] * 100 for c in cells if c["status"] == "ok"])
+            if mean is not None:
+                xs.append(rate), ys.append(mean), es.append(std)
+            elif cells:
+                failed.append(rate)
+        if xs:
+            ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
+        if failed:
+            failed_any = True
+            ax.plot(failed, [0.04 + 0.06 * index] * len(failed), "x", color=COLORS[norm], markersize=10, mew=2.5,
+                    transform=ax.get_xaxis_transform(), clip_on=False)
+    ax.set_xscale("log")
+    ax.set_xticks(rates)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.minorticks_off()
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    ax.set_title(f"test accuracy vs learning rate (batch {batch})")
+    ax.legend(title="norm", fontsize=8)
+    note = subtitle(study) + ("\n× near the bottom: that norm's run failed (diverged) at that rate, no accuracy" if failed_any else "")
+    fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=8)
+    fig.tight_layout(rect=(0, 0.14 if failed_any else 0.1, 1, 1))
+    fig.savefig(os.path.join(out, "accuracy_vs_lr.png"), dpi=110)
     plt.close(fig)
 
 
@@ -111,46 +158,69 @@ def read_curve(study_dir, cell_id):
     return [(int(r["epoch"]), float(r["test_accuracy"]) * 100) for r in rows]
 
 
+def panels_of(study):
+    """The (batch size, learning rate) pairs of the grid, as rows × columns of panels: one row per
+    rate and one column per batch size when both vary, else a single row."""
+    pairs = sorted({(c["cell"]["batchSize"], c["cell"]["learningRate"]) for c in study["cells"]})
+    batch_sizes = sorted({b for b, _ in pairs})
+    rates = sorted({r for _, r in pairs})
+    if len(batch_sizes) > 1 and len(pairs) > len(batch_sizes):
+        return [[(b, r) if (b, r) in pairs else None for b in batch_sizes] for r in rates]
+    return [pairs]
+
+
 def learning_curves(study, study_dir):
-    rates = rates_of(study)
-    batch_sizes = sorted(study["plan"]["batchSizes"])
-    fig, axes = plt.subplots(len(rates), len(batch_sizes), figsize=(4.2 * len(batch_sizes), 3.6 * len(rates)),
-                             squeeze=False, sharey=True)
+    panels = panels_of(study)
+    rows, cols = len(panels), len(panels[0])
+    height = 3.0 * rows + 1.3
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols + 1.2, height), squeeze=False, sharey=True)
     epochs = study["settings"]["epochs"]
-    for row, rate in enumerate(rates):
-        for col, b in enumerate(batch_sizes):
+    for row in range(rows):
+        for col in range(cols):
             ax = axes[row][col]
+            if panels[row][col] is None:
+                ax.set_visible(False)
+                continue
+            b, rate = panels[row][col]
+            failed = []
             for norm in norms_of(study):
-                cells = [c for c in ok_cells(study) if c["cell"]["norm"] == norm and c["cell"]["batchSize"] == b
-                         and (rate is None or c["cell"]["learningRate"] == rate)]
-                curves = [read_curve(study_dir, c["id"]) for c in cells]
+                cells = [c for c in study["cells"] if c["cell"]["norm"] == norm and c["cell"]["batchSize"] == b
+                         and c["cell"]["learningRate"] == rate]
+                curves = [read_curve(study_dir, c["id"]) for c in cells if c["status"] == "ok"]
                 curves = [c for c in curves if c]
+                if cells and not curves:
+                    failed.append(LABELS[norm])
                 if not curves:
                     continue
                 length = min(len(c) for c in curves)
                 xs = [curves[0][i][0] for i in range(length)]
                 stats = [mean_std([c[i][1] for c in curves]) for i in range(length)]
-                ys = [s[0] for s in stats]
-                ax.plot(xs, ys, marker="o", markersize=3, color=COLORS[norm], label=LABELS[norm])
+                ax.plot(xs, [m for m, _ in stats], marker="o", markersize=3, color=COLORS[norm], label=LABELS[norm])
                 if len(curves) > 1:
                     ax.fill_between(xs, [m - s for m, s in stats], [m + s for m, s in stats], color=COLORS[norm], alpha=0.15)
-            lr = rate if rate is not None else next((c["cell"]["learningRate"] for c in study["cells"] if c["cell"]["batchSize"] == b), None)
-            ax.set_title(f"batch {b}" + (f", lr {fmt_lr(lr)}" if lr is not None else ""))
+            if failed:
+                ax.text(0.03, 0.95, "failed: " + ", ".join(failed), transform=ax.transAxes, fontsize=8, color="#b00000",
+                        va="top", bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+            ax.set_title(f"batch {b}, lr {fmt_lr(rate)}", fontsize=10)
             ax.set_xlabel("epoch")
-            ax.set_xticks(range(1, epochs + 1) if epochs <= 12 else None)
+            if epochs <= 12:
+                ax.set_xticks(range(1, epochs + 1))
             if col == 0:
                 ax.set_ylabel("test accuracy (%)")
             ax.grid(True, alpha=0.3)
-    handles, labels = [], []
+    handles = {}
     for ax in axes.flat:
         for h, l in zip(*ax.get_legend_handles_labels()):
-            if l not in labels:
-                handles.append(h), labels.append(l)
-    fig.legend(handles, labels, loc="center right", title="norm", fontsize=8)
-    fig.suptitle("learning curves: test accuracy after each epoch (mean over seeds, band ± std)", fontsize=11)
-    fig.text(0.5, 0.01, subtitle(study), ha="center", va="bottom", fontsize=8)
-    fig.tight_layout(rect=(0, 0.09, 0.88, 0.95))
-    fig.savefig(os.path.join(study_dir, "learning_curves.png"), dpi=110)
+            handles.setdefault(l, h)
+    order = [LABELS[n] for n in NORM_ORDER if LABELS[n] in handles]
+    # Legend and settings below the panels, sized in inches so that they fit any number of rows.
+    fig.legend([handles[l] for l in order], order, loc="lower center", ncol=len(order), fontsize=8,
+               bbox_to_anchor=(0.5, 0.32 / height))
+    fig.suptitle("learning curves: test accuracy after each epoch" + (" (mean over seeds, band ± std)" if study["plan"]["seedCount"] > 1 else ""),
+                 fontsize=11)
+    fig.text(0.5, 0.005, subtitle(study), ha="center", va="bottom", fontsize=8)
+    fig.tight_layout(rect=(0, 0.62 / height, 1, 1 - 0.25 / height))
+    fig.savefig(os.path.join(study_dir, "learning_curves.png"), dpi=100)
     plt.close(fig)
 
 
@@ -169,24 +239,32 @@ def throughput(study, out):
                 mean, std = mean_std([c.get(key) for c in cells if c["cell"]["norm"] == norm and c["cell"]["batchSize"] == b])
                 if mean is not None:
                     xs.append(i - 0.4 + width * (j + 0.5)), ys.append(mean), es.append(std)
-            ax.bar(xs, ys, width, yerr=es, capsize=2, color=cmap(j / max(len(batch_sizes) - 1, 1) * 0.85),
-                   label=f"batch {b}")
+            ax.bar(xs, ys, width, yerr=es if any(es) else None, capsize=2,
+                   color=cmap(j / max(len(batch_sizes) - 1, 1) * 0.85), label=f"batch {b}")
         ax.set_xticks(range(len(norms)), [LABELS[n] for n in norms], rotation=15)
-        ax.set_title(title + " by training batch size")
+        ax.set_title(title + (" by training batch size" if len(batch_sizes) > 1 else f" (batch {batch_sizes[0]})"))
         ax.set_ylabel(title)
         ax.set_ylim(0, ax.get_ylim()[1] * 1.2)
-        ax.legend(fontsize=8, loc="upper left", ncol=len(batch_sizes))
+        if len(batch_sizes) > 1:
+            ax.legend(fontsize=8, loc="upper left", ncol=len(batch_sizes))
         ax.grid(True, axis="y", alpha=0.3)
+    # Inference does not depend on the training batch size: one bar (the median) per norm, and a dot per
+    # cell, so that the spread a loaded machine causes is visible rather than folded into a ± bar.
     ax = axes[1]
-    means = [mean_std([c.get("inferenceImagesPerSecond") for c in cells if c["cell"]["norm"] == n]) for n in norms]
-    ax.bar(range(len(norms)), [m or 0 for m, _ in means], yerr=[s or 0 for _, s in means], capsize=3,
-           color=[COLORS[n] for n in norms])
+    for i, norm in enumerate(norms):
+        values = sorted(c["inferenceImagesPerSecond"] for c in cells if c["cell"]["norm"] == norm and c.get("inferenceImagesPerSecond"))
+        if not values:
+            continue
+        middle = len(values) // 2
+        median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        ax.bar(i, median, 0.6, color=COLORS[norm], alpha=0.8)
+        ax.plot([i] * len(values), values, "o", color="black", markersize=3)
     ax.set_xticks(range(len(norms)), [LABELS[n] for n in norms], rotation=15)
-    ax.set_title("inference images/s (test set, batches of 256)")
+    ax.set_title("inference images/s (test set, batches of 256)\nbar: median over cells, dots: each cell", fontsize=11)
     ax.set_ylabel("inference images/s")
     ax.grid(True, axis="y", alpha=0.3)
     fig.suptitle(f"speed and memory, {study['threads']} thread{'s' if study['threads'] != 1 else ''} "
-                 "(mean ± std over cells; machine load affects speed)", fontsize=11)
+                 "(speed varies with machine load: compare within one study)", fontsize=11)
     fig.text(0.5, 0.01, subtitle(study).replace("\n", "; "), ha="center", va="bottom", fontsize=8)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     fig.savefig(os.path.join(out, "throughput.png"), dpi=110)
@@ -194,13 +272,17 @@ def throughput(study, out):
 
 
 def parameters(study, out):
+    """Total and norm parameters per norm; with the study's normSlots, a second panel with the
+    parameters of each norm slot (where LayerNorm's per-element γ, β stand out)."""
     norms = norms_of(study)
+    slots = study.get("normSlots") or []
     totals, in_norm = [], []
     for n in norms:
         cell = next((c for c in ok_cells(study) if c["cell"]["norm"] == n), None)
         totals.append(cell["parameterCount"] if cell else 0)
         in_norm.append(cell["normParameterCount"] if cell else 0)
-    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    fig, axes = plt.subplots(1, 2 if slots else 1, figsize=(13 if slots else 7.5, 4.4), squeeze=False)
+    ax = axes[0][0]
     xs = range(len(norms))
     bars_total = ax.bar([x - 0.2 for x in xs], totals, 0.4, label="all parameters", color="#4c72b0")
     bars_norm = ax.bar([x + 0.2 for x in xs], [max(v, 0.5) for v in in_norm], 0.4, label="in norm layers (γ, β)", color="#dd8452")
@@ -209,14 +291,33 @@ def parameters(study, out):
             ax.annotate(f"{value:,}", (bar.get_x() + bar.get_width() / 2, max(value, 0.5)), ha="center", va="bottom", fontsize=8,
                         xytext=(0, 2), textcoords="offset points")
     ax.set_yscale("log")
-    ax.set_ylim(0.5, max(totals + [1]) * 100)
+    ax.set_ylim(0.5, max(totals + [1]) * 30)
     ax.set_xticks(list(xs), [LABELS[n] for n in norms])
     ax.set_ylabel("parameters (log scale)")
-    ax.set_title(f"{study['settings']['model']}: parameters per norm")
-    ax.legend(loc="upper center", ncol=2, fontsize=8)
+    ax.set_title(f"{study['settings']['model']}: parameters of the whole model, per norm", fontsize=10)
+    ax.legend(loc="upper left", ncol=2, fontsize=8)
     ax.grid(True, axis="y", alpha=0.3)
+    if slots:
+        ax = axes[0][1]
+        slot_norms = [n for n in norms if any(s["norm"] == n for s in slots)]
+        reference = [s for s in slots if s["norm"] == slot_norms[0]]
+        width = 0.8 / len(slot_norms)
+        for j, norm in enumerate(slot_norms):
+            values = [next((s["parameters"] for s in slots if s["norm"] == norm and s["slot"] == r["slot"]), 0) for r in reference]
+            positions = [i - 0.4 + width * (j + 0.5) for i in range(len(reference))]
+            ax.bar(positions, values, width, color=COLORS[norm], label=LABELS[norm])
+            for x, value in zip(positions, values):
+                ax.annotate(f"{value:,}", (x, value), ha="center", va="bottom", fontsize=7, rotation=90,
+                            xytext=(0, 2), textcoords="offset points")
+        ax.set_yscale("log")
+        ax.set_ylim(1, max(s["parameters"] for s in slots) * 60)
+        ax.set_xticks(range(len(reference)), [f"slot {r['slot']}\n{'×'.join(map(str, r['shape']))}" for r in reference])
+        ax.set_ylabel("γ and β parameters (log scale)")
+        ax.set_title("parameters of each norm slot (C×H×W it normalizes)", fontsize=10)
+        ax.legend(loc="upper right", ncol=len(slot_norms), fontsize=8)
+        ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "parameters.png"), dpi=110)
+    fig.savefig(os.path.join(out, "parameters.png"), dpi=100)
     plt.close(fig)
 
 
@@ -232,12 +333,18 @@ def main():
         study = json.load(f)
     if not ok_cells(study):
         sys.exit("error: no cell of this study succeeded; nothing to plot")
-    accuracy_vs_batch(study, study_dir)
+    names = []
+    if len(study["plan"]["batchSizes"]) > 1:
+        accuracy_vs_batch(study, study_dir)
+        names.append("accuracy_vs_batch.png")
+    if len(rates_of(study)) > 1 and len(study["plan"]["batchSizes"]) == 1:
+        accuracy_vs_lr(study, study_dir)
+        names.append("accuracy_vs_lr.png")
     learning_curves(study, study_dir)
     throughput(study, study_dir)
     parameters(study, study_dir)
-    print("plots: " + ", ".join(os.path.join(study_dir, n) for n in
-                                ["accuracy_vs_batch.png", "learning_curves.png", "throughput.png", "parameters.png"]))
+    names += ["learning_curves.png", "throughput.png", "parameters.png"]
+    print("plots: " + ", ".join(os.path.join(study_dir, n) for n in names))
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ struct CompareCommand: ParsableCommand {
     var batchSizes = "2,8,32,64"
     @Option(help: "Learning rates: a comma list of positive numbers, each tried at every batch size (not with --lr-rule).")
     var lrs: String?
-    @Option(help: "Learning-rate rule when --lrs is not given: fixed (every cell uses --base-lr) or linear (lr = base-lr × batch / 64). Default: fixed.")
+    @Option(help: "Learning-rate rule when --lrs is not given: linear (lr = base-lr × batch / 64, the linear scaling rule of Goyal et al. 2017, as in the Group Normalization paper) or fixed (every cell uses --base-lr). Default: linear.")
     var lrRule: Rule?
-    @Option(help: "Base learning rate of --lr-rule.")
+    @Option(help: "Base learning rate of --lr-rule (the rate at batch 64 under the linear rule).")
     var baseLr: Double = 0.05
     @Option(help: "Repeats of every cell, with seeds 1…N (1 to 100).")
     var seeds = 1
@@ -101,7 +101,7 @@ struct CompareCommand: ParsableCommand {
             guard Set(rates).count == rates.count else { throw ValidationError("--lrs \(lrs) names a rate twice") }
             return .list(rates)
         }
-        return (lrRule ?? .fixed) == .linear ? .linear(base: baseLr) : .fixed(base: baseLr)
+        return (lrRule ?? .linear) == .linear ? .linear(base: baseLr) : .fixed(base: baseLr)
     }
 
     func run() throws {
@@ -129,7 +129,10 @@ struct CompareCommand: ParsableCommand {
                 torchScript = script
             }
             let cells = plan.cells
-            print("study \(directory): \(cells.count) cells (\(plan.norms.count) norms × \(plan.batchSizes.count) batch sizes × \(cells.count / max(plan.norms.count * plan.batchSizes.count * plan.seedCount, 1)) learning rates × \(plan.seedCount) seeds), \(epochs) epoch\(epochs == 1 ? "" : "s") each")
+            let rateCount = cells.count / max(plan.norms.count * plan.batchSizes.count * plan.seedCount, 1)
+            let counts = [counted(plan.norms.count, "norm"), counted(plan.batchSizes.count, "batch size"),
+                          counted(rateCount, "learning rate"), counted(plan.seedCount, "seed")]
+            print("study \(directory): \(counted(cells.count, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each")
             print("learning rate: \(plan.rule.description)")
             let runner = StudyRunner(settings: settings, plan: plan, directory: directory, threads: threadOptions.threads,
                                      executable: executable, torchScript: torchScript) { line in
@@ -138,7 +141,8 @@ struct CompareCommand: ParsableCommand {
             }
             let results = try runner.run()
             let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(Self.shellQuoted).joined(separator: " ")
-            let report = StudyReport(command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results)
+            let slots = NormSlot.list(model: model, norms: plan.norms, groupCount: groups, position: normPosition.rawValue)
+            let report = StudyReport(command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results, normSlots: slots)
             try report.write(to: directory)
             print("")
             print(report.markdown)
@@ -150,6 +154,9 @@ struct CompareCommand: ParsableCommand {
             }
         }
     }
+
+    /// "1 seed", "3 seeds".
+    func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
     func drawPlots(directory: String, executable: String) {
         guard let script = Self.findScript("plot_study.py", executable: executable) else {

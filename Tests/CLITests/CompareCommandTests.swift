@@ -37,6 +37,11 @@ final class CompareCommandTests: XCTestCase {
         let report = try String(contentsOf: study.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("| norm | batch 16 | batch 32 |"), report)
         XCTAssertTrue(report.contains("linear scaling"), report)
+        // Every norm slot's γ, β: BatchNorm and GroupNorm have 2·C (C = 32, 32, 64, 64).
+        let slots = json["normSlots"] as! [[String: Any]]
+        XCTAssertEqual(slots.filter { $0["norm"] as? String == "batch" }.map { $0["parameters"] as! Int }, [64, 64, 128, 128])
+        XCTAssertEqual(slots.filter { $0["norm"] as? String == "group" }.map { $0["shape"] as! [Int] }.last, [64, 14, 14])
+        XCTAssertTrue(report.contains("| 3 | 64×14×14 | 128 | 128 |"), report)
 
         let summary = study.appendingPathComponent("cells/group-b32-lr0.025-s1/summary.json").path
         let before = try FileManager.default.attributesOfItem(atPath: summary)[.modificationDate] as! Date
@@ -60,11 +65,11 @@ final class CompareCommandTests: XCTestCase {
         // --groups 5 divides no channel count of smallcnn: group fails, batch and none ignore --groups.
         let result = try CLI.run(["compare", "--norms", "none,group", "--batch-sizes", "32", "--groups", "5", "--out", study.path] + Self.tiny)
         XCTAssertEqual(result.status, 1, result.output)
-        XCTAssertTrue(result.error.contains("1 of 2 cells failed: group-b32-lr0.05-s1"), result.error)
+        XCTAssertTrue(result.error.contains("1 of 2 cells failed: group-b32-lr0.025-s1"), result.error)
         let rows = try csvRows(study)
         XCTAssertEqual(rows.map { $0["status"]! }, ["ok", "failed"])
         let report = try String(contentsOf: study.appendingPathComponent("report.md"), encoding: .utf8)
-        XCTAssertTrue(report.contains("| group-b32-lr0.05-s1 |"), report)
+        XCTAssertTrue(report.contains("| group-b32-lr0.025-s1 |"), report)
         XCTAssertTrue(report.contains("smallcnn.cfg:"), report)
 
         let diverged = try CLI.temporaryDirectory().appendingPathComponent("study")
@@ -74,6 +79,17 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(statuses, ["none-b32-lr50-s1": "failed", "none-b32-lr0.05-s1": "ok"])
         let text = try String(contentsOf: diverged.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(text.contains("diverged"), text)
+        // One batch size and a list of rates: one table, a column per rate.
+        XCTAssertTrue(text.contains("| norm | lr 50 | lr 0.05 |\n| --- | ---: | ---: |\n| none | failed | "), text)
+    }
+
+    func testTheDefaultLearningRateRuleIsLinearScaling() throws {
+        let study = try CLI.temporaryDirectory().appendingPathComponent("study")
+        let result = try CLI.run(["compare", "--norms", "none", "--batch-sizes", "16", "--out", study.path] + Self.tiny)
+        XCTAssertEqual(result.status, 0, result.error + result.output)
+        XCTAssertTrue(result.output.contains("1 cell (1 norm × 1 batch size × 1 learning rate × 1 seed), 1 epoch each"), result.output)
+        XCTAssertTrue(result.output.contains("linear scaling: lr = 0.05 × batch size / 64"), result.output)
+        XCTAssertEqual(try csvRows(study).map { $0["id"]! }, ["none-b16-lr0.0125-s1"])
     }
 
     func testBadOptionsAreRejected() throws {

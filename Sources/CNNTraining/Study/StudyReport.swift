@@ -12,9 +12,12 @@ public struct StudyReport: Codable, Sendable {
     public var threads: Int
     public var cells: [CellResult]
     public var aggregates: [CellAggregate]
+    /// The parameters of every norm slot of the model, per norm (LayerNorm's per-element γ, β).
+    public var normSlots: [NormSlot]
 
-    public init(command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult]) {
+    public init(command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult], normSlots: [NormSlot] = []) {
         self.command = command
+        self.normSlots = normSlots
         let formatter = ISO8601DateFormatter()
         created = formatter.string(from: Date())
         self.settings = settings; self.plan = plan; self.threads = threads; self.cells = cells
@@ -50,7 +53,7 @@ public struct StudyReport: Codable, Sendable {
         let hasTorch = cells.contains { $0.torchTestAccuracy != nil }
         for rate in rateColumns {
             let title = rate.map { " (lr \(Study.format($0)))" } ?? ""
-            lines.append("## Test accuracy (%) by norm and batch size\(title)\n")
+            lines.append("## Test accuracy (%) by norm and \(ratesAcross ? "learning rate (batch \(plan.batchSizes[0]))" : "batch size")\(title)\n")
             lines += table(value: { $0.testAccuracy }, scale: 100, digits: 2, rate: rate)
             if case .linear = plan.rule {
                 lines.append("\nlr per batch size: " + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(separator: ", "))
@@ -83,6 +86,7 @@ public struct StudyReport: Codable, Sendable {
             }
             lines.append("| \(norm) | \(grouped(total)) | \(grouped(inNorm)) | \(String(format: "%.1f%%", 100 * Double(inNorm) / Double(max(total, 1)))) |")
         }
+        lines += slotTable()
 
         lines.append("\n## Failed cells\n")
         if failedCells.isEmpty {
@@ -101,18 +105,45 @@ public struct StudyReport: Codable, Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// With a list of rates, one table per rate; otherwise one table (the rate follows the rule).
+    /// Parameters of each norm slot, one column per norm (none has no norm slots).
+    func slotTable() -> [String] {
+        let norms = plan.norms.filter { norm in normSlots.contains { $0.norm == norm } }
+        guard let first = norms.first else { return [] }
+        var lines = ["\n### Parameters of each norm slot (γ and β)\n",
+                     "| slot | shape | " + norms.joined(separator: " | ") + " |",
+                     "| --- | --- |" + String(repeating: " ---: |", count: norms.count)]
+        for reference in normSlots where reference.norm == first {
+            let counts = norms.map { norm in
+                normSlots.first { $0.norm == norm && $0.slot == reference.slot }.map { grouped($0.parameters) } ?? "–"
+            }
+            lines.append("| \(reference.slot) | \(reference.shape.map(String.init).joined(separator: "×")) | " + counts.joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    /// A list of rates at a single batch size: one table with a column per rate.
+    var ratesAcross: Bool {
+        if case .list = plan.rule { return plan.batchSizes.count == 1 }
+        return false
+    }
+
+    /// With a list of rates and several batch sizes, one table per rate; otherwise one table.
     var rateColumns: [Double?] {
-        if case .list(let rates) = plan.rule { return rates }
+        if case .list(let rates) = plan.rule, !ratesAcross { return rates }
         return [nil]
     }
 
+    /// One row per norm; a column per batch size (of `rate`, or the rule's rate), or per rate when `ratesAcross`.
     func table(value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?) -> [String] {
-        var lines = ["| norm | " + plan.batchSizes.map { "batch \($0)" }.joined(separator: " | ") + " |",
-                     "| --- |" + String(repeating: " ---: |", count: plan.batchSizes.count)]
+        let columns: [(title: String, batchSize: Int, rate: Double?)] = ratesAcross
+            ? plan.rule.rates(batchSize: plan.batchSizes[0]).map { ("lr \(Study.format($0))", plan.batchSizes[0], $0) }
+            : plan.batchSizes.map { ("batch \($0)", $0, rate) }
+        var lines = ["| norm | " + columns.map(\.title).joined(separator: " | ") + " |",
+                     "| --- |" + String(repeating: " ---: |", count: columns.count)]
         for norm in plan.norms {
-            let row = plan.batchSizes.map { batchSize -> String in
-                guard let aggregate = aggregates.first(where: { $0.norm == norm && $0.batchSize == batchSize && (rate == nil || $0.learningRate == rate) })
+            let row = columns.map { column -> String in
+                guard let aggregate = aggregates.first(where: { $0.norm == norm && $0.batchSize == column.batchSize
+                                                                && (column.rate == nil || $0.learningRate == column.rate) })
                 else { return "–" }
                 var text = show(value(aggregate), scale, digits)
                 if aggregate.failed > 0 { text += aggregate.succeeded == 0 ? "failed" : " (\(aggregate.failed) failed)" }
@@ -127,15 +158,5 @@ public struct StudyReport: Codable, Sendable {
         guard let value else { return "" }
         let mean = String(format: "%.\(digits)f", value.mean * scale)
         return value.count > 1 ? mean + " ± " + String(format: "%.\(digits)f", value.standardDeviation * scale) : mean
-    }
-
-    func grouped(_ value: Int) -> String {
-        let digits = String(value)
-        var result = ""
-        for (index, character) in digits.reversed().enumerated() {
-            if index > 0 && index % 3 == 0 { result.append(",") }
-            result.append(character)
-        }
-        return String(result.reversed())
     }
 }
