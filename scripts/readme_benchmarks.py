@@ -270,7 +270,7 @@ def section(name, study_dir, parts, args, problems):
     failed = [c for c in study["cells"] if c["status"] != "ok"]
     if failed:
         lines += ["", "Failed cells: " + "; ".join(f"`{c['id']}`: {first_sentence(c.get('error') or 'no reason recorded')}" for c in failed) + "."]
-    return "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
 def parse_spec(text):
