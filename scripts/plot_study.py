@@ -112,13 +112,19 @@ def accuracy_vs_batch(study, out):
 
 
 def accuracy_vs_lr(study, out):
-    """One batch size, several learning rates: test accuracy against lr, one line per norm; a failed
-    (diverged) cell is an × on the bottom edge, since it has no accuracy."""
+    """One batch size, several learning rates: test accuracy against lr, one line per norm. A failed
+    (diverged) cell has no accuracy: its line breaks there, and an × in the norm's colour marks it
+    in a strip above the plot."""
     rates = sorted(rates_of(study))
     batch = study["plan"]["batchSizes"][0]
-    fig, ax = plt.subplots(figsize=(6.8, 4.8))
-    failed_any = False
-    for index, norm in enumerate(norms_of(study)):
+    seeds = study["plan"]["seedCount"]
+    norms = norms_of(study)
+    failed_any = any(c["status"] != "ok" for c in study["cells"])
+    if failed_any:
+        fig, (strip, ax) = plt.subplots(2, 1, figsize=(8.2, 5.4), sharex=True, gridspec_kw={"height_ratios": [1, 5]})
+    else:
+        fig, ax = plt.subplots(figsize=(8.2, 4.8))
+    for index, norm in enumerate(norms):
         xs, ys, es, failed = [], [], [], []
         for rate in rates:
             cells = [c for c in study["cells"] if c["cell"]["norm"] == norm and c["cell"]["learningRate"] == rate]
@@ -127,12 +133,17 @@ def accuracy_vs_lr(study, out):
                 xs.append(rate), ys.append(mean), es.append(std)
             elif cells:
                 failed.append(rate)
-        if xs:
-            ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
+                xs.append(rate), ys.append(float("nan")), es.append(0.0)  # breaks the line
+        if any(not math.isnan(y) for y in ys):
+            ax.errorbar(xs, ys, yerr=es if seeds > 1 else None, marker="o", capsize=3, color=COLORS[norm], label=LABELS[norm])
         if failed:
-            failed_any = True
-            ax.plot(failed, [0.04 + 0.06 * index] * len(failed), "x", color=COLORS[norm], markersize=10, mew=2.5,
-                    transform=ax.get_xaxis_transform(), clip_on=False)
+            strip.plot(failed, [len(norms) - 1 - index] * len(failed), "x", color=COLORS[norm], markersize=8, mew=2.5)
+    if failed_any:
+        strip.set_ylim(-0.7, len(norms) - 0.3)
+        strip.set_yticks([])
+        strip.set_ylabel("failed", rotation=0, ha="right", va="center")
+        strip.grid(True, axis="x", alpha=0.3)
+        strip.set_title(f"test accuracy vs learning rate (batch {batch})")
     ax.set_xscale("log")
     ax.set_xticks(rates)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -140,9 +151,10 @@ def accuracy_vs_lr(study, out):
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("test accuracy (%)")
     ax.grid(True, alpha=0.3)
-    ax.set_title(f"test accuracy vs learning rate (batch {batch})")
-    ax.legend(title="norm", fontsize=8)
-    note = subtitle(study) + ("\n× near the bottom: that norm's run failed (diverged) at that rate, no accuracy" if failed_any else "")
+    if not failed_any:
+        ax.set_title(f"test accuracy vs learning rate (batch {batch})")
+    ax.legend(title="norm", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    note = subtitle(study) + ("\n× in the top strip: that norm's run failed (diverged) at that rate, so it has no accuracy" if failed_any else "")
     fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=8)
     fig.tight_layout(rect=(0, 0.14 if failed_any else 0.1, 1, 1))
     fig.savefig(os.path.join(out, "accuracy_vs_lr.png"), dpi=110)
@@ -172,8 +184,9 @@ def panels_of(study):
 def learning_curves(study, study_dir):
     panels = panels_of(study)
     rows, cols = len(panels), len(panels[0])
-    height = 3.0 * rows + 1.3
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols + 1.2, height), squeeze=False, sharey=True)
+    height = 3.0 * rows + 1.3 + (0.8 if cols == 1 else 0)
+    # At least 7.5 inches wide, so that a single panel still has room for the legend and the settings.
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.4 * cols + 1.2, 7.5), height), squeeze=False, sharey=True)
     epochs = study["settings"]["epochs"]
     for row in range(rows):
         for col in range(cols):

@@ -72,7 +72,7 @@ def load(directory):
 
 
 class Table:
-    """Rows are norms; columns are the study's (batch size, learning rate) pairs, in grid order."""
+    """Rows are norms; columns are the study's (batch size, learning rate) pairs, by batch size, then rate."""
 
     def __init__(self, study):
         self.study = study
@@ -88,6 +88,8 @@ class Table:
 
     def heading(self, column):
         batch, rate = column
+        if len(self.columns) == 1:
+            return f"batch {batch}, lr {fmt(rate)}"
         if len(self.batch_sizes) == 1:
             return f"lr {fmt(rate)}"
         if all(len([c for c in self.columns if c[0] == b]) == 1 for b in self.batch_sizes):
@@ -124,11 +126,22 @@ class Table:
             lines.append(f"| {norm} | " + " | ".join(cells) + " |")
         return lines
 
+    def inference(self, norm):
+        """The median inference images/s over a norm's cells (it does not depend on the training batch size)."""
+        values = sorted(c["inferenceImagesPerSecond"] for c in self.study["cells"]
+                        if c["cell"]["norm"] == norm and c.get("inferenceImagesPerSecond"))
+        if not values:
+            return ["–"]
+        middle = len(values) // 2
+        return [f"{(values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2):.0f}"]
+
     def best_columns(self):
         """Each norm's best mean test accuracy, and the smallest batch size against it (batch studies)."""
         smallest = self.batch_sizes[0]
         small_columns = [c for c in self.columns if c[0] == smallest]
         against_small = len(self.batch_sizes) > 1 and len(small_columns) == 1
+        if len(self.columns) < 2:
+            return None
         headings = ["own best"] + ([f"batch {smallest} − own best (points)"] if against_small else [])
 
         def row(norm):
@@ -141,7 +154,9 @@ class Table:
             if against_small:
                 small = self.aggregate(norm, small_columns[0])
                 small = small and small.get("testAccuracy")
-                cells.append(f"{(small['mean'] - best) * 100:+.2f}" if small else self.failure(norm, small_columns[0]))
+                difference = (small["mean"] - best) * 100 if small else None
+                cells.append(self.failure(norm, small_columns[0]) if small is None
+                             else "0 (the best)" if small["mean"] == best else f"{difference:+.2f}")
             return cells
         return headings, row
 
@@ -167,9 +182,9 @@ def settings_line(study):
 
 def linear_rates_line(study):
     rule = study["plan"]["rule"]
-    if "linear" not in rule:
-        return []
     table = Table(study)
+    if "linear" not in rule or len(table.batch_sizes) < 2:
+        return []
     return ["", "Learning rate per batch size: " + ", ".join(f"{b} → {fmt(r)}" for b, r in table.columns) + "."]
 
 
@@ -217,8 +232,13 @@ def section(name, study_dir, parts, args, problems):
         elif len(table.rates) > 1:
             lines += ["", image("accuracy_vs_lr", "test accuracy against learning rate")]
     if "torch" in parts:
-        lines += ["", "PyTorch 1.13, same model and recipe (`scripts/torch_train.py`), test accuracy (%):", ""]
-        lines += table.markdown("torchTestAccuracy")
+        lines += ["", "cnntrain and PyTorch 1.13 (`scripts/torch_train.py`: the same layers, built from `cnntrain info "
+                      "--json`, and the same recipe), test accuracy (%):", "",
+                  "| norm | batch | lr | cnntrain | PyTorch | difference (points) |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for a in study["aggregates"]:
+            ours, theirs = a.get("testAccuracy"), a.get("torchTestAccuracy")
+            difference = f"{(ours['mean'] - theirs['mean']) * 100:+.2f}" if ours and theirs else ""
+            lines.append(f"| {a['norm']} | {a['batchSize']} | {fmt(a['learningRate'])} | {show(ours)} | {show(theirs)} | {difference} |")
     if "gap" in parts:
         lines += ["", "Generalization gap, train − test accuracy (points; train accuracy is measured during each "
                       "epoch in training mode, with dropout, so it can be below the test accuracy in short runs):", ""]
@@ -226,15 +246,10 @@ def section(name, study_dir, parts, args, problems):
     if "curves" in parts:
         lines += ["", image("learning_curves", "learning curves")]
     if "speed" in parts:
-        lines += ["", "Speed and memory (training images/s is the mean over epochs; inference is the test set in "
-                      "batches of 256; peak memory is the cell process's peak resident set):", "",
-                  "| norm | batch | lr | train images/s | inference images/s | s/epoch | peak memory (MiB) |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-        for a in study["aggregates"]:
-            if a["succeeded"]:
-                lines.append(f"| {a['norm']} | {a['batchSize']} | {fmt(a['learningRate'])} | {show(a.get('trainImagesPerSecond'), 1, 0)} | "
-                             f"{show(a.get('inferenceImagesPerSecond'), 1, 0)} | {show(a.get('epochSeconds'), 1, 1)} | "
-                             f"{show(a.get('peakMemoryMiB'), 1, 0)} |")
+        lines += ["", "Training images/s (mean over epochs; the machine was shared, see above):", ""]
+        lines += table.markdown("trainImagesPerSecond", scale=1, digits=0, extra=(["inference images/s (median over cells)"], table.inference))
+        lines += ["", "Peak memory of the cell's process (MiB):", ""]
+        lines += table.markdown("peakMemoryMiB", scale=1, digits=0)
         lines += ["", image("throughput", "speed and memory")]
     if "parameters" in parts:
         lines += ["", "| norm | total parameters | in norm layers | norm share |", "| --- | ---: | ---: | ---: |"]
@@ -255,7 +270,7 @@ def section(name, study_dir, parts, args, problems):
     failed = [c for c in study["cells"] if c["status"] != "ok"]
     if failed:
         lines += ["", "Failed cells: " + "; ".join(f"`{c['id']}`: {first_sentence(c.get('error') or 'no reason recorded')}" for c in failed) + "."]
-    return "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
 def parse_spec(text):

@@ -89,7 +89,40 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.error + result.output)
         XCTAssertTrue(result.output.contains("1 cell (1 norm × 1 batch size × 1 learning rate × 1 seed), 1 epoch each"), result.output)
         XCTAssertTrue(result.output.contains("linear scaling: lr = 0.05 × batch size / 64"), result.output)
-        XCTAssertEqual(try csvRows(study).map { $0["id"]! }, ["none-b16-lr0.0125-s1"])
+        let rows = try csvRows(study)
+        XCTAssertEqual(rows.map { $0["id"]! }, ["none-b16-lr0.0125-s1"])
+
+        // scripts/readme_benchmarks.py puts this study into a README between its markers, with the
+        // cell's accuracy from results.json, and --check then finds the README up to date.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return }
+        let readme = study.appendingPathComponent("README.md")
+        try "intro\n<!-- study:begin tiny -->\nold text\n<!-- study:end tiny -->\noutro\n".write(to: readme, atomically: true, encoding: .utf8)
+        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/readme_benchmarks.py").path
+        let arguments = [script, "tiny=\(study.path):accuracy,gap", "--readme", readme.path, "--figures", study.appendingPathComponent("figures").path]
+        XCTAssertEqual(try Self.python(arguments), 0)
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let accuracy = String(format: "%.2f", 100 * Double(rows[0]["test_accuracy"]!)!)
+        XCTAssertTrue(text.contains("| none | \(accuracy) |"), text)
+        XCTAssertTrue(text.contains("cnntrain compare --norms none --batch-sizes 16"), text)
+        XCTAssertFalse(text.contains("old text"), text)
+        XCTAssertTrue(text.hasPrefix("intro\n<!-- study:begin tiny -->\n") && text.hasSuffix("<!-- study:end tiny -->\noutro\n"), text)
+        XCTAssertEqual(try Self.python(arguments + ["--check"]), 0)
+        // A hand-edited number inside the block is stale; a missing README is an error.
+        try text.replacingOccurrences(of: "| none | \(accuracy) |", with: "| none | 99.99 |").write(to: readme, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Self.python(arguments + ["--check"]), 1)
+        XCTAssertEqual(try Self.python(Array(arguments.prefix(2)) + ["--readme", study.appendingPathComponent("missing.md").path]), 1)
+    }
+
+    /// Runs /usr/bin/python3 with the arguments; returns its exit status.
+    static func python(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     func testBadOptionsAreRejected() throws {
