@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the test suite under Swift's address or thread sanitizer (or both, one after the other):
+#
+#   scripts/sanitize.sh [address|thread|all] [extra swift test arguments, e.g. --filter CNNDataTests]
+#
+# Each sanitizer builds in its own git-ignored directory (.build-asan, .build-tsan; the first build
+# takes several minutes) in debug mode, under `nice -n 10`. CNNTRAIN_SANITIZER is set for the
+# tests: the end-to-end tests that train for several epochs (kill-and-resume, PyTorch interop,
+# the accuracy test) skip themselves under it, because the instrumented engine is 5–20× slower;
+# the layers, norms, data, checkpoint and CLI error paths all run. CLI tests run the cnntrain built
+# in the same build directory, so it is instrumented too.
+# Reports are in .build-<asan|tsan>/sanitize.log; the suppressions for reports outside our code are
+# scripts/sanitizers/*.supp (each one explained there).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+shift || true
+case $which in address|thread|all) ;; *) echo "usage: scripts/sanitize.sh [address|thread|all] [swift test arguments…]" >&2; exit 2 ;; esac
+
+status=0
+run() {  # run <sanitizer> <build path>
+    local sanitizer=$1 build=$2 log=$2/sanitize.log
+    mkdir -p "$build"
+    echo "== $sanitizer sanitizer: building in $build …"
+    local start=$(date +%s)
+    if ! nice -n 10 swift build --build-tests --sanitize="$sanitizer" --build-path "$build" >"$build/build.log" 2>&1; then
+        tail -20 "$build/build.log"; echo "== $sanitizer: build failed (see $build/build.log)"; status=1; return
+    fi
+    echo "== $sanitizer: built in $(( $(date +%s) - start )) s; testing …"
+    start=$(date +%s)
+    # halt_on_error=1: the first report fails the test run; the log keeps the report.
+    CNNTRAIN_SANITIZER=$sanitizer \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:suppressions=$PWD/scripts/sanitizers/asan.supp" \
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/sanitizers/tsan.supp" \
+        nice -n 10 swift test --skip-build --sanitize="$sanitizer" --build-path "$build" "$@" >"$log" 2>&1
+    local code=$?
+    local reports=$(grep -c "^SUMMARY: \(Address\|Thread\)Sanitizer" "$log")
+    echo "== $sanitizer: tests exited $code after $(( $(date +%s) - start )) s; $reports sanitizer report(s); $(grep -E "Executed [0-9]+ tests" "$log" | tail -1)"
+    grep -E "^SUMMARY: " "$log" | sort | uniq -c
+    [ "$code" -eq 0 ] && [ "$reports" -eq 0 ] || status=1
+}
+
+[ "$which" = address ] || [ "$which" = all ] && run address .build-asan "$@"
+[ "$which" = thread ] || [ "$which" = all ] && run thread .build-tsan "$@"
+exit $status
