@@ -139,7 +139,15 @@ public struct LoadedCheckpoint {
         guard classNames.count == resolved.classCount else {
             throw CheckpointError("\(path): has \(classNames.count) class names for a model with \(resolved.classCount) outputs")
         }
-        normalization = Normalization(mean: try decode([Float].self, MetadataKey.mean), std: try decode([Float].self, MetadataKey.std))
+        // Normalization's initializer traps on mismatched or non-positive values: check them first.
+        let mean = try decode([Float].self, MetadataKey.mean), std = try decode([Float].self, MetadataKey.std)
+        guard mean.count == resolved.inputShape[0], std.count == resolved.inputShape[0] else {
+            throw CheckpointError("\(path): normalization has \(mean.count) means and \(std.count) standard deviations but the model takes \(resolved.inputShape[0]) channels")
+        }
+        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw CheckpointError("\(path): normalization mean \(mean) and std \(std) must be finite, std positive")
+        }
+        normalization = Normalization(mean: mean, std: std)
         options = metadata[MetadataKey.options] == nil ? nil : try decode(TrainingOptions.self, MetadataKey.options)
         trainerState = metadata[MetadataKey.trainerState] == nil ? nil : try decode(TrainerState.self, MetadataKey.trainerState)
         if let trainerState, trainerState.shuffleGeneratorState.count != 4 || trainerState.completedEpochs < 0 || trainerState.globalStep < 0 {
@@ -147,9 +155,6 @@ public struct LoadedCheckpoint {
         }
         if let options, options.batchSize < 1 || options.epochs < 1 || options.threads < 0 {
             throw CheckpointError("\(path): metadata '\(MetadataKey.options)' is damaged (batch size \(options.batchSize), epochs \(options.epochs), threads \(options.threads))")
-        }
-        guard normalization.mean.count == resolved.inputShape[0], normalization.std.count == resolved.inputShape[0] else {
-            throw CheckpointError("\(path): normalization has \(normalization.mean.count) channels but the model takes \(resolved.inputShape[0])")
         }
     }
 

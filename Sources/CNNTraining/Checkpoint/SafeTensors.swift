@@ -1,5 +1,6 @@
 import CNNCore
 import Foundation
+import ImageIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,13 +124,15 @@ public struct SafeTensorsFile: Equatable {
     ///   bytes, header length beyond the file, header not a JSON object, unknown dtype, bad shape,
     ///   offsets out of range, overlapping, leaving holes, or not matching dtype × shape.
     public static func read(path: String) throws -> SafeTensorsFile {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // POSIX reads: errno's own message ("No such file or directory"), and a FIFO or device
+            // is refused instead of waited on.
+            bytes = try ImageDecoder.readFile(path)
         } catch {
-            throw CheckpointError("\(path): cannot read: \(error.localizedDescription)")
+            throw CheckpointError("\(error)")
         }
-        return try parse([UInt8](data), source: path)
+        return try parse(bytes, source: path)
     }
 
     /// Parses the bytes of a file; `source` names it in error messages.

@@ -8,8 +8,9 @@ public struct ModelValidationError: Error, CustomStringConvertible {
 }
 
 extension ResolvedModel {
-    /// The largest model this engine agrees to build from outside input: 2^31 parameters (8 GB of F32).
-    public static let maximumParameterCount = 1 << 31
+    /// The largest model this engine agrees to build: 2^28 parameters (1 GB of F32 weights, as much
+    /// again for their gradients).
+    public static let maximumParameterCount = 1 << 28
     /// The largest side of an image, and the most channels or features of any layer.
     public static let maximumDimension = 1 << 20
 
@@ -57,10 +58,11 @@ extension ResolvedModel {
         mutating func check(_ layer: LayerSpec, input shape: [Int]) throws -> [Int] {
             let name = "layer '\(layer.type)'" + (layer.line.map { " (line \($0))" } ?? "")
             func fail(_ problem: String) -> ModelValidationError { ModelValidationError("\(name): \(problem)") }
-            func size(_ value: Int?, _ field: String, minimum: Int = 1) throws -> Int {
+            func size(_ value: Int?, _ field: String, minimum: Int = 1,
+                      maximum: Int = ResolvedModel.maximumDimension) throws -> Int {
                 guard let value else { throw fail("has no \(field)") }
-                guard (minimum...ResolvedModel.maximumDimension).contains(value) else {
-                    throw fail("\(field) \(value) is outside \(minimum)…\(ResolvedModel.maximumDimension)")
+                guard (minimum...maximum).contains(value) else {
+                    throw fail("\(field) \(value) is outside \(minimum)…\(maximum)")
                 }
                 return value
             }
@@ -85,7 +87,9 @@ extension ResolvedModel {
                 output = [outChannels, height, width]
             case "linear":
                 guard shape.count == 1 else { throw fail("needs features, gets \(shape)") }
-                let inFeatures = try size(layer.inChannels, "inChannels"), outFeatures = try size(layer.outChannels, "outChannels")
+                // A flattened map may have more features than any one size has values.
+                let inFeatures = try size(layer.inChannels, "inChannels", maximum: ResolvedModel.maximumParameterCount)
+                let outFeatures = try size(layer.outChannels, "outChannels")
                 guard inFeatures == shape[0] else { throw fail("takes \(inFeatures) features but receives \(shape[0])") }
                 try add(outFeatures, inFeatures)
                 if layer.bias ?? true { try add(outFeatures) }
