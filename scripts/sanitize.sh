@@ -10,7 +10,7 @@
 # expression for `swift test --skip`, default: none) are left out, e.g.
 #   SANITIZE_SKIP='PyTorchInteropTests|CompareCommandTests' scripts/sanitize.sh thread
 # CNNTRAIN_SANITIZER=<address|thread> is set for the tests.
-# Reports are in .build-<asan|tsan>/sanitize.log; the suppressions for reports outside our code are
+# The test log is .build-<asan|tsan>/sanitize.log, the reports .build-<asan|tsan>/reports/; the suppressions for reports outside our code are
 # scripts/sanitizers/*.supp (each one explained there).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,15 +29,19 @@ run() {  # run <sanitizer> <build path>
     fi
     echo "== $sanitizer: built in $(( $(date +%s) - start )) s; testing …"
     start=$(date +%s)
-    # halt_on_error=1: the first report fails the test run; the log keeps the report.
+    # Every process (the test bundle and each cnntrain it starts) writes its reports to
+    # $build/reports/<pid files>, so a report inside a CLI child is not lost in a captured pipe.
+    # halt_on_error=1: the first report ends that process (a failing test).
+    local reports_dir=$PWD/$build/reports
+    rm -rf "$reports_dir"; mkdir -p "$reports_dir"
     CNNTRAIN_SANITIZER=$sanitizer \
-    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:suppressions=$PWD/scripts/sanitizers/asan.supp" \
-    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/sanitizers/tsan.supp" \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$reports_dir/asan:suppressions=$PWD/scripts/sanitizers/asan.supp" \
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports_dir/tsan:suppressions=$PWD/scripts/sanitizers/tsan.supp" \
         nice -n 10 swift test -c release --skip-build --sanitize="$sanitizer" --build-path "$build" ${SANITIZE_SKIP:+--skip "$SANITIZE_SKIP"} "$@" >"$log" 2>&1
     local code=$?
-    local reports=$(grep -c "^SUMMARY: \(Address\|Thread\)Sanitizer" "$log")
-    echo "== $sanitizer: tests exited $code after $(( $(date +%s) - start )) s; $reports sanitizer report(s); $(grep -E "Executed [0-9]+ tests" "$log" | tail -1)"
-    grep -E "^SUMMARY: " "$log" | sort | uniq -c
+    local reports=$(cat "$reports_dir"/* 2>/dev/null | grep -c "^SUMMARY: \(Address\|Thread\)Sanitizer")
+    echo "== $sanitizer: tests exited $code after $(( $(date +%s) - start )) s; $reports sanitizer report(s) in $reports_dir;$(grep -E "Executed [0-9]+ tests" "$log" | tail -1)"
+    cat "$reports_dir"/* 2>/dev/null | grep -E "^SUMMARY: " | sort | uniq -c
     [ "$code" -eq 0 ] && [ "$reports" -eq 0 ] || status=1
 }
 
