@@ -16,6 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 shift || true
+extra=("$@")  # passed on to swift test
 case $which in address|thread|all) ;; *) echo "usage: scripts/sanitize.sh [address|thread|all] [swift test arguments…]" >&2; exit 2 ;; esac
 
 status=0
@@ -37,7 +38,7 @@ run() {  # run <sanitizer> <build path>
     CNNTRAIN_SANITIZER=$sanitizer \
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$reports_dir/asan:suppressions=$PWD/scripts/sanitizers/asan.supp" \
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports_dir/tsan:suppressions=$PWD/scripts/sanitizers/tsan.supp" \
-        nice -n 10 swift test -c release --skip-build --sanitize="$sanitizer" --build-path "$build" ${SANITIZE_SKIP:+--skip "$SANITIZE_SKIP"} "$@" >"$log" 2>&1
+        nice -n 10 swift test -c release --skip-build --sanitize="$sanitizer" --build-path "$build" ${SANITIZE_SKIP:+--skip "$SANITIZE_SKIP"} "${extra[@]}" >"$log" 2>&1
     local code=$?
     local reports=$(cat "$reports_dir"/* 2>/dev/null | grep -c "^SUMMARY: \(Address\|Thread\)Sanitizer")
     echo "== $sanitizer: tests exited $code after $(( $(date +%s) - start )) s; $reports sanitizer report(s) in $reports_dir;$(grep -E "Executed [0-9]+ tests" "$log" | tail -1)"
@@ -45,6 +46,6 @@ run() {  # run <sanitizer> <build path>
     [ "$code" -eq 0 ] && [ "$reports" -eq 0 ] || status=1
 }
 
-[ "$which" = address ] || [ "$which" = all ] && run address .build-asan "$@"
-[ "$which" = thread ] || [ "$which" = all ] && run thread .build-tsan "$@"
+[ "$which" = address ] || [ "$which" = all ] && run address .build-asan
+[ "$which" = thread ] || [ "$which" = all ] && run thread .build-tsan
 exit $status
