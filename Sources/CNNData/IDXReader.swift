@@ -26,11 +26,22 @@ public enum IDXReader {
 
     /// Reads an IDX3 image file (plain or .gz): (count, rows, columns, pixels in N·rows·columns order).
     public static func readImages(_ path: String) throws -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
-        let bytes = try FileReader.read(path)
+        try parseImages(FileReader.read(path), path: path)
+    }
+
+    /// Parses the bytes of an IDX3 image file; `path` names it in error messages.
+    public static func parseImages(_ bytes: [UInt8], path: String) throws -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
         let dimensions = try header(bytes, path: path, expectedRank: 3)
         let (count, rows, columns) = (dimensions[0], dimensions[1], dimensions[2])
         if rows == 0 || columns == 0 { throw DataError.invalidIDX(path: path, detail: "image size \(rows)×\(columns)") }
-        let expected = 16 + count * rows * columns
+        // Each dimension is below 2^32: their product may overflow 64 bits.
+        let (imageSize, sizeOverflow) = rows.multipliedReportingOverflow(by: columns)
+        let (total, countOverflow) = count.multipliedReportingOverflow(by: imageSize)
+        let (pixelCount, overflow) = (total, sizeOverflow || countOverflow)
+        if overflow || pixelCount > bytes.count {
+            throw DataError.invalidIDX(path: path, detail: "header says \(count) images of \(rows)×\(columns) = \(overflow ? "more than \(Int.max)" : String(16 + pixelCount)) bytes, file has \(bytes.count)")
+        }
+        let expected = 16 + pixelCount
         if bytes.count != expected {
             throw DataError.invalidIDX(path: path, detail: "header says \(count) images of \(rows)×\(columns) = \(expected) bytes, file has \(bytes.count)")
         }
@@ -39,7 +50,11 @@ public enum IDXReader {
 
     /// Reads an IDX1 label file (plain or .gz).
     public static func readLabels(_ path: String) throws -> [Int32] {
-        let bytes = try FileReader.read(path)
+        try parseLabels(FileReader.read(path), path: path)
+    }
+
+    /// Parses the bytes of an IDX1 label file; `path` names it in error messages.
+    public static func parseLabels(_ bytes: [UInt8], path: String) throws -> [Int32] {
         let count = try header(bytes, path: path, expectedRank: 1)[0]
         if bytes.count != 8 + count {
             throw DataError.invalidIDX(path: path, detail: "header says \(count) labels = \(8 + count) bytes, file has \(bytes.count)")
@@ -142,7 +157,11 @@ public enum CIFARReader {
 
     /// Reads one batch file: (labels, CHW pixels).
     public static func readBatch(_ path: String) throws -> (labels: [Int32], pixels: [UInt8]) {
-        let bytes = try FileReader.read(path)
+        try parseBatch(FileReader.read(path), path: path)
+    }
+
+    /// Parses the bytes of one batch file; `path` names it in error messages.
+    public static func parseBatch(_ bytes: [UInt8], path: String) throws -> (labels: [Int32], pixels: [UInt8]) {
         if bytes.isEmpty || bytes.count % recordSize != 0 {
             throw DataError.invalidCIFAR(path: path, detail: "\(bytes.count) bytes is not a whole number of \(recordSize)-byte records")
         }

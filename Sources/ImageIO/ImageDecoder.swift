@@ -70,12 +70,14 @@ public enum ImageDecoder {
 
     /// Reads a whole file with POSIX calls (faster than Foundation for many small files).
     public static func readFile(_ path: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO named like an image must not wait for a writer (it is refused below).
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if descriptor < 0 { throw ImageError.unreadable(path: path, detail: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var status = stat()
         if fstat(descriptor, &status) != 0 { throw ImageError.unreadable(path: path, detail: String(cString: strerror(errno))) }
         if (status.st_mode & S_IFMT) == S_IFDIR { throw ImageError.unreadable(path: path, detail: "is a directory") }
+        if (status.st_mode & S_IFMT) != S_IFREG { throw ImageError.unreadable(path: path, detail: "is not a regular file (a FIFO, socket or device)") }
         let size = Int(status.st_size)
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0

@@ -19,6 +19,10 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    func validate() throws {
+        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit \(testLimit) is not allowed; use 1 or more") }
+    }
+
     func run() throws {
         try runReportingErrors {
             Parallel.setThreadCount(threadOptions.threads)

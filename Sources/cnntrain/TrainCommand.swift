@@ -73,7 +73,7 @@ struct TrainCommand: ParsableCommand {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr \(learningRate) is not allowed; use a positive number") }
         guard ["sgd", "adamw"].contains(optimizer) else { throw ValidationError("--optimizer \(optimizer) is not allowed; use sgd or adamw") }
         guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum \(momentum) is not allowed; use 0 ≤ m < 1") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay \(weightDecay) is not allowed; use 0 or more") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay \(weightDecay) is not allowed; use a finite number, 0 or more") }
         guard warmup >= 0 else { throw ValidationError("--warmup \(warmup) is not allowed; use 0 or more") }
         guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing \(labelSmoothing) is not allowed; use 0 ≤ s < 1") }
         if let groups, groups < 1 { throw ValidationError("--groups \(groups) is not allowed; use 1 or more") }

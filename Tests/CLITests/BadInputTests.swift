@@ -38,6 +38,7 @@ final class BadInputTests: XCTestCase {
         try expectFailure(["--epochs", "0"], mentions: ["--epochs"])
         try expectFailure(["--batch-size", "-3"], mentions: ["batch-size"])
         try expectFailure(["--lr", "abc"], mentions: ["lr"])
+        try expectFailure(["--weight-decay", "inf"], mentions: ["--weight-decay"])
         try expectFailure(["--schedule", "wavy", "--epochs", "1"] + CLI.quick, mentions: ["wavy", "cosine"])
     }
 
@@ -48,6 +49,11 @@ final class BadInputTests: XCTestCase {
     func testDivergenceStopsWithAMessageThatSaysWhatToTry() throws {
         try expectFailure(["--norm", "none", "--lr", "50", "--epochs", "1", "--train-limit", "2048", "--test-limit", "64", "--quiet"],
                           mentions: ["diverged", "NaN", "epoch 1", "--lr"])
+    }
+
+    func testCheckpointThatIsNotARegularFile() throws {
+        try expectFailure(["eval", "/dev/null"], mentions: ["/dev/null: cannot read: is not a regular file"])
+        try expectFailure(["--resume", "/dev/zero"], mentions: ["/dev/zero: cannot read: is not a regular file"])
     }
 
     func testCorruptCheckpoint() throws {

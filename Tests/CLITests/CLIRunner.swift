@@ -20,7 +20,7 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:]) throws -> Result {
         guard let executable else { throw XCTSkip("cnntrain is not built; run scripts/test.sh") }
         let process = Process()
         process.executableURL = executable
@@ -28,6 +28,7 @@ enum CLI {
         process.currentDirectoryURL = directory ?? Fixtures.repositoryRoot
         var environment = ProcessInfo.processInfo.environment
         environment["CNNTRAIN_CACHE"] = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
+        environment.merge(extra) { $1 }
         process.environment = environment
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
@@ -46,11 +47,12 @@ enum CLI {
     }
 
     /// Starts cnntrain without waiting (its output is discarded).
-    static func start(_ arguments: [String]) throws -> Process {
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
         guard let executable else { throw XCTSkip("cnntrain is not built; run scripts/test.sh") }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
         process.currentDirectoryURL = Fixtures.repositoryRoot
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

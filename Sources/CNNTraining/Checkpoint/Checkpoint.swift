@@ -70,6 +70,19 @@ public enum CheckpointWriter {
         if let sidecar { removeOldSidecars(in: directory.isEmpty ? "." : directory, keeping: sidecar) }
     }
 
+    /// Disk space a run needs for its checkpoints: the checkpoint and the optimizer sidecar, twice
+    /// (a new one is written beside the previous before replacing it), plus 1 MB for headers and logs.
+    public static func estimatedBytes(model: Sequential, optimizer: Optimizer) -> Int {
+        var modelBytes = model.namedParameters().reduce(0) { $0 + $1.parameter.value.count * 4 }
+        for (_, buffer) in model.namedBuffers() {
+            if case .float(let tensor) = buffer.storage { modelBytes += tensor.count * 4 } else { modelBytes += 8 }
+        }
+        var state = SafeTensorsFile()
+        optimizer.addState(to: &state)
+        let stateBytes = state.tensors.values.reduce(0) { $0 + $1.bytes.count }
+        return 2 * (modelBytes + stateBytes) + (1 << 20)
+    }
+
     static func removeOldSidecars(in directory: String, keeping: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasPrefix("optimizer-epoch") && name.hasSuffix(".safetensors") && name != keeping {
@@ -95,8 +108,13 @@ public struct LoadedCheckpoint {
     public let trainerState: TrainerState?
 
     public init(path: String) throws {
+        try self.init(file: SafeTensorsFile.read(path: path), path: path)
+    }
+
+    /// Decodes the metadata of a parsed file; `path` names it in messages.
+    public init(file: SafeTensorsFile, path: String) throws {
         self.path = path
-        file = try SafeTensorsFile.read(path: path)
+        self.file = file
         let metadata = file.metadata
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
             guard let text = metadata[key] else {
@@ -113,12 +131,30 @@ public struct LoadedCheckpoint {
             throw CheckpointError("\(path): checkpoint format '\(format)' is not supported (this cnntrain reads \(checkpointFormat))")
         }
         resolved = try decode(ResolvedModel.self, MetadataKey.model)
+        // The builder trusts every field of the model; a damaged or hand-made header must not crash it.
+        do { _ = try resolved.validatedParameterCount() } catch {
+            throw CheckpointError("\(path): metadata '\(MetadataKey.model)' describes an invalid model: \(error)")
+        }
         classNames = try decode([String].self, MetadataKey.classNames)
-        normalization = Normalization(mean: try decode([Float].self, MetadataKey.mean), std: try decode([Float].self, MetadataKey.std))
+        guard classNames.count == resolved.classCount else {
+            throw CheckpointError("\(path): has \(classNames.count) class names for a model with \(resolved.classCount) outputs")
+        }
+        // Normalization's initializer traps on mismatched or non-positive values: check them first.
+        let mean = try decode([Float].self, MetadataKey.mean), std = try decode([Float].self, MetadataKey.std)
+        guard mean.count == resolved.inputShape[0], std.count == resolved.inputShape[0] else {
+            throw CheckpointError("\(path): normalization has \(mean.count) means and \(std.count) standard deviations but the model takes \(resolved.inputShape[0]) channels")
+        }
+        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw CheckpointError("\(path): normalization mean \(mean) and std \(std) must be finite, std positive")
+        }
+        normalization = Normalization(mean: mean, std: std)
         options = metadata[MetadataKey.options] == nil ? nil : try decode(TrainingOptions.self, MetadataKey.options)
         trainerState = metadata[MetadataKey.trainerState] == nil ? nil : try decode(TrainerState.self, MetadataKey.trainerState)
-        guard normalization.mean.count == resolved.inputShape[0], normalization.std.count == resolved.inputShape[0] else {
-            throw CheckpointError("\(path): normalization has \(normalization.mean.count) channels but the model takes \(resolved.inputShape[0])")
+        if let trainerState, trainerState.shuffleGeneratorState.count != 4 || trainerState.completedEpochs < 0 || trainerState.globalStep < 0 {
+            throw CheckpointError("\(path): metadata '\(MetadataKey.trainerState)' is damaged (negative counts or a generator state without four words)")
+        }
+        if let options, options.batchSize < 1 || options.epochs < 1 || options.threads < 0 {
+            throw CheckpointError("\(path): metadata '\(MetadataKey.options)' is damaged (batch size \(options.batchSize), epochs \(options.epochs), threads \(options.threads))")
         }
     }
 

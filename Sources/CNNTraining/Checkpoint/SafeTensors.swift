@@ -1,5 +1,6 @@
 import CNNCore
 import Foundation
+import ImageIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,13 +124,15 @@ public struct SafeTensorsFile: Equatable {
     ///   bytes, header length beyond the file, header not a JSON object, unknown dtype, bad shape,
     ///   offsets out of range, overlapping, leaving holes, or not matching dtype × shape.
     public static func read(path: String) throws -> SafeTensorsFile {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // POSIX reads: errno's own message ("No such file or directory"), and a FIFO or device
+            // is refused instead of waited on.
+            bytes = try ImageDecoder.readFile(path)
         } catch {
-            throw CheckpointError("\(path): cannot read: \(error.localizedDescription)")
+            throw CheckpointError("\(error)")
         }
-        return try parse([UInt8](data), source: path)
+        return try parse(bytes, source: path)
     }
 
     /// Parses the bytes of a file; `source` names it in error messages.
@@ -288,16 +291,25 @@ public struct SafeTensorsFile: Equatable {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        func failure(_ operation: String, _ target: String) -> CheckpointError {
-            CheckpointError("\(path): cannot write checkpoint: \(operation) \(target) failed: \(String(cString: strerror(errno)))")
+        func failure(_ operation: String, _ target: String, replaced: Bool = false) -> CheckpointError {
+            CheckpointError("\(path): cannot write checkpoint: \(operation) \(target) failed: \(String(cString: strerror(errno)))"
+                            + (replaced ? "" : "; the file at \(path), if any, is unchanged"))
         }
 
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("creating", temporary) }
         var written = 0
+        // Tests inject a kill or a full disk half-way through the temporary file (nil otherwise).
+        let fault = WriteFaultInjection.fault(forWriteOf: path)
+        let firstPart = fault == nil ? bytes.count : bytes.count / 2
         let writeError: CheckpointError? = bytes.withUnsafeBytes { raw in
             while written < raw.count {
-                let result = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
+                if written == firstPart, let fault {
+                    errno = WriteFaultInjection.trigger(fault, path: path)
+                    return failure("writing", temporary)
+                }
+                let end = written < firstPart ? firstPart : raw.count
+                let result = Glibc.write(descriptor, raw.baseAddress! + written, end - written)
                 if result < 0 {
                     if errno == EINTR { continue }
                     return failure("writing", temporary)
@@ -323,8 +335,8 @@ public struct SafeTensorsFile: Equatable {
         }
         // Make the rename itself durable.
         let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryDescriptor >= 0 else { throw failure("opening directory", directory) }
+        guard directoryDescriptor >= 0 else { throw failure("opening directory", directory, replaced: true) }
         defer { close(directoryDescriptor) }
-        guard fsync(directoryDescriptor) == 0 else { throw failure("fsync of directory", directory) }
+        guard fsync(directoryDescriptor) == 0 else { throw failure("fsync of directory", directory, replaced: true) }
     }
 }

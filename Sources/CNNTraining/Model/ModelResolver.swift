@@ -49,8 +49,13 @@ public enum ModelResolver {
         }
         layers = placeNorms(layers, position: norm.position)
         dropRedundantBiases(&layers)
-        return ResolvedModel(name: name, inputShape: [channels, height, width], classCount: classCount, layers: layers,
-                             norm: norm.kind.rawValue, normPosition: norm.position.rawValue, description: file.description)
+        let model = ResolvedModel(name: name, inputShape: [channels, height, width], classCount: classCount, layers: layers,
+                                  norm: norm.kind.rawValue, normPosition: norm.position.rawValue, description: file.description)
+        // Sizes are checked line by line above; what is left is the total (and resolver/validator agreement).
+        do { _ = try model.validatedParameterCount() } catch {
+            throw ModelFileError(path: file.path, line: 0, message: "\(error)")
+        }
+        return model
     }
 
     /// The (C, H, W) of the model's `input` line, which must be its first line. The dataset is
@@ -168,6 +173,10 @@ public enum ModelResolver {
                 if norm.kind == .none { try reader.finish(); return nil }
                 let channels = shape[0], height = shape.count == 3 ? shape[1] : 1, width = shape.count == 3 ? shape[2] : 1
                 let groups = norm.groupCount ?? slotGroups ?? NormConfiguration.defaultGroupCount
+                // Checking the slot builds the norm: refuse a LayerNorm too large to allocate first.
+                if norm.kind == .layer, 2 * channels * height * width > ResolvedModel.maximumParameterCount {
+                    throw error(statement, "a layer norm over \(channels)×\(height)×\(width) would have \(2 * channels * height * width) parameters, more than the \(ResolvedModel.maximumParameterCount) allowed")
+                }
                 do {
                     _ = try NormFactory.make(norm.kind, channelCount: channels, height: height, width: width,
                                              groupCount: groups, layerName: "norm slot \(normSlotIndex) (line \(statement.line))")
@@ -262,6 +271,10 @@ struct ArgumentReader {
         let value = text == "classes" ? classCount : Int(text)
         guard let value else { throw error("\(key)=\(text) is not a whole number") }
         guard value >= min else { throw error("\(key)=\(value) must be at least \(min)") }
+        // Sizes far beyond a small CNN would only overflow the shape arithmetic or exhaust memory.
+        guard value <= ResolvedModel.maximumDimension else {
+            throw error("\(key)=\(value) must be at most \(ResolvedModel.maximumDimension)")
+        }
         return value
     }
 

@@ -45,8 +45,31 @@ public struct RunDirectory {
             throw TrainingError("--out \(path): the run directory is not writable (or the disk is full)")
         }
         try? FileManager.default.removeItem(atPath: probe)
+        removeStaleTemporaryFiles()
         struct Config: Encodable { let options: TrainingOptions; let model: ResolvedModel }
         try writeJSON(Config(options: options, model: model), to: path + "/config.json")
+    }
+
+    /// Removes the temporary files (`.<name>.tmp-<pid>…`) of atomic writes whose process is gone:
+    /// what a run killed in the middle of writing a checkpoint leaves behind.
+    func removeStaleTemporaryFiles() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-") else { continue }
+            guard let pid = Int32(name[marker.upperBound...].prefix(while: \.isNumber)), pid > 0 else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: path + "/" + name) }
+        }
+    }
+
+    /// Refuses to start a run whose file system has less free space than its checkpoints need
+    /// (`bytes`), so that a full disk is reported before training rather than after the first epoch.
+    /// An unknown free space (statvfs fails) is not an error: the writes report it then.
+    public func checkFreeSpace(needed bytes: Int) throws {
+        var status = statvfs()
+        guard statvfs(path, &status) == 0 else { return }
+        let available = Int(status.f_bavail) * Int(status.f_frsize)
+        guard available < bytes else { return }
+        func megabytes(_ count: Int) -> String { String(format: "%.1f MB", Double(count) / 1_048_576) }
+        throw TrainingError("--out \(path): only \(megabytes(available)) free on its file system, but writing the checkpoints needs about \(megabytes(bytes)) (each is written beside the previous one before replacing it); free some space or choose another --out")
     }
 
     /// Rewrites metrics.csv with the run's whole history (so a resumed run has one consistent file).

@@ -88,6 +88,7 @@ public final class Trainer {
         trainSet = dataset.train.prefix(options.trainLimit)
         testSet = dataset.test.prefix(options.testLimit)
         guard trainSet.count > 0 else { throw TrainingError("the training set has no usable images (\(source))") }
+        guard testSet.count > 0 else { throw TrainingError("the test set has no usable images (\(source))") }
 
         let classCount = trainSet.classNames.count
         let norm = NormConfiguration(kind: normKind, groupCount: options.groups, position: position)
@@ -111,6 +112,7 @@ public final class Trainer {
         }
         try model.validate(Shape([options.batchSize] + resolved.inputShape), mode: .training)
         try run.prepare(options: options, model: resolved)
+        try run.checkFreeSpace(needed: CheckpointWriter.estimatedBytes(model: model, optimizer: optimizer))
     }
 
     static func parseNorm(_ text: String) throws -> NormKind {
@@ -267,7 +269,7 @@ extension ImageStore {
     /// The first `limit` images (all when nil or larger than the store).
     public func prefix(_ limit: Int?) -> ImageStore {
         guard let limit, limit < count else { return self }
-        return subset(Array(0..<limit))
+        return subset(Array(0..<max(limit, 0)))
     }
 }
 
