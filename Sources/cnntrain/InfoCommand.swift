@@ -19,7 +19,7 @@ struct InfoCommand: ParsableCommand {
     var normPosition: NormPosition = .before
     @Option(help: "Number of classes of the final layer.")
     var classes = 10
-    @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read).")
+    @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read); with --norm all, a JSON array of the five.")
     var json = false
 
     func run() throws {
@@ -33,19 +33,19 @@ struct InfoCommand: ParsableCommand {
                 throw ValidationError("--norm \(norm) is not allowed; use one of \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")), all")
             }
             let (name, file) = try ModelCatalog.load(model)
-            var reports: [ModelReport] = []
-            for kind in kinds {
-                let resolved = try ModelResolver.resolve(file, name: name, classCount: classes,
-                                                         norm: NormConfiguration(kind: kind, groupCount: groups, position: normPosition))
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(resolved), as: UTF8.self))
-                    continue
-                }
-                reports.append(ModelReport(resolved: resolved, model: try ModelBuilder.build(resolved, seed: 0)))
+            let resolvedModels = try kinds.map { kind in
+                try ModelResolver.resolve(file, name: name, classCount: classes,
+                                          norm: NormConfiguration(kind: kind, groupCount: groups, position: normPosition))
             }
-            if json { return }
+            if json {
+                // One norm: the resolved model; --norm all: an array of them (one valid JSON document either way).
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let data = resolvedModels.count == 1 ? try encoder.encode(resolvedModels[0]) : try encoder.encode(resolvedModels)
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            let reports = try resolvedModels.map { ModelReport(resolved: $0, model: try ModelBuilder.build($0, seed: 0)) }
             if !file.description.isEmpty { print(file.description.split(separator: "\n").map { "> " + $0 }.joined(separator: "\n") + "\n") }
             if reports.count == 1 {
                 print("\(name) with --norm \(reports[0].norm):\n")

@@ -88,6 +88,18 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(result.output.contains("25,088"), result.output)
         XCTAssertTrue(result.output.contains("468,010"), result.output)
     }
+
+    /// `--json` is one JSON document: the resolved model, or with --norm all an array of five.
+    func testInfoJSONIsOneDocument() throws {
+        let one = try CLI.run(["info", "--norm", "group", "--json"])
+        XCTAssertEqual(one.status, 0, one.error)
+        let model = try JSONSerialization.jsonObject(with: Data(one.output.utf8)) as? [String: Any]
+        XCTAssertEqual(model?["norm"] as? String, "group")
+        let all = try CLI.run(["info", "--norm", "all", "--json"])
+        XCTAssertEqual(all.status, 0, all.error)
+        let models = try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: Any]]
+        XCTAssertEqual(models?.compactMap { $0["norm"] as? String }, ["none", "batch", "layer", "instance", "group"])
+    }
 }
 
 /// Reads the tensors of a safetensors file as raw bytes (enough to compare two checkpoints).
