@@ -35,15 +35,23 @@ enum CLI {
         process.standardError = error
         try process.run()
         // Read both pipes before waiting so a chatty child never blocks on a full pipe.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errorData = Box()
-        let errorReader = Thread { errorData.data = error.fileHandleForReading.readDataToEndOfFile() }
+        // The reader hands its data over under a condition (polling Thread.isFinished is no
+        // synchronisation: ThreadSanitizer reported the read of `data` racing with its write).
+        final class Box: @unchecked Sendable { let condition = NSCondition(); var data: Data? }
+        let errorBox = Box()
+        let errorReader = Thread {
+            let data = error.fileHandleForReading.readDataToEndOfFile()
+            errorBox.condition.lock(); errorBox.data = data; errorBox.condition.signal(); errorBox.condition.unlock()
+        }
         errorReader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorReader.isFinished { usleep(1000) }
+        errorBox.condition.lock()
+        while errorBox.data == nil { errorBox.condition.wait() }
+        let errorData = errorBox.data!
+        errorBox.condition.unlock()
         return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      error: String(decoding: errorData.data, as: UTF8.self))
+                      error: String(decoding: errorData, as: UTF8.self))
     }
 
     /// Starts cnntrain without waiting (its output is discarded).
