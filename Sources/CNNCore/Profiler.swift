@@ -14,6 +14,21 @@ public enum WorkKind: String, CaseIterable, Codable, Sendable {
     case data
     /// Everything else: bias adds, partial-gradient reductions, flatten, dropout, residual adds.
     case other
+
+    /// Position in `allCases`: the counter slot of `ChunkTimes`.
+    @inline(__always) var index: Int {
+        switch self {
+        case .gemm: return 0
+        case .im2col: return 1
+        case .norm: return 2
+        case .activation: return 3
+        case .pooling: return 4
+        case .loss: return 5
+        case .optimizer: return 6
+        case .data: return 7
+        case .other: return 8
+        }
+    }
 }
 
 /// Forward or backward.
@@ -68,13 +83,20 @@ public final class Profiler {
         var entry = layers[ObjectIdentifier(layer), default: LayerTimes()]
         let stride = WorkKind.allCases.count + 1
         for chunk in 0..<times.chunks {
-            for (index, kind) in WorkKind.allCases.enumerated() where counters[chunk * stride + index] > 0 {
-                entry.threadByKind[direction.rawValue][kind, default: 0] += counters[chunk * stride + index]
+            for kind in WorkKind.allCases where counters[chunk * stride + kind.index] > 0 {
+                entry.threadByKind[direction.rawValue][kind, default: 0] += counters[chunk * stride + kind.index]
             }
             entry.threadTotal[direction.rawValue] += counters[chunk * stride + stride - 1]
         }
         layers[ObjectIdentifier(layer)] = entry
         counters.deallocate()
+    }
+
+    /// Runs `body`, adding its wall time to `kind` when a profiler is on (a step part outside the model).
+    @inline(__always)
+    public static func timed<T>(_ kind: WorkKind, _ body: () -> T) -> T {
+        guard let current else { return body() }
+        return current.measure(kind, body)
     }
 
     /// Runs `body` and adds its wall time to a step part outside the model (data, loss, optimizer).
@@ -119,7 +141,7 @@ public struct ChunkTimes {
         guard let counters else { body(); return }
         let start = monotonicNanoseconds()
         body()
-        counters[chunk * (WorkKind.allCases.count + 1) + kindIndex(kind)] += monotonicNanoseconds() - start
+        counters[chunk * (WorkKind.allCases.count + 1) + kind.index] += monotonicNanoseconds() - start
     }
 
     /// Runs a whole chunk's `body` and records its total thread time.
@@ -129,20 +151,6 @@ public struct ChunkTimes {
         let start = monotonicNanoseconds()
         body()
         counters[chunk * (WorkKind.allCases.count + 1) + WorkKind.allCases.count] += monotonicNanoseconds() - start
-    }
-
-    @inline(__always) private func kindIndex(_ kind: WorkKind) -> Int {
-        switch kind {
-        case .gemm: return 0
-        case .im2col: return 1
-        case .norm: return 2
-        case .activation: return 3
-        case .pooling: return 4
-        case .loss: return 5
-        case .optimizer: return 6
-        case .data: return 7
-        case .other: return 8
-        }
     }
 }
 

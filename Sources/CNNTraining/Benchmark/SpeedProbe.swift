@@ -66,11 +66,9 @@ public enum SpeedProbe {
         func trainOneStep() {
             if batchIndex == batcher.batchesPerEpoch { batcher.startEpoch(generator: &generator); batchIndex = 0 }
             let start = monotonicNanoseconds()
-            let profiler = Profiler.current
-            if let profiler { profiler.measure(.data) { batcher.fill(batch: batchIndex, into: images, labels: &labels) } }
-            else { batcher.fill(batch: batchIndex, into: images, labels: &labels) }
+            Profiler.timed(.data) { batcher.fill(batch: batchIndex, into: images, labels: &labels) }
             _ = step.run(images: images, labels: labels, learningRate: options.learningRate)
-            profiler?.finishStep(nanoseconds: monotonicNanoseconds() - start)
+            Profiler.current?.finishStep(nanoseconds: monotonicNanoseconds() - start)
             batchIndex += 1
         }
 

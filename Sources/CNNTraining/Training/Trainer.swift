@@ -149,8 +149,7 @@ public final class Trainer {
             let start = Date()
             for step in 0..<steps {
                 let stepStart = monotonicNanoseconds()
-                if let profiler { profiler.measure(.data) { batcher.fill(batch: step, into: images, labels: &labels) } }
-                else { batcher.fill(batch: step, into: images, labels: &labels) }
+                Profiler.timed(.data) { batcher.fill(batch: step, into: images, labels: &labels) }
                 if images.shape != validatedShape {
                     try model.validate(images.shape, mode: .training)
                     validatedShape = images.shape

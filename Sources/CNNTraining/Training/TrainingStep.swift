@@ -22,16 +22,13 @@ final class TrainingStep {
     /// Trains on one batch and returns its mean loss and correct predictions. When the loss is not
     /// finite, nothing is updated (the caller stops the run).
     func run(images: Tensor, labels: [Int32], learningRate: Float) -> (loss: Float, correct: Int) {
-        let profiler = Profiler.current
         let logits = model.forward(images, mode: .training)
-        let (loss, correct) = profiler?.measure(.loss) { lossFunction.forward(logits: logits, labels: labels) }
-            ?? lossFunction.forward(logits: logits, labels: labels)
+        let (loss, correct) = Profiler.timed(.loss) { lossFunction.forward(logits: logits, labels: labels) }
         guard loss.isFinite else { return (loss, correct) }
-        let zero = { for parameter in self.parameters { parameter.gradient.zero() } }
-        if let profiler { profiler.measure(.optimizer, zero) } else { zero() }
-        let lossGradient = profiler?.measure(.loss) { lossFunction.backward() } ?? lossFunction.backward()
+        Profiler.timed(.optimizer) { for parameter in parameters { parameter.gradient.zero() } }
+        let lossGradient = Profiler.timed(.loss) { lossFunction.backward() }
         _ = model.backward(lossGradient, needsInputGradient: false)
-        if let profiler { profiler.measure(.optimizer) { optimizer.step(learningRate: learningRate) } } else { optimizer.step(learningRate: learningRate) }
+        Profiler.timed(.optimizer) { optimizer.step(learningRate: learningRate) }
         return (loss, correct)
     }
 }
