@@ -1,4 +1,5 @@
 import CNNCore
+import CNNModels
 import CNNTraining
 import Foundation
 import TestSupport

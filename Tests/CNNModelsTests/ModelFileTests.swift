@@ -1,7 +1,7 @@
 import CNNCore
 import CNNLayers
+import CNNModels
 import CNNNorms
-import CNNTraining
 import TestSupport
 import XCTest
 
