@@ -65,6 +65,8 @@ def build_layers(specs):
             layers.append(nn.Sigmoid())
         elif t == "tanh":
             layers.append(nn.Tanh())
+        elif t == "silu":
+            layers.append(nn.SiLU())
         elif t == "leakyrelu":
             layers.append(nn.LeakyReLU(s.get("slope", 0.01)))
         elif t == "maxpool":

@@ -12,6 +12,7 @@ public enum LayerTable {
         ActivationKind("relu") { ReLU() },
         ActivationKind("sigmoid") { Sigmoid() },
         ActivationKind("tanh") { Tanh() },
+        ActivationKind("silu") { SiLU() },
         LeakyReLUKind(),
         PoolKind(keyword: "maxpool", reduction: .maximum),
         PoolKind(keyword: "avgpool", reduction: .average),

@@ -11,6 +11,7 @@ enum LayerExamples {
         "relu": "relu",
         "sigmoid": "sigmoid",
         "tanh": "tanh",
+        "silu": "silu",
         "leakyrelu": "leakyrelu slope=0.2",
         "maxpool": "maxpool kernelSize=3 stride=2 padding=1",
         "avgpool": "avgpool kernelSize=2 padding=1",

@@ -44,10 +44,10 @@ final class LayerTableTests: XCTestCase {
     /// `--norm-position after` moves a norm behind every activation kind, and behind nothing else.
     func testNormPositionAfterKnowsTheActivations() throws {
         for keyword in LayerTable.keywords where !["norm", "residual", "linear"].contains(keyword) {
-            let text = "input channels=2 size=6\nconv outputChannels=4 kernelSize=3\nnorm\n\(LayerExamples.lines[keyword]!)\nflatten\nlinear outputFeatures=classes\n"
+            let text = "input channels=2 size=6\nconv outputChannels=4 kernelSize=3\nnorm\n\(LayerExamples.lines[keyword] ?? keyword)\nflatten\nlinear outputFeatures=classes\n"
             let layers = try ModelResolver.resolve(ModelFile(text: text, path: "t.cfg"), name: "t", classCount: 3,
                                                    norm: NormConfiguration(kind: .batch, position: .after)).layers.map(\.type)
-            let isActivation = ["relu", "sigmoid", "tanh", "leakyrelu"].contains(keyword)
+            let isActivation = ["relu", "sigmoid", "tanh", "silu", "leakyrelu"].contains(keyword)
             XCTAssertEqual(layers[1], isActivation ? keyword : "norm", "\(keyword): \(layers)")
         }
     }
