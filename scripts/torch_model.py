@@ -51,6 +51,10 @@ def build_layers(specs):
             c = shape[0]
             if kind == "batch":
                 layers.append(nn.BatchNorm2d(c) if len(shape) == 3 else nn.BatchNorm1d(c))
+            elif kind == "layer" and shape[1:] == [1, 1]:
+                # cnntrain's layer norm on a 1×1 map normalizes its C values with γ, β of shape (C);
+                # GroupNorm(1, C) computes the same and has that state_dict (LayerNorm's would be (C, 1, 1)).
+                layers.append(nn.GroupNorm(1, c))
             elif kind == "layer":
                 layers.append(nn.LayerNorm(shape))
             elif kind == "instance":

@@ -32,9 +32,10 @@ enum LayerExamples {
                                   norm: NormConfiguration(kind: norm, groupCount: 2))
     }
 
-    /// Every (keyword, norm) pair worth building: each keyword once with batch norm, and the norm
-    /// slot with every norm.
+    /// Every (keyword, norm) pair worth building: each keyword once with batch norm, the norm slot
+    /// with every norm, and the norms whose shapes differ on features and on a 1×1 map.
     static var cases: [(keyword: String, norm: NormKind)] {
         LayerTable.keywords.map { ($0, NormKind.batch) } + NormKind.allCases.filter { $0 != .batch }.map { ("norm", $0) }
+            + [("linear", .layer), ("globalavgpool", .layer), ("globalavgpool", .group)]
     }
 }
