@@ -22,12 +22,12 @@ struct ArgumentReader {
             preconditionFailure("'\(statement.kind)' reads '\(key)', which is not among its keys")
         }
         let given = argument.spellings.filter { statement.arguments[$0] != nil }
+        // ModelFile keeps keys in lower case: show the current name as the README writes it.
+        let shown = given.map { $0 == key.lowercased() ? key : $0 }
         guard let spelling = given.first else { return nil }
-        guard given.count == 1 else {
-            throw error("'\(given[0])' and '\(given[1])' are the same argument; give it once")
-        }
+        guard given.count == 1 else { throw error("'\(shown[0])' and '\(shown[1])' are the same argument; give it once") }
         used.insert(spelling)
-        return (spelling == key.lowercased() ? key : spelling, statement.arguments[spelling]!)
+        return (shown[0], statement.arguments[spelling]!)
     }
 
     mutating func optionalInt(_ key: String, min: Int) throws -> Int? {

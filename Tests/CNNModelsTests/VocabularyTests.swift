@@ -80,7 +80,7 @@ final class VocabularyTests: XCTestCase {
                        "test.cfg:2: padding=-1 must be at least 0")
         XCTAssertEqual(message(head + "conv filters=4 size=3 pad=-1\n" + tail), "test.cfg:2: pad=-1 must be at least 0")
         XCTAssertEqual(message(head + "conv filters=4 outputChannels=4 kernelSize=3\n" + tail),
-                       "test.cfg:2: 'outputchannels' and 'filters' are the same argument; give it once")
+                       "test.cfg:2: 'outputChannels' and 'filters' are the same argument; give it once")
         XCTAssertEqual(message(head + "conv outputChannels=4 kernelSize=3 paddin=1\n" + tail),
                        "test.cfg:2: 'conv' has no argument 'paddin' (did you mean 'padding'?); it takes outputChannels, kernelSize, stride, padding, bias")
         XCTAssertEqual(message(head + "linear outputFeatures=10\n"),
