@@ -1,8 +1,8 @@
 import CNNCore
 
-/// One keyword of the model-file language (`conv`, `relu`, `residual`, …) and everything the
-/// model layer needs to know about it: the keys its line takes, how they fill a `LayerSpec`, the
-/// shape and parameter rules, and the layer it builds.
+/// One keyword of the model-file language (`conv`, `relu`, `residual`, …) and all that CNNModels
+/// knows about it: the keys its line takes, how they fill a `LayerSpec`, its shape and parameter
+/// rules, and the layer it builds.
 ///
 /// Resolving a model file, checking a model read from a checkpoint, and building layers all go
 /// through the same kind (`LayerTable`), so a layer type is added in one place. The arithmetic of
