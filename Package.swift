@@ -7,7 +7,8 @@ import PackageDescription
 let products: [Product] = [
     .executable(name: "cnntrain", targets: ["cnntrain"]),
     // The engine as a library another Swift package can depend on.
-    .library(name: "CNNTrainKit", targets: ["CNNCore", "CNNLayers", "CNNNorms", "ImageIO", "CNNData", "CNNTraining"]),
+    .library(name: "CNNTrainKit",
+             targets: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining"]),
 ]
 
 // MARK: - C shims and system libraries
@@ -31,12 +32,14 @@ let swiftTargets: [Target] = [
     .target(name: "CNNCore", dependencies: ["CBLAS"], swiftSettings: fast),
     .target(name: "CNNLayers", dependencies: ["CNNCore"], swiftSettings: fast),
     .target(name: "CNNNorms", dependencies: ["CNNCore"], swiftSettings: fast),
+    // The model-file language: one table of layer kinds (keys, shape inference, builder).
+    .target(name: "CNNModels", dependencies: ["CNNCore", "CNNLayers", "CNNNorms"], swiftSettings: fast),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: fast),
     .target(name: "CNNData", dependencies: ["CNNCore", "ImageIO", "CPNG"], swiftSettings: fast),
-    .target(name: "CNNTraining", dependencies: ["CNNCore", "CNNLayers", "CNNNorms", "CNNData", "ImageIO"],
+    .target(name: "CNNTraining", dependencies: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "ImageIO"],
             swiftSettings: fast),
     .executableTarget(name: "cnntrain", dependencies: [
-        "CNNTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CNNTraining", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
 
@@ -47,9 +50,10 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNCoreTests", dependencies: ["CNNCore", "TestSupport"]),
     .testTarget(name: "CNNLayersTests", dependencies: ["CNNLayers", "TestSupport"]),
     .testTarget(name: "CNNNormsTests", dependencies: ["CNNNorms", "CNNLayers", "TestSupport"]),
+    .testTarget(name: "CNNModelsTests", dependencies: ["CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
-    .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNLayers", "CNNNorms", "TestSupport"]),
+    .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
 ]
 

@@ -26,19 +26,35 @@ class Residual(nn.Module):
         return self.body(x) + (self.shortcut(x) if self.shortcut is not None else x)
 
 
+# Checkpoints written before cnntrain's layer table name these fields as the older JSON did.
+FORMER_NAMES = {"inputChannels": "inChannels", "outputChannels": "outChannels", "kernelSize": "kernel",
+                "inputFeatures": "inChannels", "outputFeatures": "outChannels"}
+
+
+def field(spec, name):
+    """spec[name], or its former name in an older checkpoint."""
+    return spec[name] if name in spec else spec[FORMER_NAMES[name]]
+
+
 def build_layers(specs):
+    """The PyTorch twin of each cnntrain layer kind (Sources/CNNModels/LayerTable.swift)."""
     layers = []
     for s in specs:
         t = s["type"]
         if t == "conv":
-            layers.append(nn.Conv2d(s["inChannels"], s["outChannels"], s["kernel"], s["stride"], s["padding"], bias=s["bias"]))
+            layers.append(nn.Conv2d(field(s, "inputChannels"), field(s, "outputChannels"), field(s, "kernelSize"),
+                                    s["stride"], s["padding"], bias=s["bias"]))
         elif t == "linear":
-            layers.append(nn.Linear(s["inChannels"], s["outChannels"], bias=s["bias"]))
+            layers.append(nn.Linear(field(s, "inputFeatures"), field(s, "outputFeatures"), bias=s["bias"]))
         elif t == "norm":
             shape, kind = s["inputShape"], s["norm"]
             c = shape[0]
             if kind == "batch":
                 layers.append(nn.BatchNorm2d(c) if len(shape) == 3 else nn.BatchNorm1d(c))
+            elif kind == "layer" and shape[1:] == [1, 1]:
+                # cnntrain's layer norm on a 1×1 map normalizes its C values with γ, β of shape (C);
+                # GroupNorm(1, C) computes the same and has that state_dict (LayerNorm's would be (C, 1, 1)).
+                layers.append(nn.GroupNorm(1, c))
             elif kind == "layer":
                 layers.append(nn.LayerNorm(shape))
             elif kind == "instance":
@@ -53,12 +69,14 @@ def build_layers(specs):
             layers.append(nn.Sigmoid())
         elif t == "tanh":
             layers.append(nn.Tanh())
+        elif t == "silu":
+            layers.append(nn.SiLU())
         elif t == "leakyrelu":
             layers.append(nn.LeakyReLU(s.get("slope", 0.01)))
         elif t == "maxpool":
-            layers.append(nn.MaxPool2d(s["kernel"], s["stride"], s["padding"]))
+            layers.append(nn.MaxPool2d(field(s, "kernelSize"), s["stride"], s["padding"]))
         elif t == "avgpool":
-            layers.append(nn.AvgPool2d(s["kernel"], s["stride"], s["padding"]))
+            layers.append(nn.AvgPool2d(field(s, "kernelSize"), s["stride"], s["padding"]))
         elif t == "globalavgpool":
             layers.append(nn.AdaptiveAvgPool2d(1))
         elif t == "flatten":

@@ -33,8 +33,11 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
     public var description: String { dimensions.map(String.init).joined(separator: "×") }
 }
 
-/// Output size of a sliding window (convolution or pooling) along one axis, as PyTorch computes it.
+/// Output size of a sliding window (convolution or pooling) along one axis, as PyTorch computes it
+/// (floor mode); 0 when the window does not fit the padded input. The one copy of this formula:
+/// layers, im2col and the model files' shape inference all use it.
 @inlinable
 public func slidingOutputSize(input: Int, kernel: Int, stride: Int, padding: Int, dilation: Int = 1) -> Int {
-    (input + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+    let span = input + 2 * padding - dilation * (kernel - 1) - 1
+    return span < 0 ? 0 : span / stride + 1
 }

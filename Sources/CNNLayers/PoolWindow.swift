@@ -35,6 +35,7 @@ public struct PoolWindow: Hashable, Sendable {
     public func validate(_ input: Shape, summary: String) throws {
         guard input.rank == 4 else { throw LayerError("\(summary) needs input (N, C, H, W), got \(input)") }
         guard padding <= kernelSize / 2 else { throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))") }
-        guard input.height + 2 * padding >= kernelSize, input.width + 2 * padding >= kernelSize else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
+        let output = outputShape(for: input)
+        guard output.height >= 1, output.width >= 1 else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
     }
 }

@@ -45,7 +45,7 @@ public final class InstanceNorm: Layer {
     /// Throws for a 1×1 map (or (N, C) input): one value per statistic would normalize to 0.
     public func validate(_ input: Shape, mode: Mode) throws {
         if let problem = engine.problem(with: input) { throw LayerError("InstanceNorm \(problem)") }
-        if input.height * input.width <= 1 {
+        if !NormSlot.instanceNormFits(height: input.height, width: input.width) {
             throw LayerError("InstanceNorm needs more than one spatial value per channel (input \(input)); "
                              + "use --norm batch, layer or group here")
         }

@@ -19,13 +19,9 @@ public enum NormKind: String, CaseIterable, Sendable {
     }
 
     /// Trainable parameters (γ and β) of this norm on C channels at H×W: 2·C, or 2·C·H·W for
-    /// `.layer` (per-element affine), 0 for `.none`.
+    /// `.layer` (per-element affine), 0 for `.none` (`NormSlot.parameterCount`).
     public func parameterCount(channelCount: Int, height: Int, width: Int) -> Int {
-        switch self {
-        case .batch, .instance, .group: return 2 * channelCount
-        case .layer: return 2 * channelCount * height * width
-        case .none: return 0
-        }
+        NormSlot(kind: self, channelCount: channelCount, height: height, width: width, groupCount: 1).parameterCount ?? .max
     }
 }
 
@@ -37,16 +33,15 @@ public enum NormFactory {
     ///   - groupCount: G, used by `.group` only; must be ≥ 1 and divide C.
     ///   - layerName: names the slot in error messages, e.g. "conv2 norm".
     /// - Returns: nil for `.none`.
-    /// - Throws: `LayerError` when G does not divide C (listing the divisors of C), and for
-    ///   `.instance` on 1×1 input (one value per statistic).
+    /// - Throws: `LayerError` with `NormSlot.problem`: G does not divide C (listing the divisors
+    ///   of C), or `.instance` on 1×1 input (one value per statistic).
     ///
     /// With H = W = 1, `.layer` builds `LayerNorm(featureCount: C)` (γ, β of shape (C), as
     /// `nn.LayerNorm(C)` after a flatten or linear layer).
     public static func make(_ kind: NormKind, channelCount: Int, height: Int, width: Int, groupCount: Int,
                             layerName: String) throws -> Layer? {
-        guard channelCount >= 1, height >= 1, width >= 1 else {
-            throw LayerError("layer '\(layerName)': cannot normalize \(channelCount) channels at \(height)×\(width)")
-        }
+        let slot = NormSlot(kind: kind, channelCount: channelCount, height: height, width: width, groupCount: groupCount)
+        if let problem = slot.problem { throw LayerError("layer '\(layerName)': \(problem)") }
         switch kind {
         case .none:
             return nil
@@ -56,21 +51,8 @@ public enum NormFactory {
             if height == 1 && width == 1 { return LayerNorm(featureCount: channelCount) }
             return LayerNorm(channelCount: channelCount, height: height, width: width)
         case .instance:
-            if height * width == 1 {
-                throw LayerError("layer '\(layerName)': instance norm needs a spatial map, but this slot has "
-                                 + "\(channelCount) channels at 1×1 (one value per statistic); "
-                                 + "use --norm batch, layer or group here")
-            }
             return InstanceNorm(channelCount: channelCount)
         case .group:
-            let divisors = (1...channelCount).filter { channelCount.isMultiple(of: $0) }
-            let advice = "use a divisor of \(channelCount) such as " + divisors.map(String.init).joined(separator: ", ")
-            if groupCount < 1 {
-                throw LayerError("layer '\(layerName)': --groups \(groupCount) must be at least 1; \(advice)")
-            }
-            if !channelCount.isMultiple(of: groupCount) {
-                throw LayerError("layer '\(layerName)': --groups \(groupCount) does not divide \(channelCount) channels; \(advice)")
-            }
             return GroupNorm(groupCount: groupCount, channelCount: channelCount)
         }
     }

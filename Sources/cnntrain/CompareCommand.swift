@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNNModels
 import CNNNorms
 import CNNTraining
 import Foundation

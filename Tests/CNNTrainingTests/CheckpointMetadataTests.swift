@@ -1,4 +1,5 @@
 import CNNCore
+import CNNModels
 import CNNTraining
 import Foundation
 import TestSupport
@@ -10,6 +11,8 @@ import XCTest
 /// nil, an index out of range, a failed precondition) or tried to allocate terabytes.
 /// The fixture Tests/Fixtures/safetensors/tiny-checkpoint.safetensors is a real cnntrain checkpoint
 /// of Tests/Fixtures/models/tiny.cfg (made by `cnntrain --model Tests/Fixtures/models/tiny.cfg --data Tests/Fixtures/data/idx --norm batch --epochs 1 --batch-size 2 --threads 1`).
+/// Its model JSON has the field names from before the layer table (`inChannels`, `outChannels`,
+/// `kernel`), which still decode: the edits below remove or change those.
 final class CheckpointMetadataTests: XCTestCase {
     let path = Fixtures.url("safetensors/tiny-checkpoint.safetensors").path
 
@@ -46,11 +49,11 @@ final class CheckpointMetadataTests: XCTestCase {
     }
 
     func testConvWithoutInputChannels() throws {
-        try expectRefused("has no inChannels") { model in editLayer("conv", in: &model) { $0["inChannels"] = nil } }
+        try expectRefused("has no inputChannels") { model in editLayer("conv", in: &model) { $0["inChannels"] = nil } }
     }
 
     func testHugeConvIsRefusedBeforeAllocation() throws {
-        try expectRefused("outChannels 1099511627776 is outside") { model in
+        try expectRefused("outputChannels 1099511627776 is outside") { model in
             editLayer("conv", in: &model) { $0["outChannels"] = 1 << 40 }
         }
     }

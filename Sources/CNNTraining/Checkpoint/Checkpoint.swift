@@ -1,6 +1,7 @@
 import CNNCore
 import CNNData
 import CNNLayers
+import CNNModels
 import Foundation
 
 /// Checkpoints: `checkpoint.safetensors` holds exactly the state_dict of the equivalent PyTorch

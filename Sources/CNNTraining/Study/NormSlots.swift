@@ -1,3 +1,4 @@
+import CNNModels
 import CNNNorms
 import Foundation
 

@@ -1,3 +1,4 @@
+import CNNModels
 import Foundation
 
 /// The files a study writes: results.csv (one row per cell), results.json (cells, aggregates over

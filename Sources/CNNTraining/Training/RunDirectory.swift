@@ -1,4 +1,5 @@
 import CNNData
+import CNNModels
 import Foundation
 
 /// The folder of one training run: `config.json` (the resolved options and model), `metrics.csv`

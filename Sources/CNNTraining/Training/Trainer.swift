@@ -1,6 +1,7 @@
 import CNNCore
 import CNNData
 import CNNLayers
+import CNNModels
 import CNNNorms
 import Foundation
 
@@ -278,17 +279,6 @@ extension SeededGenerator {
         precondition(words.count == 4, "a generator state has four words")
         self.init(state: (words[0], words[1], words[2], words[3]))
     }
-}
-
-extension Layer {
-    /// Parameters that belong to norm layers (γ, β).
-    public var normParameterCount: Int {
-        var total = isNormLayer ? parameters.reduce(0) { $0 + $1.count } : 0
-        for child in children { total += child.layer.normParameterCount }
-        return total
-    }
-
-    public var isNormLayer: Bool { self is BatchNorm2D || self is GroupNorm || self is LayerNorm || self is InstanceNorm }
 }
 
 /// A failure of a training run with a message that says what to do.

@@ -1,7 +1,7 @@
 import CNNCore
 import CNNLayers
+import CNNModels
 import CNNNorms
-import CNNTraining
 import TestSupport
 import XCTest
 
@@ -79,7 +79,7 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(error(head + "conx filters=3 size=3\n" + tail)?.line, 2)
         XCTAssertTrue(error(head + "conx filters=3 size=3\n" + tail)!.message.contains("did you mean 'conv'"))
         XCTAssertTrue(error(head + "conv filter=3 size=3\n" + tail)!.message.contains("no argument 'filter'"))
-        XCTAssertTrue(error(head + "conv size=3\n" + tail)!.message.contains("needs filters="))
+        XCTAssertTrue(error(head + "conv size=3\n" + tail)!.message.contains("needs outputChannels="))
         XCTAssertTrue(error(head + "conv filters=3 size=40\n" + tail)!.message.contains("does not fit"))
         XCTAssertTrue(error(head + "conv filters=three size=3\n" + tail)!.message.contains("not a whole number"))
         XCTAssertTrue(error(head + "linear out=10\n")!.message.contains("put `flatten`"))

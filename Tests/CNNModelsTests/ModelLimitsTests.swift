@@ -1,5 +1,5 @@
+import CNNModels
 import CNNNorms
-import CNNTraining
 import TestSupport
 import XCTest
 
