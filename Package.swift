@@ -17,10 +17,13 @@ let cTargets: [Target] = [
     // OpenBLAS is loaded with dlopen, not linked: OPENBLAS_CORETYPE is read by the library's
     // constructor, so it must be set before the library loads (see Sources/CBLAS/blas_loader.c).
     .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+    // libpng's headers live in a folder of their own (/usr/include/libpng16): pkg-config finds it.
+    .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     // libpng and libjpeg report errors by longjmp; these shims keep every setjmp in C.
-    .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+    .target(name: "CPNG", dependencies: ["CLibPNG"]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+    // gzip or plain whole-file reading (IDX datasets) through zlib.
+    .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
 ]
 
 // MARK: - Swift modules
@@ -35,7 +38,7 @@ let swiftTargets: [Target] = [
     // The model-file language: one table of layer kinds (keys, shape inference, builder).
     .target(name: "CNNModels", dependencies: ["CNNCore", "CNNLayers", "CNNNorms"], swiftSettings: fast),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: fast),
-    .target(name: "CNNData", dependencies: ["CNNCore", "ImageIO", "CPNG"], swiftSettings: fast),
+    .target(name: "CNNData", dependencies: ["CNNCore", "ImageIO", "CZlib"], swiftSettings: fast),
     .target(name: "CNNTraining", dependencies: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "ImageIO"],
             swiftSettings: fast),
     .executableTarget(name: "cnntrain", dependencies: [

@@ -1,4 +1,4 @@
-import CPNG
+import CZlib
 import Foundation
 
 /// Reads files whole, inflating gzip (`.gz`) content through zlib and passing plain files through.

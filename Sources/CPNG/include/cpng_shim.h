@@ -4,7 +4,6 @@
 #define CNN_CPNG_SHIM_H
 #include <stddef.h>
 #include <stdint.h>
-#include "cnn_gzip.h"
 
 /// Result codes shared by the PNG and JPEG shims.
 enum {

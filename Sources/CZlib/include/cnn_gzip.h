@@ -1,5 +1,5 @@
 // Whole-file reading through zlib's gz* interface: gzip files are inflated, plain files are read
-// as they are (gzread passes non-gzip data through). Lives beside the PNG shim because both link zlib.
+// as they are (gzread passes non-gzip data through): IDX files come as .gz or plain.
 #ifndef CNN_GZIP_H
 #define CNN_GZIP_H
 #include <stddef.h>
