@@ -139,19 +139,32 @@ struct CompareCommand: ParsableCommand {
                 print(line)
                 fflush(stdout)
             }
-            let results = try runner.run()
-            let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(Self.shellQuoted).joined(separator: " ")
-            let slots = NormSlot.list(model: model, norms: plan.norms, groupCount: groups, position: normPosition.rawValue)
-            let report = StudyReport(command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results, normSlots: slots)
-            try report.write(to: directory)
-            print("")
-            print(report.markdown)
-            print("wrote \(directory)/results.csv, results.json, report.md")
-            if !noPlots { drawPlots(directory: directory, executable: executable) }
-            let failed = report.failedCells
-            if !failed.isEmpty {
-                throw TrainingError("\(failed.count) of \(results.count) cells failed: \(failed.map(\.id).joined(separator: ", ")) (reasons in \(directory)/report.md)")
-            }
+            // A study folder made with other settings is bad input (64); failures from here on are the work's (1).
+            try runner.prepare()
+            try runReportingErrors(status: ExitStatus.failure) { try compareRun(runner: runner, settings: settings, plan: plan, directory: directory, executable: executable) }
+        }
+    }
+
+    /// Runs the cells, writes the results and the report, draws the plots.
+    func compareRun(runner: StudyRunner, settings: StudySettings, plan: StudyPlan, directory: String, executable: String) throws {
+        let results = try runner.run()
+        let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(Self.shellQuoted).joined(separator: " ")
+        let slots = NormSlot.list(model: model, norms: plan.norms, groupCount: groups, position: normPosition.rawValue)
+        let report = StudyReport(command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results, normSlots: slots)
+        try report.write(to: directory)
+        print("")
+        print(report.markdown)
+        print("wrote \(directory)/results.csv, results.json, report.md")
+        if !noPlots {
+            drawPlots(directory: directory, executable: executable)
+            // report.md links the plots that were drawn.
+            var withPlots = report
+            withPlots.plots = StudyReport.plotNames(in: directory)
+            try withPlots.write(to: directory)
+        }
+        let failed = report.failedCells
+        if !failed.isEmpty {
+            throw TrainingError("\(failed.count) of \(results.count) cells failed: \(failed.map(\.id).joined(separator: ", ")) (reasons in \(directory)/report.md)")
         }
     }
 
