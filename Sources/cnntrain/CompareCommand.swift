@@ -12,7 +12,7 @@ struct CompareCommand: ParsableCommand {
 
         Writes <out>/results.csv (one row per cell), results.json, report.md (mean ± standard deviation over seeds), and plots via scripts/plot_study.py when /usr/bin/python3 has matplotlib.
 
-        Exit status: 0 when every cell succeeded; 1 when any cell failed (all results are still written) or on a bad option.
+        Exit status: 0 when every cell succeeded; 1 when any cell failed (all results are still written); 64 on a bad option or a study folder made with other settings; 130 (143) when Ctrl-C (SIGTERM) stopped the study: the finished cells are kept, and the same command goes on.
 
         Example: cnntrain compare --norms batch,group --batch-sizes 2,8,32,64 --lr-rule linear --seeds 3 --epochs 3
         """)
@@ -105,6 +105,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Ctrl-C stops the study after the running cell (see StudyRunner.stopIfAsked).
+        StopRequest.install()
         try runReportingErrors {
             var settings = StudySettings()
             settings.model = model

@@ -36,9 +36,19 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
     /// 128 + the signal: 130 for SIGINT, 143 for SIGTERM.
     public var exitStatus: Int32 { 128 + signal }
 
+    init(signal: Int32, message: String) {
+        self.signal = signal
+        description = message
+    }
+
+    /// "SIGINT (Ctrl-C)", "SIGTERM".
+    static func name(_ signal: Int32) -> String {
+        signal == SIGINT ? "SIGINT (Ctrl-C)" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+    }
+
     init(signal: Int32, epoch: Int, epochs: Int, step: Int, steps: Int, completedEpochs: Int, run: RunDirectory) {
         self.signal = signal
-        let name = signal == SIGINT ? "SIGINT (Ctrl-C)" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+        let name = Self.name(signal)
         let kept = completedEpochs > 0
             ? "The checkpoint of epoch \(completedEpochs) is kept: \(run.checkpointPath). Continue the run with: cnntrain --resume \(run.path)"
             : "No epoch had finished, so there is no checkpoint yet; `cnntrain --resume \(run.path)` starts this run again from the beginning"
