@@ -20,4 +20,24 @@ public enum ExecutablePath {
         }
         return argument
     }
+
+    /// The checkout the executable was built in (`<repo>/.build/<triple>/<config>/cnntrain`): the
+    /// nearest folder above it with a Package.swift and a Models/ folder; nil for an installed copy.
+    public static var repositoryRoot: String? {
+        var url = URL(fileURLWithPath: current).deletingLastPathComponent()
+        for _ in 0..<5 {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path),
+               FileManager.default.fileExists(atPath: url.appendingPathComponent("Models").path) { return url.path }
+            url = url.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// A repository-relative default path (`Datasets/generated/…`): under the working directory when
+    /// it is there, else under the executable's repository, so defaults work from any directory.
+    public static func repositoryFile(_ relative: String) -> String {
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        if let root = repositoryRoot, FileManager.default.fileExists(atPath: root + "/" + relative) { return root + "/" + relative }
+        return relative
+    }
 }
