@@ -40,6 +40,9 @@ def main():
         if not os.path.exists(summary_path):
             command = [cnntrain, "--model", args.model, "--norm", norm, "--epochs", str(args.epochs),
                        "--threads", str(args.threads), "--out", run, "--quiet"] + extra
+            if os.path.exists(os.path.join(run, "config.json")):
+                # An interrupted run: cnntrain refuses to overwrite it; --resume continues it with its own recipe.
+                command = [cnntrain, "--resume", run, "--threads", str(args.threads), "--quiet"]
             print("$ " + " ".join(command), file=sys.stderr, flush=True)
             subprocess.run(command, check=True, cwd=ROOT)
         with open(summary_path) as f:

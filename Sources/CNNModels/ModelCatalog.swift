@@ -10,8 +10,8 @@ public enum ModelCatalog {
         var folders: [String] = []
         if let custom = ProcessInfo.processInfo.environment["CNNTRAIN_MODELS"] { folders.append(custom) }
         folders.append(FileManager.default.currentDirectoryPath + "/Models")
-        // The executable lives in <repo>/.build/<triple>/<config>/cnntrain.
-        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        // The executable lives in <repo>/.build/<triple>/<config>/cnntrain (found through PATH or a symlink too).
+        var url = URL(fileURLWithPath: ExecutablePath.current).deletingLastPathComponent()
         for _ in 0..<4 {
             folders.append(url.appendingPathComponent("Models").path)
             url = url.deletingLastPathComponent()
@@ -39,6 +39,10 @@ public enum ModelCatalog {
             candidates = searchFolders.map { "\($0)/\(nameOrPath).\(fileExtension)" }
         }
         for path in candidates where FileManager.default.fileExists(atPath: path) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ModelFileError(path: path, line: 0, message: "is a directory; give a .\(fileExtension) file (for example \(path.hasSuffix("/") ? path : path + "/")smallcnn.\(fileExtension)) or one of: \(availableNames().joined(separator: ", "))")
+            }
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
                 throw ModelFileError(path: path, line: 0, message: "cannot be read as UTF-8 text")
             }

@@ -17,8 +17,14 @@ public struct ModelFile {
     /// The comment lines at the top of the file (the model's own description).
     public let description: String
 
+    /// Reads `text` with Unix (LF), Windows (CRLF) or old Mac (CR) line endings, with or without a
+    /// UTF-8 byte-order mark. (Swift reads "\r\n" as one Character, so a split on "\n" alone would
+    /// read a CRLF file as a single line.)
     public init(text: String, path: String) throws {
         self.path = path
+        var text = text
+        if text.unicodeScalars.first == "\u{FEFF}" { text = String(text.unicodeScalars.dropFirst()) }
+        text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         var statements: [Statement] = []
         var header: [String] = []
         var seenStatement = false

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNNCore
 import CNNData
+import CNNModels
 import CNNLayers
 import CNNNorms
 import CNNTraining
@@ -63,17 +64,18 @@ struct DecodeBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "PNG and JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with scripts/prepare_fashion_images.sh).")
-    @Option(help: "The PNG tree.")
-    var pngRoot = "Datasets/generated/fashion-png"
-    @Option(help: "The JPEG tree.")
-    var jpegRoot = "Datasets/generated/fashion-jpeg"
+    @Option(help: "The PNG tree. Default: Datasets/generated/fashion-png of the working directory, else of cnntrain's repository.")
+    var pngRoot: String?
+    @Option(help: "The JPEG tree. Default: Datasets/generated/fashion-jpeg of the working directory, else of cnntrain's repository.")
+    var jpegRoot: String?
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         try runReportingErrors {
             Parallel.setThreadCount(threadOptions.threads)
             BenchCommand.printEngine()
-            print(decodeBenchmarkReport(pngRoot: pngRoot, jpegRoot: jpegRoot))
+            print(decodeBenchmarkReport(pngRoot: pngRoot ?? ExecutablePath.repositoryFile("Datasets/generated/fashion-png"),
+                                        jpegRoot: jpegRoot ?? ExecutablePath.repositoryFile("Datasets/generated/fashion-jpeg")))
         }
     }
 }

@@ -13,7 +13,7 @@ struct CompareCommand: ParsableCommand {
 
         Writes <out>/results.csv (one row per cell), results.json, report.md (mean ± standard deviation over seeds), and plots via scripts/plot_study.py when /usr/bin/python3 has matplotlib.
 
-        Exit status: 0 when every cell succeeded; 1 when any cell failed (all results are still written) or on a bad option.
+        Exit status: 0 when every cell succeeded; 1 when any cell failed (all results are still written); 64 on a bad option or a study folder made with other settings; 130 (143) when Ctrl-C (SIGTERM) stopped the study: the finished cells are kept, and the same command goes on.
 
         Example: cnntrain compare --norms batch,group --batch-sizes 2,8,32,64 --lr-rule linear --seeds 3 --epochs 3
         """)
@@ -106,6 +106,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Ctrl-C stops the study after the running cell (see StudyRunner.stopIfAsked).
+        StopRequest.install()
         try runReportingErrors {
             var settings = StudySettings()
             settings.model = model
@@ -140,19 +142,32 @@ struct CompareCommand: ParsableCommand {
                 print(line)
                 fflush(stdout)
             }
-            let results = try runner.run()
-            let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(Self.shellQuoted).joined(separator: " ")
-            let slots = NormSlot.list(model: model, norms: plan.norms, groupCount: groups, position: normPosition.rawValue)
-            let report = StudyReport(command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results, normSlots: slots)
-            try report.write(to: directory)
-            print("")
-            print(report.markdown)
-            print("wrote \(directory)/results.csv, results.json, report.md")
-            if !noPlots { drawPlots(directory: directory, executable: executable) }
-            let failed = report.failedCells
-            if !failed.isEmpty {
-                throw TrainingError("\(failed.count) of \(results.count) cells failed: \(failed.map(\.id).joined(separator: ", ")) (reasons in \(directory)/report.md)")
-            }
+            // A study folder made with other settings is bad input (64); failures from here on are the work's (1).
+            try runner.prepare()
+            try runReportingErrors(status: ExitStatus.failure) { try compareRun(runner: runner, settings: settings, plan: plan, directory: directory, executable: executable) }
+        }
+    }
+
+    /// Runs the cells, writes the results and the report, draws the plots.
+    func compareRun(runner: StudyRunner, settings: StudySettings, plan: StudyPlan, directory: String, executable: String) throws {
+        let results = try runner.run()
+        let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(Self.shellQuoted).joined(separator: " ")
+        let slots = NormSlot.list(model: model, norms: plan.norms, groupCount: groups, position: normPosition.rawValue)
+        let report = StudyReport(command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results, normSlots: slots)
+        try report.write(to: directory)
+        print("")
+        print(report.markdown)
+        print("wrote \(directory)/results.csv, results.json, report.md")
+        if !noPlots {
+            drawPlots(directory: directory, executable: executable)
+            // report.md links the plots that were drawn.
+            var withPlots = report
+            withPlots.plots = StudyReport.plotNames(in: directory)
+            try withPlots.write(to: directory)
+        }
+        let failed = report.failedCells
+        if !failed.isEmpty {
+            throw TrainingError("\(failed.count) of \(results.count) cells failed: \(failed.map(\.id).joined(separator: ", ")) (reasons in \(directory)/report.md)")
         }
     }
 

@@ -12,8 +12,8 @@ struct InfoCommand: ParsableCommand {
 
     @Option(help: "Model: a name in Models/ or a path to a .cfg file.")
     var model = "smallcnn"
-    @Option(help: "Norm for the norm slots: batch, layer, instance, group, none, or all.")
-    var norm = "batch"
+    @Option(help: "Norm for the norm slots: batch, layer, instance, group, none, or all. Default: group (as for train).")
+    var norm = TrainingOptions().norm
     @Option(help: "GroupNorm's group count (default: a slot's groups=, else 8).")
     var groups: Int?
     @Option(help: "Norm position relative to the activation: before, after.")

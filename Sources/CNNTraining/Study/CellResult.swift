@@ -57,6 +57,9 @@ public struct CellResult: Codable, Equatable, Sendable {
 
 /// The seeds of one norm × batch size × learning rate, aggregated.
 public struct CellAggregate: Codable, Equatable, Sendable {
+    /// The "failed" marks of the PyTorch table: PyTorch's own failures, not cnntrain's.
+    public var torchFailed: (failed: Int, succeeded: Int) { (torchFailedCount, torchSucceededCount) }
+
     public var norm: String
     public var batchSize: Int
     public var learningRate: Double
@@ -72,6 +75,9 @@ public struct CellAggregate: Codable, Equatable, Sendable {
     public var epochSeconds: MeanAndDeviation?
     public var peakMemoryMiB: MeanAndDeviation?
     public var torchTestAccuracy: MeanAndDeviation?
+    /// PyTorch runs of these seeds that failed, and that succeeded (--with-pytorch; 0 and 0 without it).
+    public var torchFailedCount: Int = 0
+    public var torchSucceededCount: Int = 0
     public var parameterCount: Int?
     public var normParameterCount: Int?
 
@@ -97,7 +103,11 @@ public struct CellAggregate: Codable, Equatable, Sendable {
                 generalizationGap: stat { r in r.trainAccuracy.flatMap { a in r.testAccuracy.map { a - $0 } } },
                 trainLoss: stat(\.trainLoss), trainImagesPerSecond: stat(\.trainImagesPerSecond),
                 inferenceImagesPerSecond: stat(\.inferenceImagesPerSecond), epochSeconds: stat(\.epochSeconds),
-                peakMemoryMiB: stat(\.peakMemoryMiB), torchTestAccuracy: stat(\.torchTestAccuracy),
+                peakMemoryMiB: stat(\.peakMemoryMiB),
+                // PyTorch runs whatever cnntrain did: its accuracy counts over all seeds it finished.
+                torchTestAccuracy: MeanAndDeviation(group.compactMap(\.torchTestAccuracy)),
+                torchFailedCount: group.filter { $0.torchError != nil }.count,
+                torchSucceededCount: group.filter { $0.torchTestAccuracy != nil }.count,
                 parameterCount: ok.first?.parameterCount, normParameterCount: ok.first?.normParameterCount)
         }
     }

@@ -1,3 +1,4 @@
+import CNNModels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,10 +45,7 @@ public enum ChildProcess {
     }
 
     /// The path of the running executable (/proc/self/exe), so a study's cells run the same build.
-    public static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-    }
+    public static var currentExecutable: String { ExecutablePath.current }
 
     /// The last non-empty line of a text file ("" when there is none).
     public static func lastLine(of path: String) -> String {

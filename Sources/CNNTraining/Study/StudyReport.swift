@@ -15,6 +15,22 @@ public struct StudyReport: Codable, Sendable {
     public var aggregates: [CellAggregate]
     /// The parameters of every norm slot of the model, per norm (LayerNorm's per-element γ, β).
     public var normSlots: [NormSlot]
+    /// The plots of scripts/plot_study.py found in the study folder (file names), linked from report.md.
+    public var plots: [String] = []
+
+    /// The plot files plot_study.py writes, in the order report.md shows them, with their captions.
+    public static let plotCaptions: [(file: String, caption: String)] = [
+        ("accuracy_vs_batch.png", "Test accuracy against batch size"),
+        ("accuracy_vs_lr.png", "Test accuracy against learning rate"),
+        ("learning_curves.png", "Learning curves: test accuracy after each epoch"),
+        ("throughput.png", "Training and inference images/s, peak memory"),
+        ("parameters.png", "Parameters of the model and of each norm slot"),
+    ]
+
+    /// The plot files present in `directory`.
+    public static func plotNames(in directory: String) -> [String] {
+        plotCaptions.map(\.file).filter { FileManager.default.fileExists(atPath: directory + "/" + $0) }
+    }
 
     public init(command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult], normSlots: [NormSlot] = []) {
         self.command = command
@@ -60,12 +76,18 @@ public struct StudyReport: Codable, Sendable {
                 lines.append("\nlr per batch size: " + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(separator: ", "))
             }
             lines.append("\n## Generalization gap: train − test accuracy (percentage points)\(title)\n")
+            lines.append(Self.gapNote + "\n")
             lines += table(value: { $0.generalizationGap }, scale: 100, digits: 2, rate: rate)
             if hasTorch {
                 lines.append("\n## PyTorch test accuracy (%), same recipe\(title)\n")
-                lines += table(value: { $0.torchTestAccuracy }, scale: 100, digits: 2, rate: rate)
+                lines += table(value: { $0.torchTestAccuracy }, scale: 100, digits: 2, rate: rate, failures: { $0.torchFailed })
             }
             lines.append("")
+        }
+
+        if !plots.isEmpty {
+            lines.append("## Plots\n")
+            for (file, caption) in Self.plotCaptions where plots.contains(file) { lines.append("![\(caption)](\(file))\n") }
         }
 
         lines.append("## Speed and memory\n")
@@ -135,7 +157,13 @@ public struct StudyReport: Codable, Sendable {
     }
 
     /// One row per norm; a column per batch size (of `rate`, or the rule's rate), or per rate when `ratesAcross`.
-    func table(value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?) -> [String] {
+    /// Why train − test is often negative here.
+    static let gapNote = "Train accuracy is the running accuracy over the last epoch, measured while it trained: in training mode (dropout on, BatchNorm on batch statistics) and on weights that are still improving during the epoch; test accuracy is measured after the epoch, in inference mode, on the final weights. So in short runs the gap is often negative (the test accuracy above the train accuracy); it is not a measure of over-fitting until training has converged."
+
+    /// - Parameter failures: how many runs of an aggregate failed, for the "failed" marks; by
+    ///   default cnntrain's own cells (the PyTorch table passes PyTorch's failures instead).
+    func table(value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?,
+               failures: (CellAggregate) -> (failed: Int, succeeded: Int) = { ($0.failed, $0.succeeded) }) -> [String] {
         let columns: [(title: String, batchSize: Int, rate: Double?)] = ratesAcross
             ? plan.rule.rates(batchSize: plan.batchSizes[0]).map { ("lr \(Study.format($0))", plan.batchSizes[0], $0) }
             : plan.batchSizes.map { ("batch \($0)", $0, rate) }
@@ -147,7 +175,8 @@ public struct StudyReport: Codable, Sendable {
                                                                 && (column.rate == nil || $0.learningRate == column.rate) })
                 else { return "–" }
                 var text = show(value(aggregate), scale, digits)
-                if aggregate.failed > 0 { text += aggregate.succeeded == 0 ? "failed" : " (\(aggregate.failed) failed)" }
+                let (failed, succeeded) = failures(aggregate)
+                if failed > 0 { text += succeeded == 0 ? "failed" : " (\(failed) failed)" }
                 return text
             }
             lines.append("| \(norm) | " + row.joined(separator: " | ") + " |")

@@ -64,10 +64,19 @@ public struct StudyRunner {
         for (index, cell) in cells.enumerated() {
             let prefix = "[\(index + 1)/\(cells.count)] \(cell.id):"
             var result = try runCell(cell, prefix: prefix)
+            try stopIfAsked(finished: index + (result.succeeded ? 1 : 0), of: cells.count)
             if let torchScript { runTorch(cell, script: torchScript, into: &result, prefix: prefix) }
+            try stopIfAsked(finished: index + 1, of: cells.count)
             results.append(result)
         }
         return results
+    }
+
+    /// Ctrl-C reaches the running cell too (same process group), which stops and exits 130: the
+    /// study stops after it rather than record it as failed. Finished cells are kept for the rerun.
+    func stopIfAsked(finished: Int, of total: Int) throws {
+        guard let signal = StopRequest.received else { return }
+        throw TrainingInterrupted(signal: signal, message: "study stopped by \(TrainingInterrupted.name(signal)) with \(finished) of \(total) cells finished; they are kept in \(directory)/cells: run the same command again to go on")
     }
 
     func runCell(_ cell: StudyCell, prefix: String) throws -> CellResult {

@@ -21,16 +21,51 @@ public final class ProgressPrinter {
             let now = Date()
             guard now.timeIntervalSince(lastDraw) > 0.1 || step == steps else { return }
             lastDraw = now
-            let width = 24, filled = Int(fraction * Double(width))
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = String(format: "\repoch %d/%d %@ %d/%d  loss %.4f  acc %5.1f%%  %.0f img/s  ETA %@ ",
-                              epoch, epochs, bar, step, steps, loss, accuracy * 100, imagesPerSecond, Self.duration(secondsLeft))
-            FileHandle.standardError.write(line.data(using: .utf8)!)
+            let line = Self.barLine(epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss, accuracy: accuracy,
+                                    imagesPerSecond: imagesPerSecond, secondsLeft: secondsLeft, columns: Self.terminalColumns())
+            FileHandle.standardError.write(("\r" + line + "\u{1B}[K").data(using: .utf8)!)
         } else if fraction - lastLoggedFraction >= 0.25 || step == steps {
             lastLoggedFraction = fraction
             log(String(format: "epoch %d/%d step %d/%d: train loss %.4f acc %.2f%% (%.0f img/s)",
                        epoch, epochs, step, steps, loss, accuracy * 100, imagesPerSecond))
         }
+    }
+
+    /// The live bar, fitted to `columns`: at most `columns − 1` characters (a line that fills the
+    /// last column wraps on some terminals), so it redraws in place. The bar shrinks first (24 cells
+    /// down to 5), then the ETA, images/s and accuracy are left out, in that order.
+    public static func barLine(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double,
+                        imagesPerSecond: Double, secondsLeft: Double, columns: Int) -> String {
+        let room = max(columns - 1, 1)
+        let fraction = Double(step) / Double(max(steps, 1))
+        let head = "epoch \(epoch)/\(epochs)", count = "\(step)/\(steps)"
+        var fields = [String(format: "loss %.4f", loss), String(format: "acc %5.1f%%", accuracy * 100),
+                      String(format: "%.0f img/s", imagesPerSecond), "ETA " + duration(secondsLeft)]
+        while true {
+            let text = fields.joined(separator: "  ")
+            let fixed = head.count + 1 + 1 + count.count + 2 + text.count   // "head bar count  fields"
+            let barWidth = min(24, room - fixed)
+            if barWidth >= 5 || fields.count == 1 {
+                guard barWidth >= 1 else { return String((head + " " + count + "  " + text).prefix(room)) }
+                let filled = Int(fraction * Double(barWidth))
+                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled)
+                return String((head + " " + bar + " " + count + "  " + text).prefix(room))
+            }
+            fields.removeLast()
+        }
+    }
+
+    /// The terminal's width (TIOCGWINSZ on stderr), else $COLUMNS, else 80.
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
+        return 80
+    }
+
+    /// Clears the live bar (before a message that ends the run).
+    public func clearLine() {
+        if isTerminal && !quiet { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
     }
 
     /// Called at the end of an epoch with its record.

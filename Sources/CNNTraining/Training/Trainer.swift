@@ -9,14 +9,14 @@ import Foundation
 /// for each batch: forward → loss → zero gradients → backward → optimizer step; then evaluate,
 /// record metrics and write a checkpoint.
 public final class Trainer {
-    public let options: TrainingOptions
+    public private(set) var options: TrainingOptions
     public let resolved: ResolvedModel
     public let model: Sequential
     /// The training and test images (after --train-limit / --test-limit).
     public let trainSet: ImageStore
     public let testSet: ImageStore
     public let normalization: Normalization
-    public let run: RunDirectory
+    public private(set) var run: RunDirectory
     let optimizer: Optimizer
     let schedule: LearningRateSchedule
     let printer: ProgressPrinter
@@ -43,24 +43,27 @@ public final class Trainer {
         var options = options
         var resumed: LoadedCheckpoint? = nil
         if let resume {
-            let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: resume.path))
-            guard let saved = checkpoint.options, let state = checkpoint.trainerState else {
-                throw TrainingError("\(resume.path): this checkpoint has no training state to resume from; use --init to start a new run from its weights")
-            }
-            // The recipe comes from the checkpoint; only the thread count and (when given) the epoch
-            // count may change. A longer run stretches the schedule, so it no longer equals the original.
+            // The recipe comes from the run; only the thread count and (when given) the epoch count
+            // may change. A longer run stretches the schedule, so it no longer equals the original.
             let threads = options.threads
-            options = saved
-            options.threads = threads
-            if let epochs = resume.epochs {
-                guard epochs >= state.completedEpochs else {
+            if let configPath = RunDirectory.configWithoutCheckpoint(resume.path) {
+                // Stopped before its first epoch ended: nothing to restore, so the run starts again.
+                options = try RunDirectory.readConfig(configPath).options
+                printer.log("\(resume.path): no epoch of this run had finished (no checkpoint yet); starting it again from the beginning with its recipe")
+            } else {
+                let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: resume.path))
+                guard let saved = checkpoint.options, let state = checkpoint.trainerState else {
+                    throw TrainingError("\(resume.path): this checkpoint has no training state to resume from; use --init to start a new run from its weights")
+                }
+                options = saved
+                if let epochs = resume.epochs, epochs < state.completedEpochs {
                     throw TrainingError("--epochs \(epochs) is less than the \(state.completedEpochs) epochs this run has already done")
                 }
-                options.epochs = epochs
+                resumed = checkpoint
             }
-            resumed = checkpoint
+            options.threads = threads
+            if let epochs = resume.epochs { options.epochs = epochs }
         }
-        self.options = options
         self.printer = printer
         self.run = run
         Parallel.setThreadCount(options.threads)
@@ -96,6 +99,14 @@ public final class Trainer {
         resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
         model = try ModelBuilder.build(resolved, seed: options.seed)
         normalization = resumed?.normalization ?? Normalization.compute(trainSet)
+        // A batch larger than the training set is the whole set: buffers are sized for what is used.
+        if options.batchSize > trainSet.count {
+            printer.log("note: --batch-size \(options.batchSize) is larger than the \(trainSet.count) training images; each step uses all \(trainSet.count)")
+            options.batchSize = trainSet.count
+        }
+        let bytesPerImage = MemoryBudget.bytesPerTrainingImage(report: ModelReport(resolved: resolved, model: model),
+                                                               inputShape: resolved.inputShape)
+        try MemoryBudget.check(batchSize: options.batchSize, bytesPerImage: bytesPerImage, available: MemoryBudget.availableBytes())
 
         optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
         schedule = try LearningRateSchedule.parse(decay: options.schedule, warmup: String(options.warmupSteps),
@@ -109,10 +120,11 @@ public final class Trainer {
             try resumed.restoreDropoutGenerators(in: model)
         } else if let initialize {
             let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: initialize))
-            try checkpoint.apply(to: model, strict: true)
+            if let note = try checkpoint.applyForFineTuning(to: model, classNames: trainSet.classNames) { printer.log(note) }
         }
         try model.validate(Shape([options.batchSize] + resolved.inputShape), mode: .training)
-        try run.prepare(options: options, model: resolved)
+        self.options = options
+        try self.run.prepare(options: options, model: resolved)
         try run.checkFreeSpace(needed: CheckpointWriter.estimatedBytes(model: model, optimizer: optimizer))
     }
 
@@ -149,6 +161,11 @@ public final class Trainer {
             var learningRate: Float = 0
             let start = Date()
             for step in 0..<steps {
+                if let signal = StopRequest.received {
+                    printer.clearLine()
+                    throw TrainingInterrupted(signal: signal, epoch: epoch, epochs: options.epochs, step: step, steps: steps,
+                                              completedEpochs: state.completedEpochs, run: run)
+                }
                 let stepStart = monotonicNanoseconds()
                 Profiler.timed(.data) { batcher.fill(batch: step, into: images, labels: &labels) }
                 if images.shape != validatedShape {
@@ -178,6 +195,12 @@ public final class Trainer {
             let test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
             Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
+            // Weights whose every training batch gave a finite loss can still overflow on the test set;
+            // their epoch is not kept (a NaN cannot be written to the JSON of checkpoints and summaries).
+            guard test.loss.isFinite, lossSum.isFinite else {
+                let which = test.loss.isFinite ? "the mean training loss" : "the test loss"
+                throw TrainingError("training diverged: \(which) of epoch \(epoch) is \(test.loss.isNaN || lossSum.isNaN ? "NaN" : "infinite") (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
+            }
             let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                      testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
                                      seconds: seconds, imagesPerSecond: Double(seen) / seconds)
@@ -185,7 +208,9 @@ public final class Trainer {
             state.history.append(record)
             state.shuffleGeneratorState = generator.stateWords
             printer.epochDone(record, epochs: options.epochs)
+            let isBest = state.history.dropLast().allSatisfy { $0.testAccuracy < record.testAccuracy }
             try saveCheckpoint()
+            if isBest { try saveCheckpoint(to: run.bestCheckpointPath) }
             try run.writeMetrics(state.history)
         }
         let summary = makeSummary()
@@ -204,16 +229,30 @@ public final class Trainer {
                                    optimizer: optimizer, trainerState: state)
     }
 
+    /// `best.safetensors`: the weights of the epoch with the best test accuracy so far (the first
+    /// such epoch on a tie), written atomically as the checkpoint is. It has no training state or
+    /// optimizer sidecar: it is for `eval`, `predict`, `--init` and PyTorch, not for `--resume`.
+    func saveCheckpoint(to path: String) throws {
+        try CheckpointWriter.write(to: path, model: model, resolved: resolved, options: options,
+                                   classNames: trainSet.classNames, normalization: normalization,
+                                   optimizer: nil, trainerState: nil)
+    }
+
     func makeSummary() -> TrainingSummary {
         let normParameters = model.normParameterCount
         let last = state.history.last
+        // The first epoch with the highest test accuracy: the one best.safetensors holds.
+        let best = state.history.reduce(nil as EpochRecord?) { best, record in
+            best.map { record.testAccuracy > $0.testAccuracy ? record : $0 } ?? record
+        }
         return TrainingSummary(model: resolved.name, norm: resolved.norm, normPosition: resolved.normPosition,
                                groups: options.groups, batchSize: options.batchSize, learningRate: options.learningRate,
                                epochs: state.completedEpochs, parameterCount: model.parameterCount,
                                normParameterCount: normParameters,
                                finalTestAccuracy: last?.testAccuracy ?? 0, finalTrainAccuracy: last?.trainAccuracy ?? 0,
                                finalTrainLoss: last?.trainLoss ?? 0, finalTestLoss: last?.testLoss ?? 0,
-                               bestTestAccuracy: state.history.map(\.testAccuracy).max() ?? 0,
+                               bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: best?.epoch,
+                               bestCheckpoint: best == nil ? nil : run.bestCheckpointPath,
                                meanImagesPerSecond: state.history.isEmpty ? 0 : state.history.map(\.imagesPerSecond).reduce(0, +) / Double(state.history.count),
                                meanEpochSeconds: state.history.isEmpty ? 0 : state.history.map(\.seconds).reduce(0, +) / Double(state.history.count),
                                inferenceImagesPerSecond: lastEvaluationSeconds.map { Double(testSet.count) / max($0, 1e-9) },
@@ -239,6 +278,10 @@ public struct TrainingSummary: Codable, Sendable {
     public var finalTrainLoss: Double
     public var finalTestLoss: Double
     public var bestTestAccuracy: Double
+    /// The epoch whose weights best.safetensors holds (the first with the best test accuracy).
+    public var bestEpoch: Int?
+    /// best.safetensors of the run (weights only: for eval, predict, --init; not for --resume).
+    public var bestCheckpoint: String?
     public var meanImagesPerSecond: Double
     public var meanEpochSeconds: Double
     /// Test images per second of the last epoch's evaluation (inference mode, batches of 256);
