@@ -39,6 +39,17 @@ public struct StudySettings: Codable, Equatable, Sendable {
     public var trainLimit: Int? = nil
     public var testLimit: Int? = nil
     public init() {}
+
+    /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).
+    public init(_ options: TrainingOptions) {
+        model = options.model
+        data = options.data
+        epochs = options.epochs
+        groups = options.groups
+        normPosition = options.normPosition.rawValue
+        trainLimit = options.trainLimit
+        testLimit = options.testLimit
+    }
 }
 
 /// One training run of the grid.
@@ -84,6 +95,17 @@ public struct StudyPlan: Codable, Equatable, Sendable {
             }
         }
         return cells
+    }
+
+    /// Two lines for the terminal: the size of the grid, and the learning-rate rule.
+    public func summary(directory: String, epochs: Int) -> String {
+        func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        let cellCount = cells.count
+        let rateCount = cellCount / max(norms.count * batchSizes.count * seedCount, 1)
+        let counts = [counted(norms.count, "norm"), counted(batchSizes.count, "batch size"),
+                      counted(rateCount, "learning rate"), counted(seedCount, "seed")]
+        return "study \(directory): \(counted(cellCount, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each\n"
+            + "learning rate: \(rule.description)"
     }
 }
 

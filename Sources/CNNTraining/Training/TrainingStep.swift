@@ -12,10 +12,11 @@ final class TrainingStep {
     let lossFunction: SoftmaxCrossEntropy
     let optimizer: Optimizer
 
-    init(model: Sequential, optimizer: Optimizer, labelSmoothing: Float) {
+    /// - Parameter options: the run's recipe (the step reads its loss and gradient settings).
+    init(model: Sequential, optimizer: Optimizer, options: TrainingOptions) {
         self.model = model
         self.parameters = model.namedParameters().map(\.parameter)
-        self.lossFunction = SoftmaxCrossEntropy(labelSmoothing: labelSmoothing)
+        self.lossFunction = SoftmaxCrossEntropy(labelSmoothing: options.labelSmoothing)
         self.optimizer = optimizer
     }
 
