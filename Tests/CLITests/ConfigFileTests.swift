@@ -58,4 +58,16 @@ final class ConfigFileTests: XCTestCase {
         XCTAssertEqual(resume.status, 64, resume.error)
         XCTAssertTrue(resume.error.contains("--config cannot be given with it"), resume.error)
     }
+
+    func testClipGradNormIsPartOfTheRecipe() throws {
+        let directory = try CLI.temporaryDirectory()
+        let run = directory.appendingPathComponent("run")
+        let result = try CLI.run(["train", "--data", Fixtures.url("data/idx").path, "--clip-grad-norm", "0.5", "--epochs", "1",
+                                  "--threads", "1", "--out", run.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(try savedOptions(run)["clipGradientNorm"] as? Double, 0.5)
+        let bad = try CLI.run(["train", "--clip-grad-norm", "0", "--out", directory.appendingPathComponent("bad").path])
+        XCTAssertEqual(bad.status, 64, bad.error)
+        XCTAssertTrue(bad.error.contains("--clip-grad-norm 0.0 is not allowed; use a positive number"), bad.error)
+    }
 }

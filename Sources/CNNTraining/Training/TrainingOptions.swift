@@ -25,6 +25,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var schedule: LearningRateSchedule.Decay = .cosine(floor: 0)
     public var warmupSteps = 0
     public var labelSmoothing: Float = 0
+    /// The largest total 2-norm of all gradients before each optimizer step (`GradientClipping`);
+    /// nil: no clipping.
+    public var clipGradientNorm: Float? = nil
     public var augment = false
     public var seed: UInt64 = 1
     public var threads = 2
@@ -54,6 +57,9 @@ extension TrainingOptions {
         try check(weightDecay >= 0 && weightDecay.isFinite, "--weight-decay \(weightDecay) is not allowed; use a finite number, 0 or more")
         try check(warmupSteps >= 0, "--warmup \(warmupSteps) is not allowed; use 0 or more")
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing \(labelSmoothing) is not allowed; use 0 ≤ s < 1")
+        if let clipGradientNorm {
+            try check(clipGradientNorm > 0 && clipGradientNorm.isFinite, "--clip-grad-norm \(clipGradientNorm) is not allowed; use a positive number")
+        }
         if let groups { try check(groups >= 1, "--groups \(groups) is not allowed; use 1 or more") }
         try check((1...256).contains(threads), "--threads \(threads) is not allowed; use 1 to 256")
         if let trainLimit { try check(trainLimit >= 1, "--train-limit \(trainLimit) is not allowed; use 1 or more") }

@@ -25,6 +25,8 @@ struct RecipeOptions: ParsableArguments {
     var warmup: Int?
     @Option(help: "Label smoothing of the cross-entropy loss (0 to 1). Default: 0.")
     var labelSmoothing: Float?
+    @Option(name: .customLong("clip-grad-norm"), help: ArgumentHelp("Clip the gradients before each optimizer step so that their total 2-norm over all parameters is at most MAX (PyTorch's clip_grad_norm_). Default: no clipping.", valueName: "max"))
+    var clipGradientNorm: Float?
     @Flag(help: "Augment training images (random crop with 2-pixel padding, horizontal flip).")
     var augment = false
     @Option(help: "Random seed: the same seed and thread count give the same run. Default: 1.")
@@ -48,6 +50,7 @@ struct RecipeOptions: ParsableArguments {
         if let schedule { options.schedule = schedule }
         if let warmup { options.warmupSteps = warmup }
         if let labelSmoothing { options.labelSmoothing = labelSmoothing }
+        if let clipGradientNorm { options.clipGradientNorm = clipGradientNorm }
         if augment { options.augment = true }
         if let seed { options.seed = seed }
     }
@@ -57,6 +60,7 @@ struct RecipeOptions: ParsableArguments {
         [("--batch-size", batchSize != nil), ("--lr", learningRate != nil), ("--optimizer", optimizer != nil),
          ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
          ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--label-smoothing", labelSmoothing != nil),
+         ("--clip-grad-norm", clipGradientNorm != nil),
          ("--augment", augment), ("--seed", seed != nil)].filter(\.1).map(\.0)
     }
 }
