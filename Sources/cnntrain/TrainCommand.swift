@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
         Ctrl-C or SIGTERM stops the run between two steps: the last epoch's checkpoint is kept, the message says how to --resume, and the exit status is 130 (SIGINT) or 143 (SIGTERM). Exit status: 0 done; 64 bad input (an option, a file or folder, the model, the data, a checkpoint), refused before training; 1 a failure while training (divergence, a write that failed).
         """)
 
-    @Option(help: "Start from the run configuration in this JSON file (a run's config.json \"options\", or the form `cnntrain train` writes: TrainingOptions). Options given on the command line as well override the file's values.")
+    @Option(help: "Train the run configuration in this JSON file: a TrainingOptions object (the \"options\" of a run's config.json), or a run's whole config.json. Options given with it override the file's values (flags such as --augment can only turn a setting on); it cannot be combined with --resume.")
     var config: String?
     // The model, data and recipe options are optional so that `--resume` can tell which were given
     // (it refuses them: the recipe comes from the run), and `--config` which override its file.
