@@ -15,7 +15,7 @@ public final class Trainer {
     /// The training and test images (after --train-limit / --test-limit).
     public let trainSet: ImageStore
     public let testSet: ImageStore
-    public let normalization: Normalization
+    public let normalization: DatasetStatistics
     public private(set) var run: RunDirectory
     let optimizer: Optimizer
     let schedule: LearningRateSchedule
@@ -95,7 +95,7 @@ public final class Trainer {
         let norm = NormConfiguration(kind: options.norm, groupCount: options.groups, position: options.normPosition)
         resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
         model = try ModelBuilder.build(resolved, seed: options.seed)
-        normalization = resumed?.normalization ?? Normalization.compute(trainSet)
+        normalization = resumed?.normalization ?? DatasetStatistics.compute(trainSet)
         // A batch larger than the training set is the whole set: buffers are sized for what is used.
         if options.batchSize > trainSet.count {
             printer.log("note: --batch-size \(options.batchSize) is larger than the \(trainSet.count) training images; each step uses all \(trainSet.count)")
