@@ -101,7 +101,7 @@ struct CompareCommand: ParsableCommand {
         StopRequest.install()
         try runReportingErrors {
             let settings = StudySettings(cellOptions)
-            let plan = StudyPlan(norms: try norms.kinds(option: "--norms").map(\.rawValue), batchSizes: try parsedBatchSizes(),
+            let plan = StudyPlan(norms: try norms.kinds(option: "--norms"), batchSizes: try parsedBatchSizes(),
                                  rule: try rule(), seedCount: seeds)
             let directory = out ?? Study.defaultPath(model: settings.model)
             let executable = ChildProcess.currentExecutable

@@ -50,14 +50,11 @@ public struct StudyRunner {
     /// size, learning rate and seed (the recipe's other values are the defaults).
     public func trainingOptions(_ cell: StudyCell) throws -> TrainingOptions {
         var options = TrainingOptions()
-        guard let norm = NormKind(rawValue: cell.norm), let position = NormPosition(rawValue: settings.normPosition) else {
-            throw TrainingError("study cell \(cell.id): norm \(cell.norm) or position \(settings.normPosition) is not known")
-        }
         options.model = settings.model
         options.data = settings.data
-        options.norm = norm
+        options.norm = cell.norm
         options.groups = settings.groups
-        options.normPosition = position
+        options.normPosition = settings.normPosition
         options.epochs = settings.epochs
         options.batchSize = cell.batchSize
         options.learningRate = Float(cell.learningRate)
