@@ -49,9 +49,12 @@ struct TrainCommand: ParsableCommand {
         // checked together by the trainer (TrainingOptions.validate, exit status 64).
     }
 
-    /// The recipe options given on the command line (those that `--resume` would otherwise ignore).
+    /// The recipe options given on the command line (those that `--resume` would otherwise ignore),
+    /// in a fixed order: model, data, norm, groups, position, the recipe, then how the data is read.
     var recipeOptionsGiven: [String] {
-        modelOptions.given + normOption.given + dataOptions.given + recipe.givenBesideEpochs
+        let model = modelOptions.given
+        return model.prefix { $0 == "--model" } + dataOptions.given.prefix { $0 == "--data" } + normOption.given
+            + model.drop { $0 == "--model" } + recipe.givenBesideEpochs + dataOptions.given.drop { $0 == "--data" }
     }
 
     /// The run's configuration: `--config`'s file (else the defaults), then every option given.

@@ -33,8 +33,8 @@ struct DataOptions: ParsableArguments {
     }
 
     var given: [String] {
-        [("--data", data != nil), ("--train-limit", trainLimit != nil), ("--test-limit", testLimit != nil),
-         ("--validation-fraction", validationFraction != nil), ("--strict", strict), ("--no-cache", noCache)]
+        [("--data", data != nil), ("--strict", strict), ("--train-limit", trainLimit != nil), ("--test-limit", testLimit != nil),
+         ("--validation-fraction", validationFraction != nil), ("--no-cache", noCache)]
             .filter(\.1).map(\.0)
     }
 }
