@@ -95,13 +95,15 @@ struct DecodedPart {
 
 enum ImageFolderDecoder {
     /// Decodes `files` (paths relative to `root`) in parallel on `threads` threads into a store of
-    /// the given geometry. Bad files are skipped with a warning, or throw under `strict`.
+    /// the given geometry. Bad files are skipped with a warning, or throw under `strict`. A JPEG
+    /// whose data is damaged but decodes (libjpeg's "Corrupt JPEG data" warnings) is kept with a
+    /// warning naming it, and is an error under `strict` like any other bad file.
     static func decode(_ files: [FolderFile], root: String, channels: Int, height: Int, width: Int,
                        classNames: [String], strict: Bool, threads: Int, maxPixels: Int) throws -> DecodedPart {
         let count = files.count, size = channels * height * width
         var pixels = [UInt8](repeating: 0, count: count * size)
         var failures = [ImageError?](repeating: nil, count: count)
-        var notes = [String?](repeating: nil, count: count)
+        var notes = [[String]](repeating: [], count: count)
         pixels.withUnsafeMutableBufferPointer { pixelBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 notes.withUnsafeMutableBufferPointer { noteBuffer in
@@ -111,11 +113,15 @@ enum ImageFolderDecoder {
                             let path = root + "/" + files[i].relativePath
                             do {
                                 let bytes = try ImageDecoder.readFile(path)
-                                let (image, format) = try bytes.withUnsafeBytes {
+                                let (image, format, damage) = try bytes.withUnsafeBytes {
                                     try ImageDecoder.decode(bytes: $0, path: path, maxPixels: maxPixels, minimumSize: (width, height))
                                 }
+                                if let damage {
+                                    if strict { throw ImageError.corrupt(path: path, format: format, detail: damage) }
+                                    noteBase[i].append("\(path): \(damage) (kept; --strict refuses it)")
+                                }
                                 if let named = ImageFormat.fromExtension(of: path), named != format {
-                                    noteBase[i] = "\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))"
+                                    noteBase[i].append("\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))")
                                 }
                                 storeCHW(conform(image, channels: channels, height: height, width: width), into: pixelBase + i * size)
                             } catch let error as ImageError {
@@ -134,7 +140,7 @@ enum ImageFolderDecoder {
         labels.reserveCapacity(count)
         var kept = 0
         for i in 0..<count {
-            if let note = notes[i] { warnings.append(note) }
+            warnings += notes[i]
             if let failure = failures[i] {
                 warnings.append("skipped \(failure)")
                 continue
