@@ -26,7 +26,7 @@ public enum DataError: Error, CustomStringConvertible {
         accepted layouts:
           IDX (MNIST family): a directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, \
         t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or .gz)
-          image folder: root/<class>/**.png|jpg|jpeg, or root/train/<class>/… and root/test/<class>/…
+          image folder: root/<class>/**.png|jpg|jpeg, or root/train/<class>/… and root/test/<class>/… (or root/val/<class>/…)
           CIFAR-10 binary: a directory with data_batch_1.bin … data_batch_5.bin and test_batch.bin \
         (optionally batches.meta.txt)
         """

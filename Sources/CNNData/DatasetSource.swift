@@ -6,7 +6,8 @@ import ImageIO
 public enum DatasetSource: Equatable, CustomStringConvertible {
     /// MNIST-family IDX files (plain or .gz) in a directory.
     case idx(directory: String)
-    /// `root/<class>/**.png|jpg|jpeg`, or `root/train/<class>/…` with an optional `root/test/<class>/…`.
+    /// `root/<class>/**.png|jpg|jpeg`, or `root/train/<class>/…` with an optional `root/test/<class>/…`
+    /// (or `root/val/<class>/…`).
     case imageFolder(root: String)
     /// CIFAR-10 binary batches in a directory (or its `cifar-10-batches-bin` child).
     case cifar(directory: String)
@@ -122,6 +123,20 @@ public struct LoadedDataset {
     public let skippedCount: Int
     /// True when the decoded pixels came from the cache.
     public let fromCache: Bool
+    /// Which images `test` holds, for the user: "test/ (1000 images)", "the t10k files", "a seeded
+    /// 10% validation split of the training images (seed 1)".
+    public let heldOut: String
+
+    public init(source: DatasetSource, train: ImageStore, test: ImageStore, warnings: [String], skippedCount: Int,
+                fromCache: Bool, heldOut: String) {
+        self.source = source
+        self.train = train
+        self.test = test
+        self.warnings = warnings
+        self.skippedCount = skippedCount
+        self.fromCache = fromCache
+        self.heldOut = heldOut
+    }
 
     public var classNames: [String] { train.classNames }
 
@@ -130,7 +145,7 @@ public struct LoadedDataset {
         var text = "\(source): \(train.count) train / \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(classNames.count) classes"
         if skippedCount > 0 { text += ", \(skippedCount) file\(skippedCount == 1 ? "" : "s") skipped" }
         if fromCache { text += " (from cache)" }
-        return text
+        return text + "; held-out set: " + heldOut
     }
 }
 
@@ -145,11 +160,13 @@ public enum DatasetLoader {
         case .idx(let directory):
             let (train, test) = try IDXReader.load(directory: directory, classNames: options.classNames)
             return LoadedDataset(source: source, train: try conformStore(train, options, path: directory),
-                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false)
+                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
+                                 heldOut: "the t10k (test) files")
         case .cifar(let directory):
             let (train, test) = try CIFARReader.load(directory: directory)
             return LoadedDataset(source: source, train: try conformStore(train, options, path: directory),
-                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false)
+                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
+                                 heldOut: "test_batch.bin")
         case .imageFolder(let root):
             return try loadImageFolder(root: root, options: options)
         }
@@ -215,14 +232,20 @@ public enum DatasetLoader {
             throw DataError.empty(path: root, detail: "no training image could be decoded (\(result.skippedCount) skipped)")
         }
         var test: ImageStore
+        let heldOut: String
         if let explicitTest = result.parts.first(where: { $0.name == "test" })?.store {
             test = explicitTest
+            heldOut = "\(layout.heldOutFolder ?? "test")/ (\(test.count) images)"
         } else {
             (train, test) = validationSplit(train, fraction: options.validationFraction, seed: options.seed)
+            heldOut = "a seeded \(String(format: "%g", options.validationFraction * 100))% validation split of the training images (\(test.count) images; --validation-fraction \(String(format: "%g", options.validationFraction)), seed \(options.seed)), as the tree has no test/ or val/ folder"
         }
-        return LoadedDataset(source: .imageFolder(root: rootPath), train: train, test: test,
-                             warnings: result.warnings + (cacheWarning.map { [$0] } ?? []),
-                             skippedCount: result.skippedCount, fromCache: fromCache)
+        var warnings = layout.notes + result.warnings + (cacheWarning.map { [$0] } ?? [])
+        if layout.classNames.count < 2 {
+            warnings.append("\(root): only one class (\"\(layout.classNames[0])\"): training needs at least two")
+        }
+        return LoadedDataset(source: .imageFolder(root: rootPath), train: train, test: test, warnings: warnings,
+                             skippedCount: result.skippedCount, fromCache: fromCache, heldOut: heldOut)
     }
 
     /// Splits `store` into (train, validation): a seeded shuffle picks round(fraction·count)
