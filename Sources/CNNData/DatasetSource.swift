@@ -58,6 +58,13 @@ public struct LoadOptions {
     /// keeping its aspect ratio, and centre-cropped (`Image.fitted`).
     public var height: Int?
     public var width: Int?
+    /// When an image folder's size is not given and comes from its first image, the longer side is
+    /// scaled down to at most this many pixels (aspect ratio kept); nil = no bound. Commands that
+    /// only describe or convert a tree set it, so that a folder of phone photos is not decoded
+    /// whole at 4032×3024 (`defaultInspectionSide`).
+    public var maxNativeSide: Int?
+    /// The bound `data info` and `data export` use for `maxNativeSide`.
+    public static let defaultInspectionSide = 256
     /// Any bad image file is an error naming it, instead of a skip with a warning.
     public var strict: Bool
     /// Decoding threads; 0 = the engine's `Parallel.threadCount`.
@@ -65,6 +72,9 @@ public struct LoadOptions {
     /// Where to keep decoded image folders (nil = no cache). IDX and CIFAR are not cached: they
     /// already are flat binary files.
     public var cacheDirectory: String?
+    /// The most bytes the cache directory may hold; the least recently used entries are removed
+    /// to stay under it, and a dataset larger than it is not cached (`DatasetCache.limit`).
+    public var cacheLimit: Int = DatasetCache.limit
     /// The fraction of an image folder without `test/` that is held out as the test split.
     /// Ignored for IDX, CIFAR and image folders with `test/`.
     public var validationFraction: Double
@@ -105,6 +115,7 @@ public struct LoadOptions {
         if let channels, ![1, 3].contains(channels) { throw DataError.invalidOption("--channels must be 1 or 3, got \(channels)") }
         if let height, height < 1 { throw DataError.invalidOption("--height must be at least 1, got \(height)") }
         if let width, width < 1 { throw DataError.invalidOption("--width must be at least 1, got \(width)") }
+        if let maxNativeSide, maxNativeSide < 1 { throw DataError.invalidOption("the native size bound must be at least 1, got \(maxNativeSide)") }
         if !(0..<1).contains(validationFraction) {
             throw DataError.invalidOption("validation fraction must be in [0, 1), got \(validationFraction)")
         }
@@ -186,16 +197,22 @@ public enum DatasetLoader {
                 }
                 throw DataError.empty(path: root, detail: "none of the first \(min(allFiles.count, 1000)) images decodes")
             }
+            var (height, width) = (native.height, native.width)
+            if let bound = options.maxNativeSide, max(height, width) > bound {
+                // Scale the longer side to the bound; the shorter one keeps the aspect ratio.
+                let scale = Double(bound) / Double(max(height, width))
+                (height, width) = (max(1, Int((Double(height) * scale).rounded())), max(1, Int((Double(width) * scale).rounded())))
+            }
             if geometry.channels == 0 { geometry.channels = native.channels }
-            if geometry.height == 0 { geometry.height = native.height }
-            if geometry.width == 0 { geometry.width = native.width }
+            if geometry.height == 0 { geometry.height = height }
+            if geometry.width == 0 { geometry.width = width }
         }
         let needed = allFiles.count * geometry.channels * geometry.height * geometry.width
         let available = options.memoryLimit ?? availableMemory()
         if needed > available { throw DataError.tooLargeForMemory(path: root, bytes: needed, available: available) }
 
         let geometryKey = "\(geometry.channels)x\(geometry.height)x\(geometry.width)|max\(options.maxPixels)"
-        let cachePath = options.cacheDirectory.map { $0 + "/" + DatasetCache.fileName(root: root, geometry: geometryKey) }
+        let cachePath = options.cacheLimit > 0 ? options.cacheDirectory.map { $0 + "/" + DatasetCache.fileName(root: root, geometry: geometryKey) } : nil
         let key = DatasetCache.keyHash(root: root, geometry: geometryKey, files: allFiles)
         var contents: DatasetCache.Contents?
         var fromCache = false
@@ -221,8 +238,13 @@ public enum DatasetLoader {
                 warnings.append("\(root): ignored \(layout.ignoredCount) file\(layout.ignoredCount == 1 ? "" : "s") without a .png, .jpg or .jpeg extension")
             }
             contents = DatasetCache.Contents(parts: parts, warnings: warnings, skippedCount: skipped)
-            if let cachePath {
-                do { try DatasetCache.write(path: cachePath, key: key, contents: contents!) } catch {
+            if let cachePath, let directory = options.cacheDirectory {
+                let description = DatasetCache.Description(root: root, geometry: geometryKey,
+                                                           imageCount: parts.reduce(0) { $0 + $1.store.count })
+                do {
+                    try DatasetCache.store(contents!, path: cachePath, key: key, description: description,
+                                           directory: directory, limit: options.cacheLimit)
+                } catch {
                     cacheWarning = "cache not written: \(error)"
                 }
             }
