@@ -9,7 +9,7 @@ import ImageIO
 ///     "CNNCACHE" | version u32 | key hash u64, u64 | root | geometry | image count u64 | part count u32 |
 ///     per part: name | channels, height, width u32 | image count u64 | class count u32 | names |
 ///               labels Int32 × count | pixels (count, C, H, W) bytes
-///     warning count u32 | warnings | skipped count u64
+///     warning count u32 | warnings | skipped count u64 | damaged count u64
 ///     (strings are u32 length + UTF-8)
 ///
 /// The key hashes the format version, the absolute root, the target geometry, the pixel cap and
@@ -63,6 +63,8 @@ public enum DatasetCache {
         var parts: [(name: String, store: ImageStore)]
         var warnings: [String]
         var skippedCount: Int
+        /// Damaged files that were kept (and that `strict` refuses).
+        var damagedCount = 0
     }
 
     static func fileName(root: String, geometry: String) -> String {
@@ -109,10 +111,10 @@ public enum DatasetCache {
         guard let warningCount = reader.u32() else { return nil }
         var warnings: [String] = []
         for _ in 0..<warningCount { guard let w = reader.string() else { return nil }; warnings.append(w) }
-        guard let skipped = reader.u64(), reader.offset == bytes.count else { return nil }
+        guard let skipped = reader.u64(), let damaged = reader.u64(), reader.offset == bytes.count else { return nil }
         // A hit renews the entry's time: eviction removes the least recently used first.
         utimes(path, nil)
-        return Contents(parts: parts, warnings: warnings, skippedCount: Int(skipped))
+        return Contents(parts: parts, warnings: warnings, skippedCount: Int(skipped), damagedCount: Int(damaged))
     }
 
     /// Writes `contents` unless they alone exceed `limit`, then removes the least recently used
@@ -189,6 +191,7 @@ public enum DatasetCache {
         u32(contents.warnings.count)
         contents.warnings.forEach(string)
         u64(UInt64(contents.skippedCount))
+        u64(UInt64(contents.damagedCount))
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = path + ".tmp-\(getpid())"

@@ -216,7 +216,8 @@ public enum DatasetLoader {
         let key = DatasetCache.keyHash(root: root, geometry: geometryKey, files: allFiles)
         var contents: DatasetCache.Contents?
         var fromCache = false
-        if let cachePath, let cached = DatasetCache.read(path: cachePath, key: key), !(options.strict && cached.skippedCount > 0) {
+        if let cachePath, let cached = DatasetCache.read(path: cachePath, key: key),
+           !(options.strict && (cached.skippedCount > 0 || cached.damagedCount > 0)) {
             contents = cached
             fromCache = true
         }
@@ -224,7 +225,7 @@ public enum DatasetLoader {
         if contents == nil {
             var parts: [(name: String, store: ImageStore)] = []
             var warnings: [String] = []
-            var skipped = 0
+            var skipped = 0, damaged = 0
             for (name, files) in [("train", layout.train), ("test", layout.test)] {
                 guard let files else { continue }
                 let part = try ImageFolderDecoder.decode(files, root: root, channels: geometry.channels, height: geometry.height,
@@ -233,11 +234,12 @@ public enum DatasetLoader {
                 parts.append((name, part.store))
                 warnings += part.warnings
                 skipped += part.skippedCount
+                damaged += part.damagedCount
             }
             if layout.ignoredCount > 0 {
                 warnings.append("\(root): ignored \(layout.ignoredCount) file\(layout.ignoredCount == 1 ? "" : "s") without a .png, .jpg or .jpeg extension")
             }
-            contents = DatasetCache.Contents(parts: parts, warnings: warnings, skippedCount: skipped)
+            contents = DatasetCache.Contents(parts: parts, warnings: warnings, skippedCount: skipped, damagedCount: damaged)
             if let cachePath, let directory = options.cacheDirectory {
                 let description = DatasetCache.Description(root: root, geometry: geometryKey,
                                                            imageCount: parts.reduce(0) { $0 + $1.store.count })

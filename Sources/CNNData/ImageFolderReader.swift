@@ -125,6 +125,8 @@ struct DecodedPart {
     /// One per skipped or noteworthy file, each naming it.
     var warnings: [String]
     var skippedCount: Int
+    /// Files kept although damaged (a JPEG with libjpeg warnings): what `strict` refuses.
+    var damagedCount = 0
 }
 
 enum ImageFolderDecoder {
@@ -138,10 +140,13 @@ enum ImageFolderDecoder {
         var pixels = [UInt8](repeating: 0, count: count * size)
         var failures = [ImageError?](repeating: nil, count: count)
         var notes = [[String]](repeating: [], count: count)
+        var damaged = [Bool](repeating: false, count: count)
         pixels.withUnsafeMutableBufferPointer { pixelBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 notes.withUnsafeMutableBufferPointer { noteBuffer in
+                  damaged.withUnsafeMutableBufferPointer { damagedBuffer in
                     let pixelBase = pixelBuffer.baseAddress!, failureBase = failureBuffer.baseAddress!, noteBase = noteBuffer.baseAddress!
+                    let damagedBase = damagedBuffer.baseAddress!
                     forEachChunk(count, threads: threads) { range in
                         for i in range {
                             let path = root + "/" + files[i].relativePath
@@ -153,6 +158,7 @@ enum ImageFolderDecoder {
                                 if let damage {
                                     if strict { throw ImageError.corrupt(path: path, format: format, detail: damage) }
                                     noteBase[i].append("\(path): \(damage) (kept; --strict refuses it)")
+                                    damagedBase[i] = true
                                 }
                                 if let named = ImageFormat.fromExtension(of: path), named != format {
                                     noteBase[i].append("\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))")
@@ -165,6 +171,7 @@ enum ImageFolderDecoder {
                             }
                         }
                     }
+                  }
                 }
             }
         }
@@ -189,7 +196,8 @@ enum ImageFolderDecoder {
         }
         pixels.removeSubrange((kept * size)...)
         let store = ImageStore(channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
-        return DecodedPart(store: store, warnings: warnings, skippedCount: count - kept)
+        return DecodedPart(store: store, warnings: warnings, skippedCount: count - kept,
+                           damagedCount: damaged.filter { $0 }.count)
     }
 
     /// The native geometry of a folder: that of the first file (in path order) that decodes,

@@ -25,11 +25,15 @@ final class CorruptJPEGFolderTests: XCTestCase {
         XCTAssertFalse(text.contains("clean.jpg"), text)
     }
 
-    func testStrictRefusesIt() {
-        let directory = makeTree()
-        XCTAssertThrowsError(try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 6, width: 8, strict: true, validationFraction: 0))) { error in
-            XCTAssertTrue("\(error)".contains(directory.path + "/bad/corrupt_entropy.jpg"), "\(error)")
-            XCTAssertTrue("\(error)".contains("Corrupt JPEG data") && "\(error)".contains("strict"), "\(error)")
+    func testStrictRefusesIt() throws {
+        let directory = makeTree(), cache = TemporaryDirectory("corruptjpeg-cache")
+        // Also when a run without --strict has cached the tree with the damaged file kept.
+        _ = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 6, width: 8, cacheDirectory: cache.path, validationFraction: 0))
+        for cacheDirectory in [nil, cache.path] {
+            XCTAssertThrowsError(try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 6, width: 8, strict: true, cacheDirectory: cacheDirectory, validationFraction: 0))) { error in
+                XCTAssertTrue("\(error)".contains(directory.path + "/bad/corrupt_entropy.jpg"), "\(error)")
+                XCTAssertTrue("\(error)".contains("Corrupt JPEG data") && "\(error)".contains("strict"), "\(error)")
+            }
         }
     }
 }
