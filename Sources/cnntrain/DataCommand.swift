@@ -59,9 +59,12 @@ struct DataCommand: ParsableCommand {
                 options.threads = threadOptions.threads
                 options.strict = strict
                 options.cacheDirectory = RunDirectory.cacheDirectory
+                // A tree without a held-out folder is split as train splits it by default.
+                options.validationFraction = TrainingOptions().validationFraction
+                options.seed = TrainingOptions().seed
                 let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: data), options: options)
                 print(dataset.summary)
-                print("\n| class | train | test |\n| --- | ---: | ---: |")
+                print("\n| class | train | held out |\n| --- | ---: | ---: |")
                 for (index, name) in dataset.classNames.enumerated() {
                     print("| \(name) | \(dataset.train.classCounts[index]) | \(dataset.test.classCounts[index]) |")
                 }
