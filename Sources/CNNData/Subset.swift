@@ -95,7 +95,7 @@ public struct DataSelection {
         let present = train.presentClassNames
         if train.count > 0 && present.count < 2 {
             throw DataError.tooFewClasses(path: "\(dataset.source)", classNames: present,
-                                          detail: "the training images (\(train.count)) cover \(present.count) class\(present.count == 1 ? "" : "es"), and a classifier needs at least 2: give a dataset with images of two or more classes\(trainLimit == nil ? "" : ", or a larger --train-limit")")
+                                          detail: "the training images (\(train.count)) cover \(present.count) class\(present.count == 1 ? "" : "es"), and a classifier needs at least 2: \(dataset.train.presentClassNames.count >= 2 ? "take a larger --train-limit" : "give a dataset with images of two or more classes")")
         }
     }
 }

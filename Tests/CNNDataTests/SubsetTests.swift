@@ -57,6 +57,7 @@ final class SubsetTests: XCTestCase {
                                    warnings: [], skippedCount: 0, fromCache: false, heldOut: "test/")
         XCTAssertThrowsError(try DataSelection(single, trainLimit: nil, testLimit: nil, seed: 1)) { error in
             XCTAssertTrue("\(error)".contains("/data/tree") && "\(error)".contains("\"c\""), "\(error)")
+            XCTAssertFalse("\(error)".contains("--train-limit"), "no limit to blame: \(error)")
         }
     }
 
