@@ -259,10 +259,10 @@ public enum DatasetLoader {
         let heldOut: String
         if let explicitTest = result.parts.first(where: { $0.name == "test" })?.store {
             test = explicitTest
-            heldOut = "\(layout.heldOutFolder ?? "test")/ (\(test.count) images)"
+            heldOut = "\(layout.heldOutFolder ?? "test")/ (\(test.count) image\(test.count == 1 ? "" : "s"))"
         } else {
             (train, test) = validationSplit(train, fraction: options.validationFraction, seed: options.seed)
-            heldOut = "a seeded \(String(format: "%g", options.validationFraction * 100))% validation split of the training images (\(test.count) images; --validation-fraction \(String(format: "%g", options.validationFraction)), seed \(options.seed)), as the tree has no test/ or val/ folder"
+            heldOut = "a seeded \(String(format: "%g", options.validationFraction * 100))% validation split of the training images (\(test.count) image\(test.count == 1 ? "" : "s"); --validation-fraction \(String(format: "%g", options.validationFraction)), seed \(options.seed)), as the tree has no test/ or val/ folder"
         }
         var warnings = layout.notes + result.warnings + (cacheWarning.map { [$0] } ?? [])
         if layout.classNames.count < 2 {
