@@ -42,9 +42,9 @@ struct CompareCommand: ParsableCommand {
     var groups: Int?
     @Option(help: "Norm before or after the activation: before, after.")
     var normPosition: NormPosition = .before
-    @Option(help: "Use only the first N training images in every cell.")
+    @Option(help: "Use only N training images in every cell: a class-stratified subset seeded by the cell's seed (as train's --train-limit).")
     var trainLimit: Int?
-    @Option(help: "Use only the first N test images in every cell.")
+    @Option(help: "Use only N test images in every cell: a class-stratified subset seeded by the cell's seed.")
     var testLimit: Int?
     @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Study directory. Default: studies/<date>-<model>. Give the same one to resume a study.")

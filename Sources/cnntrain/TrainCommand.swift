@@ -61,11 +61,11 @@ struct TrainCommand: ParsableCommand {
     var initialize: String?
     @Flag(help: "Stop on the first unreadable image instead of skipping it with a warning.")
     var strict = false
-    @Option(help: "Use only the first N training images (quick experiments).")
+    @Option(help: "Use only N training images: a class-stratified subset seeded by --seed, the same on every dataset kind (quick experiments).")
     var trainLimit: Int?
-    @Option(help: "Use only the first N test images.")
+    @Option(help: "Use only N test images: a class-stratified subset seeded by --seed (eval takes the same ones).")
     var testLimit: Int?
-    @Option(help: "Validation fraction split off an ImageFolder tree that has no test/ folder. Default: 0.1.")
+    @Option(help: "Validation fraction split off (seeded by --seed) an ImageFolder tree that has no test/ or val/ folder. Default: 0.1.")
     var validationFraction: Double?
     @Flag(help: "Do not cache decoded ImageFolder trees (cache: $CNNTRAIN_CACHE or ~/.cache/cnntrain).")
     var noCache = false
