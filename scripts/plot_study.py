@@ -49,9 +49,9 @@ def subtitle(study):
     data = settings.get("data") or "Fashion-MNIST"
     limits = []
     if settings.get("trainLimit"):
-        limits.append(f"first {settings['trainLimit']:,} training images")
+        limits.append(f"{settings['trainLimit']:,} training images")
     if settings.get("testLimit"):
-        limits.append(f"first {settings['testLimit']:,} test images")
+        limits.append(f"{settings['testLimit']:,} test images")
     epochs = settings["epochs"]
     seeds = study["plan"]["seedCount"]
     return (f"{settings['model']} on {data}{' (' + ', '.join(limits) + ')' if limits else ''}, "

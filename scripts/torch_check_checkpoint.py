@@ -12,6 +12,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cnn_subset  # noqa: E402
 import fashion_mnist  # noqa: E402
 from torch_model import load_checkpoint  # noqa: E402
 
@@ -29,7 +30,10 @@ def main():
     std = torch.tensor(json.loads(metadata["normalization_std"])).view(1, -1, 1, 1)
     _, _, test_x, test_y = fashion_mnist.load(args.data)
     if args.test_limit:
-        test_x, test_y = test_x[:args.test_limit], test_y[:args.test_limit]
+        # cnntrain eval's subset: class-stratified, seeded by the run's seed (train's default 1).
+        seed = json.loads(metadata.get("training_options", "{}")).get("seed", 1)
+        keep = torch.tensor(cnn_subset.indices(test_y.tolist(), args.test_limit, cnn_subset.test_seed(seed)))
+        test_x, test_y = test_x[keep], test_y[keep]
     correct = 0
     with torch.no_grad():
         for i in range(0, len(test_x), 500):

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import cnn_subset  # noqa: E402
 import fashion_mnist  # noqa: E402
 import training_options  # noqa: E402
 from torch_model import build_model  # noqa: E402
@@ -92,10 +93,13 @@ def main():
     resolved = resolved_model(args.cnntrain, args.model, args.norm, args.groups, args.norm_position)
     model = build_model(resolved)
     train_x, train_y, test_x, test_y = fashion_mnist.load(args.data)
+    # The same images as cnntrain's --train-limit / --test-limit (a seeded class-stratified subset).
     if args.train_limit:
-        train_x, train_y = train_x[:args.train_limit], train_y[:args.train_limit]
+        keep = torch.tensor(cnn_subset.indices(train_y.tolist(), args.train_limit, args.seed))
+        train_x, train_y = train_x[keep], train_y[keep]
     if args.test_limit:
-        test_x, test_y = test_x[:args.test_limit], test_y[:args.test_limit]
+        keep = torch.tensor(cnn_subset.indices(test_y.tolist(), args.test_limit, cnn_subset.test_seed(args.seed)))
+        test_x, test_y = test_x[keep], test_y[keep]
     scaled = train_x.float() / 255.0
     mean = scaled.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
     std = scaled.std(dim=(0, 2, 3), unbiased=False).view(1, -1, 1, 1)

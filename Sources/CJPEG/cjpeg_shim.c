@@ -18,6 +18,7 @@ typedef struct {
     jmp_buf jump;
     int premature_end;              // libjpeg warned that the data ended early
     char message[JMSG_LENGTH_MAX];
+    char warning[JMSG_LENGTH_MAX];  // the first warning's text ("Corrupt JPEG data: …")
 } error_manager;
 
 static void on_error_exit(j_common_ptr info) {
@@ -30,6 +31,7 @@ static void on_emit_message(j_common_ptr info, int level) {
     error_manager *errors = (error_manager *)info->err;
     if (level < 0) {  // a warning: corrupt data that libjpeg would otherwise paper over
         if (info->err->msg_code == JWRN_JPEG_EOF) errors->premature_end = 1;
+        if (info->err->num_warnings == 0) (*info->err->format_message)(info, errors->warning);
         info->err->num_warnings++;
     }
 }
@@ -143,6 +145,9 @@ int cnn_jpeg_decode(const unsigned char *data, size_t size, int64_t max_pixels, 
         longjmp(errors.jump, 1);
     }
     jpeg_finish_decompress(&info);
+    // Warnings of the whole decode (jpeg_finish_decompress may add some) reach the caller.
+    out->warning_count = (int)errors.base.num_warnings;
+    snprintf(out->warning, sizeof out->warning, "%s", errors.warning);
     jpeg_destroy_decompress(&info);
     free(row);
     out->width = width;

@@ -20,13 +20,19 @@ public enum DataError: Error, CustomStringConvertible {
     case invalidOption(String)
     /// A file that could not be read or written.
     case io(path: String, detail: String)
+    /// A dataset (or the part of it a limit kept) with fewer than two classes: nothing to classify.
+    case tooFewClasses(path: String, classNames: [String], detail: String)
+    /// A dataset whose classes are not among a checkpoint's.
+    case classesDiffer(path: String, dataset: [String], checkpoint: [String], unmatched: [String])
+    /// An output folder that is not empty (`data export`, `data shapes`).
+    case outputNotEmpty(path: String, detail: String)
 
     /// The dataset layouts `DatasetSource.resolve` accepts.
     public static let acceptedLayouts = """
         accepted layouts:
           IDX (MNIST family): a directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, \
         t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or .gz)
-          image folder: root/<class>/**.png|jpg|jpeg, or root/train/<class>/… and root/test/<class>/…
+          image folder: root/<class>/**.png|jpg|jpeg, or root/train/<class>/… and root/test/<class>/… (or root/val/<class>/…)
           CIFAR-10 binary: a directory with data_batch_1.bin … data_batch_5.bin and test_batch.bin \
         (optionally batches.meta.txt)
         """
@@ -45,11 +51,23 @@ public enum DataError: Error, CustomStringConvertible {
                 + "datasets are held in memory as 8-bit pixels: choose a smaller --height/--width/--channels or a subset"
         case .invalidOption(let message): return message
         case .io(let path, let detail): return "\(path): \(detail)"
+        case .tooFewClasses(let path, let classNames, let detail):
+            let names = classNames.isEmpty ? "none" : classNames.map { "\"\($0)\"" }.joined(separator: ", ")
+            return "\(path): \(detail) (classes with images: \(names))"
+        case .classesDiffer(let path, let dataset, let checkpoint, let unmatched):
+            func list(_ names: [String]) -> String { names.map { "\"\($0)\"" }.joined(separator: ", ") }
+            return "\(path): the dataset's classes are not the checkpoint's, so its labels cannot be compared with the model's outputs\n"
+                + "  dataset classes (label order):    \(list(dataset))\n"
+                + "  checkpoint classes (label order): \(list(checkpoint))\n"
+                + "  not among the checkpoint's: \(list(unmatched))\n"
+                + "evaluate on data of the checkpoint's classes (class folders may use the class names, with \"/\" written \"_\")"
+        case .outputNotEmpty(let path, let detail): return "\(path): \(detail)"
         }
     }
 }
 
-func formatBytes(_ bytes: Int) -> String {
+/// "512 bytes", "1.5 KB", "2.9 GB" (powers of 1024).
+public func formatBytes(_ bytes: Int) -> String {
     let units = ["bytes", "KB", "MB", "GB", "TB"]
     var value = Double(bytes), unit = 0
     while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }

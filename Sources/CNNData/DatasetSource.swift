@@ -6,7 +6,8 @@ import ImageIO
 public enum DatasetSource: Equatable, CustomStringConvertible {
     /// MNIST-family IDX files (plain or .gz) in a directory.
     case idx(directory: String)
-    /// `root/<class>/**.png|jpg|jpeg`, or `root/train/<class>/…` with an optional `root/test/<class>/…`.
+    /// `root/<class>/**.png|jpg|jpeg`, or `root/train/<class>/…` with an optional `root/test/<class>/…`
+    /// (or `root/val/<class>/…`).
     case imageFolder(root: String)
     /// CIFAR-10 binary batches in a directory (or its `cifar-10-batches-bin` child).
     case cifar(directory: String)
@@ -57,6 +58,13 @@ public struct LoadOptions {
     /// keeping its aspect ratio, and centre-cropped (`Image.fitted`).
     public var height: Int?
     public var width: Int?
+    /// When an image folder's size is not given and comes from its first image, the longer side is
+    /// scaled down to at most this many pixels (aspect ratio kept); nil = no bound. Commands that
+    /// only describe or convert a tree set it, so that a folder of phone photos is not decoded
+    /// whole at 4032×3024 (`defaultInspectionSide`).
+    public var maxNativeSide: Int?
+    /// The bound `data info` and `data export` use for `maxNativeSide`.
+    public static let defaultInspectionSide = 256
     /// Any bad image file is an error naming it, instead of a skip with a warning.
     public var strict: Bool
     /// Decoding threads; 0 = the engine's `Parallel.threadCount`.
@@ -64,6 +72,9 @@ public struct LoadOptions {
     /// Where to keep decoded image folders (nil = no cache). IDX and CIFAR are not cached: they
     /// already are flat binary files.
     public var cacheDirectory: String?
+    /// The most bytes the cache directory may hold; the least recently used entries are removed
+    /// to stay under it, and a dataset larger than it is not cached (`DatasetCache.limit`).
+    public var cacheLimit: Int = DatasetCache.limit
     /// The fraction of an image folder without `test/` that is held out as the test split.
     /// Ignored for IDX, CIFAR and image folders with `test/`.
     public var validationFraction: Double
@@ -104,6 +115,7 @@ public struct LoadOptions {
         if let channels, ![1, 3].contains(channels) { throw DataError.invalidOption("--channels must be 1 or 3, got \(channels)") }
         if let height, height < 1 { throw DataError.invalidOption("--height must be at least 1, got \(height)") }
         if let width, width < 1 { throw DataError.invalidOption("--width must be at least 1, got \(width)") }
+        if let maxNativeSide, maxNativeSide < 1 { throw DataError.invalidOption("the native size bound must be at least 1, got \(maxNativeSide)") }
         if !(0..<1).contains(validationFraction) {
             throw DataError.invalidOption("validation fraction must be in [0, 1), got \(validationFraction)")
         }
@@ -122,6 +134,20 @@ public struct LoadedDataset {
     public let skippedCount: Int
     /// True when the decoded pixels came from the cache.
     public let fromCache: Bool
+    /// Which images `test` holds, for the user: "test/ (1000 images)", "the t10k files", "a seeded
+    /// 10% validation split of the training images (seed 1)".
+    public let heldOut: String
+
+    public init(source: DatasetSource, train: ImageStore, test: ImageStore, warnings: [String], skippedCount: Int,
+                fromCache: Bool, heldOut: String) {
+        self.source = source
+        self.train = train
+        self.test = test
+        self.warnings = warnings
+        self.skippedCount = skippedCount
+        self.fromCache = fromCache
+        self.heldOut = heldOut
+    }
 
     public var classNames: [String] { train.classNames }
 
@@ -130,7 +156,7 @@ public struct LoadedDataset {
         var text = "\(source): \(train.count) train / \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(classNames.count) classes"
         if skippedCount > 0 { text += ", \(skippedCount) file\(skippedCount == 1 ? "" : "s") skipped" }
         if fromCache { text += " (from cache)" }
-        return text
+        return text + "; held-out set: " + heldOut
     }
 }
 
@@ -145,11 +171,13 @@ public enum DatasetLoader {
         case .idx(let directory):
             let (train, test) = try IDXReader.load(directory: directory, classNames: options.classNames)
             return LoadedDataset(source: source, train: try conformStore(train, options, path: directory),
-                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false)
+                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
+                                 heldOut: "the t10k (test) files")
         case .cifar(let directory):
             let (train, test) = try CIFARReader.load(directory: directory)
             return LoadedDataset(source: source, train: try conformStore(train, options, path: directory),
-                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false)
+                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
+                                 heldOut: "test_batch.bin")
         case .imageFolder(let root):
             return try loadImageFolder(root: root, options: options)
         }
@@ -169,20 +197,27 @@ public enum DatasetLoader {
                 }
                 throw DataError.empty(path: root, detail: "none of the first \(min(allFiles.count, 1000)) images decodes")
             }
+            var (height, width) = (native.height, native.width)
+            if let bound = options.maxNativeSide, max(height, width) > bound {
+                // Scale the longer side to the bound; the shorter one keeps the aspect ratio.
+                let scale = Double(bound) / Double(max(height, width))
+                (height, width) = (max(1, Int((Double(height) * scale).rounded())), max(1, Int((Double(width) * scale).rounded())))
+            }
             if geometry.channels == 0 { geometry.channels = native.channels }
-            if geometry.height == 0 { geometry.height = native.height }
-            if geometry.width == 0 { geometry.width = native.width }
+            if geometry.height == 0 { geometry.height = height }
+            if geometry.width == 0 { geometry.width = width }
         }
         let needed = allFiles.count * geometry.channels * geometry.height * geometry.width
         let available = options.memoryLimit ?? availableMemory()
         if needed > available { throw DataError.tooLargeForMemory(path: root, bytes: needed, available: available) }
 
         let geometryKey = "\(geometry.channels)x\(geometry.height)x\(geometry.width)|max\(options.maxPixels)"
-        let cachePath = options.cacheDirectory.map { $0 + "/" + DatasetCache.fileName(root: root, geometry: geometryKey) }
+        let cachePath = options.cacheLimit > 0 ? options.cacheDirectory.map { $0 + "/" + DatasetCache.fileName(root: root, geometry: geometryKey) } : nil
         let key = DatasetCache.keyHash(root: root, geometry: geometryKey, files: allFiles)
         var contents: DatasetCache.Contents?
         var fromCache = false
-        if let cachePath, let cached = DatasetCache.read(path: cachePath, key: key), !(options.strict && cached.skippedCount > 0) {
+        if let cachePath, let cached = DatasetCache.read(path: cachePath, key: key),
+           !(options.strict && (cached.skippedCount > 0 || cached.damagedCount > 0)) {
             contents = cached
             fromCache = true
         }
@@ -190,7 +225,7 @@ public enum DatasetLoader {
         if contents == nil {
             var parts: [(name: String, store: ImageStore)] = []
             var warnings: [String] = []
-            var skipped = 0
+            var skipped = 0, damaged = 0
             for (name, files) in [("train", layout.train), ("test", layout.test)] {
                 guard let files else { continue }
                 let part = try ImageFolderDecoder.decode(files, root: root, channels: geometry.channels, height: geometry.height,
@@ -199,13 +234,19 @@ public enum DatasetLoader {
                 parts.append((name, part.store))
                 warnings += part.warnings
                 skipped += part.skippedCount
+                damaged += part.damagedCount
             }
             if layout.ignoredCount > 0 {
                 warnings.append("\(root): ignored \(layout.ignoredCount) file\(layout.ignoredCount == 1 ? "" : "s") without a .png, .jpg or .jpeg extension")
             }
-            contents = DatasetCache.Contents(parts: parts, warnings: warnings, skippedCount: skipped)
-            if let cachePath {
-                do { try DatasetCache.write(path: cachePath, key: key, contents: contents!) } catch {
+            contents = DatasetCache.Contents(parts: parts, warnings: warnings, skippedCount: skipped, damagedCount: damaged)
+            if let cachePath, let directory = options.cacheDirectory {
+                let description = DatasetCache.Description(root: root, geometry: geometryKey,
+                                                           imageCount: parts.reduce(0) { $0 + $1.store.count })
+                do {
+                    try DatasetCache.store(contents!, path: cachePath, key: key, description: description,
+                                           directory: directory, limit: options.cacheLimit)
+                } catch {
                     cacheWarning = "cache not written: \(error)"
                 }
             }
@@ -215,14 +256,20 @@ public enum DatasetLoader {
             throw DataError.empty(path: root, detail: "no training image could be decoded (\(result.skippedCount) skipped)")
         }
         var test: ImageStore
+        let heldOut: String
         if let explicitTest = result.parts.first(where: { $0.name == "test" })?.store {
             test = explicitTest
+            heldOut = "\(layout.heldOutFolder ?? "test")/ (\(test.count) image\(test.count == 1 ? "" : "s"))"
         } else {
             (train, test) = validationSplit(train, fraction: options.validationFraction, seed: options.seed)
+            heldOut = "a seeded \(String(format: "%g", options.validationFraction * 100))% validation split of the training images (\(test.count) image\(test.count == 1 ? "" : "s"); --validation-fraction \(String(format: "%g", options.validationFraction)), seed \(options.seed)), as the tree has no test/ or val/ folder"
         }
-        return LoadedDataset(source: .imageFolder(root: rootPath), train: train, test: test,
-                             warnings: result.warnings + (cacheWarning.map { [$0] } ?? []),
-                             skippedCount: result.skippedCount, fromCache: fromCache)
+        var warnings = layout.notes + result.warnings + (cacheWarning.map { [$0] } ?? [])
+        if layout.classNames.count < 2 {
+            warnings.append("\(root): only one class (\"\(layout.classNames[0])\"): training needs at least two")
+        }
+        return LoadedDataset(source: .imageFolder(root: rootPath), train: train, test: test, warnings: warnings,
+                             skippedCount: result.skippedCount, fromCache: fromCache, heldOut: heldOut)
     }
 
     /// Splits `store` into (train, validation): a seeded shuffle picks round(fraction·count)

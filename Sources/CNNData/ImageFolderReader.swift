@@ -13,20 +13,29 @@ struct FolderFile {
     var modified: Int
 }
 
-/// The files of an image folder: `root/<class>/**` or `root/train/<class>/**` (+ `root/test/<class>/**`).
+/// The files of an image folder: `root/<class>/**`, or `root/train/<class>/**` with a held-out
+/// `root/test/<class>/**` or, when there is no `test/`, `root/val/<class>/**` (torchvision's and
+/// Kaggle's name; `validation/` and `valid/` are accepted too).
 struct FolderLayout {
     var classNames: [String]
     var train: [FolderFile]
-    /// Nil when the tree has no `test/` subtree (a validation split is drawn from `train`).
+    /// Nil when the tree has no held-out subtree (a validation split is drawn from `train`).
     var test: [FolderFile]?
+    /// The held-out subtree's folder name ("test", "val", …), nil when there is none.
+    var heldOutFolder: String?
     /// Files with other extensions, or unreadable entries, found while walking.
     var ignoredCount: Int
+    /// What the walk noticed, each naming its folder: skipped empty class folders, an unused `val/`.
+    var notes: [String]
 
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// Names of a held-out subtree beside `train/`, in order of preference.
+    static let heldOutFolders = ["test", "val", "validation", "valid"]
 
     /// Walks `root`. Classes are the sorted names of the class directories (of `train/` in a split
-    /// layout); test classes must be among them. Files are sorted by path, so labels and order do
-    /// not depend on the file system.
+    /// layout) that hold at least one image file; empty ones are skipped with a note naming them.
+    /// Held-out classes must be among them. Files are sorted by path, so labels and order do not
+    /// depend on the file system.
     static func scan(root: String) throws -> FolderLayout {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -35,29 +44,54 @@ struct FolderLayout {
         let top = subdirectories(of: root)
         let split = top.contains("train")
         let classRoot = split ? root + "/train" : root
-        let classNames = subdirectories(of: classRoot).sorted()
-        if classNames.isEmpty {
+        let directories = subdirectories(of: classRoot).sorted()
+        if directories.isEmpty {
             throw DataError.empty(path: classRoot, detail: "no class directories (expected \(classRoot)/<class>/*.png|jpg|jpeg)")
         }
         var ignored = 0
-        func files(under base: String, prefix: String, isTrain: Bool) throws -> [FolderFile] {
-            var result: [FolderFile] = []
-            for name in subdirectories(of: base).sorted() {
-                guard let label = classNames.firstIndex(of: name) else {
-                    if isTrain { continue }
-                    throw DataError.empty(path: base + "/" + name, detail: "class \"\(name)\" is not among the training classes \(classNames)")
-                }
-                walk(base + "/" + name, relative: prefix + name, label: Int32(label), into: &result, ignored: &ignored)
+        var notes: [String] = []
+        // Training classes: the directories with at least one image file.
+        var filesOfClass: [String: [FolderFile]] = [:]
+        for name in directories {
+            var found: [FolderFile] = []
+            walk(classRoot + "/" + name, relative: (split ? "train/" : "") + name, label: 0, into: &found, ignored: &ignored)
+            if found.isEmpty {
+                notes.append("\(classRoot)/\(name): skipped an empty class folder (no .png, .jpg or .jpeg files)")
+            } else {
+                filesOfClass[name] = found
             }
-            return result.sorted { $0.relativePath < $1.relativePath }
         }
-        let train = try files(under: classRoot, prefix: split ? "train/" : "", isTrain: true)
+        let classNames = directories.filter { filesOfClass[$0] != nil }
+        if classNames.isEmpty {
+            throw DataError.empty(path: classRoot, detail: "no .png, .jpg or .jpeg files under the class directories \(directories)")
+        }
+        var train: [FolderFile] = []
+        for (label, name) in classNames.enumerated() {
+            train += filesOfClass[name]!.map { var file = $0; file.label = Int32(label); return file }
+        }
+        train.sort { $0.relativePath < $1.relativePath }
+
         var test: [FolderFile]? = nil
-        if split, top.contains("test") { test = try files(under: root + "/test", prefix: "test/", isTrain: false) }
-        if train.isEmpty {
-            throw DataError.empty(path: classRoot, detail: "no .png, .jpg or .jpeg files under the class directories \(classNames)")
+        let heldOut = split ? heldOutFolders.first(where: top.contains) : nil
+        if let heldOut {
+            var files: [FolderFile] = []
+            for name in subdirectories(of: root + "/" + heldOut).sorted() {
+                let path = root + "/" + heldOut + "/" + name
+                guard let label = classNames.firstIndex(of: name) else {
+                    var found: [FolderFile] = []
+                    var unused = 0
+                    walk(path, relative: name, label: 0, into: &found, ignored: &unused)
+                    if found.isEmpty { continue }   // an empty folder holds no class
+                    throw DataError.empty(path: path, detail: "class \"\(name)\" is not among the training classes \(classNames) (the folders of \(classRoot) that hold images)")
+                }
+                walk(path, relative: heldOut + "/" + name, label: Int32(label), into: &files, ignored: &ignored)
+            }
+            test = files.sorted { $0.relativePath < $1.relativePath }
+            for unused in heldOutFolders where unused != heldOut && top.contains(unused) {
+                notes.append("\(root)/\(unused): not used; \(heldOut)/ is the held-out set")
+            }
         }
-        return FolderLayout(classNames: classNames, train: train, test: test, ignoredCount: ignored)
+        return FolderLayout(classNames: classNames, train: train, test: test, heldOutFolder: heldOut, ignoredCount: ignored, notes: notes)
     }
 
     private static func subdirectories(of path: String) -> [String] {
@@ -91,31 +125,43 @@ struct DecodedPart {
     /// One per skipped or noteworthy file, each naming it.
     var warnings: [String]
     var skippedCount: Int
+    /// Files kept although damaged (a JPEG with libjpeg warnings): what `strict` refuses.
+    var damagedCount = 0
 }
 
 enum ImageFolderDecoder {
     /// Decodes `files` (paths relative to `root`) in parallel on `threads` threads into a store of
-    /// the given geometry. Bad files are skipped with a warning, or throw under `strict`.
+    /// the given geometry. Bad files are skipped with a warning, or throw under `strict`. A JPEG
+    /// whose data is damaged but decodes (libjpeg's "Corrupt JPEG data" warnings) is kept with a
+    /// warning naming it, and is an error under `strict` like any other bad file.
     static func decode(_ files: [FolderFile], root: String, channels: Int, height: Int, width: Int,
                        classNames: [String], strict: Bool, threads: Int, maxPixels: Int) throws -> DecodedPart {
         let count = files.count, size = channels * height * width
         var pixels = [UInt8](repeating: 0, count: count * size)
         var failures = [ImageError?](repeating: nil, count: count)
-        var notes = [String?](repeating: nil, count: count)
+        var notes = [[String]](repeating: [], count: count)
+        var damaged = [Bool](repeating: false, count: count)
         pixels.withUnsafeMutableBufferPointer { pixelBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 notes.withUnsafeMutableBufferPointer { noteBuffer in
+                  damaged.withUnsafeMutableBufferPointer { damagedBuffer in
                     let pixelBase = pixelBuffer.baseAddress!, failureBase = failureBuffer.baseAddress!, noteBase = noteBuffer.baseAddress!
+                    let damagedBase = damagedBuffer.baseAddress!
                     forEachChunk(count, threads: threads) { range in
                         for i in range {
                             let path = root + "/" + files[i].relativePath
                             do {
                                 let bytes = try ImageDecoder.readFile(path)
-                                let (image, format) = try bytes.withUnsafeBytes {
+                                let (image, format, damage) = try bytes.withUnsafeBytes {
                                     try ImageDecoder.decode(bytes: $0, path: path, maxPixels: maxPixels, minimumSize: (width, height))
                                 }
+                                if let damage {
+                                    if strict { throw ImageError.corrupt(path: path, format: format, detail: damage) }
+                                    noteBase[i].append("\(path): \(damage) (kept; --strict refuses it)")
+                                    damagedBase[i] = true
+                                }
                                 if let named = ImageFormat.fromExtension(of: path), named != format {
-                                    noteBase[i] = "\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))"
+                                    noteBase[i].append("\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))")
                                 }
                                 storeCHW(conform(image, channels: channels, height: height, width: width), into: pixelBase + i * size)
                             } catch let error as ImageError {
@@ -125,6 +171,7 @@ enum ImageFolderDecoder {
                             }
                         }
                     }
+                  }
                 }
             }
         }
@@ -134,7 +181,7 @@ enum ImageFolderDecoder {
         labels.reserveCapacity(count)
         var kept = 0
         for i in 0..<count {
-            if let note = notes[i] { warnings.append(note) }
+            warnings += notes[i]
             if let failure = failures[i] {
                 warnings.append("skipped \(failure)")
                 continue
@@ -149,7 +196,8 @@ enum ImageFolderDecoder {
         }
         pixels.removeSubrange((kept * size)...)
         let store = ImageStore(channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
-        return DecodedPart(store: store, warnings: warnings, skippedCount: count - kept)
+        return DecodedPart(store: store, warnings: warnings, skippedCount: count - kept,
+                           damagedCount: damaged.filter { $0 }.count)
     }
 
     /// The native geometry of a folder: that of the first file (in path order) that decodes,

@@ -16,7 +16,8 @@ public enum ImageDecoder {
     ///   - maxPixels: images claiming more than this many pixels are refused before allocation.
     ///   - minimumSize: when given, a JPEG may be decoded at a DCT scale of 1/2, 1/4 or 1/8 — the
     ///     smallest whose output is still at least this size (a later resize then finishes the job).
-    /// - Throws: `ImageError`, whose message names `path` and what is wrong.
+    /// - Throws: `ImageError`, whose message names `path` and what is wrong. Damage that the
+    ///   decoder repairs is not an error here; `decodeReportingDamage` and `decode(bytes:…)` report it.
     public static func decode(data: [UInt8], path: String = "<memory>", maxPixels: Int = defaultMaxPixels,
                               minimumSize: (width: Int, height: Int)? = nil) throws -> Image {
         try data.withUnsafeBytes { try decode(bytes: $0, path: path, maxPixels: maxPixels, minimumSize: minimumSize).image }
@@ -34,9 +35,20 @@ public enum ImageDecoder {
         return try decode(data: bytes, path: path, maxPixels: maxPixels, minimumSize: minimumSize)
     }
 
-    /// Decodes raw bytes and also tells which format they held.
+    /// Reads and decodes a file, also returning the decoder's warning (see `decode(bytes:…)`).
+    public static func decodeReportingDamage(contentsOf path: String, maxPixels: Int = defaultMaxPixels,
+                                             minimumSize: (width: Int, height: Int)? = nil) throws -> (image: Image, damage: String?) {
+        let bytes = try readFile(path)
+        let result = try bytes.withUnsafeBytes { try decode(bytes: $0, path: path, maxPixels: maxPixels, minimumSize: minimumSize) }
+        return (result.image, result.damage)
+    }
+
+    /// Decodes raw bytes and also tells which format they held, and whether the decoder had to
+    /// repair damage: `damage` is nil for a clean file, else what was wrong, for a message after the
+    /// file's path (libjpeg's "Corrupt JPEG data" warnings: the file decodes, with the damaged
+    /// blocks filled in).
     public static func decode(bytes: UnsafeRawBufferPointer, path: String, maxPixels: Int = defaultMaxPixels,
-                              minimumSize: (width: Int, height: Int)? = nil) throws -> (image: Image, format: ImageFormat) {
+                              minimumSize: (width: Int, height: Int)? = nil) throws -> (image: Image, format: ImageFormat, damage: String?) {
         if bytes.isEmpty { throw ImageError.emptyFile(path: path) }
         guard let format = ImageFormat.sniff(bytes) else {
             // A few bytes that start like a signature are a truncated file, not "not an image".
@@ -55,7 +67,7 @@ public enum ImageDecoder {
             if code != 0 { throw error(code: code, message: message(&result.message), format: .png, path: path, maxPixels: maxPixels) }
             let count = Int(result.width) * Int(result.height) * Int(result.channels)
             let pixels = [UInt8](UnsafeBufferPointer(start: result.pixels, count: count))
-            return (Image(width: Int(result.width), height: Int(result.height), channels: Int(result.channels), pixels: pixels), .png)
+            return (Image(width: Int(result.width), height: Int(result.height), channels: Int(result.channels), pixels: pixels), .png, nil)
         case .jpeg:
             var result = cnn_jpeg_image()
             let code = cnn_jpeg_decode(base, bytes.count, Int64(maxPixels), Int32(minimumSize?.width ?? 0),
@@ -64,7 +76,10 @@ public enum ImageDecoder {
             if code != 0 { throw error(code: code, message: message(&result.message), format: .jpeg, path: path, maxPixels: maxPixels) }
             let count = Int(result.width) * Int(result.height) * Int(result.channels)
             let pixels = [UInt8](UnsafeBufferPointer(start: result.pixels, count: count))
-            return (Image(width: Int(result.width), height: Int(result.height), channels: Int(result.channels), pixels: pixels), .jpeg)
+            let warningCount = Int(result.warning_count)
+            let damage = warningCount == 0 ? nil
+                : "damaged JPEG data: libjpeg reported \(warningCount) warning\(warningCount == 1 ? "" : "s"), the first \"\(message(&result.warning))\"; the damaged blocks are filled in"
+            return (Image(width: Int(result.width), height: Int(result.height), channels: Int(result.channels), pixels: pixels), .jpeg, damage)
         }
     }
 

@@ -23,6 +23,10 @@ typedef struct {
     int was_cmyk;
     unsigned char *pixels;
     char message[200];
+    /// libjpeg's warnings during a successful decode ("Corrupt JPEG data: …": damaged entropy-coded
+    /// data that libjpeg fills in rather than fails on) and the first one's text.
+    int warning_count;
+    char warning[200];
 } cnn_jpeg_image;
 
 /// Decodes a JPEG held in memory (baseline or progressive; gray → 1 channel, YCbCr/RGB → 3).
@@ -32,6 +36,7 @@ typedef struct {
 /// 1/2, 1/4 or 1/8 — the smallest scale whose output is still at least the target in both
 /// sides. A file whose claimed width·height is over `max_pixels` is refused before any pixel
 /// memory is allocated. A file that ends early is an error (libjpeg would pad it with gray).
+/// Other corrupt data decodes with `warning_count` > 0: the caller decides what to do.
 int cnn_jpeg_decode(const unsigned char *data, size_t size, int64_t max_pixels, int target_width,
                     int target_height, cnn_jpeg_image *out);
 

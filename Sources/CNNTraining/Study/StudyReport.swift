@@ -60,7 +60,7 @@ public struct StudyReport: Codable, Sendable {
         lines.append("# Norm study: \(settings.model)\n")
         lines.append("`\(command)`\n")
         let data = settings.data ?? "Fashion-MNIST"
-        let limits = [settings.trainLimit.map { "first \($0) training images" }, settings.testLimit.map { "first \($0) test images" }]
+        let limits = [settings.trainLimit.map { "\($0) training images" }, settings.testLimit.map { "\($0) test images" }]
             .compactMap { $0 }.joined(separator: ", ")
         lines.append("- data: \(data)\(limits.isEmpty ? "" : " (\(limits))"); \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s"); norm \(settings.normPosition) the activation\(settings.groups.map { "; \($0) groups" } ?? ""); \(threads) thread\(threads == 1 ? "" : "s")")
         lines.append("- learning rate: \(learningRateRule)")

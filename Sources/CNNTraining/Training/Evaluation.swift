@@ -2,7 +2,20 @@ import CNNCore
 import CNNData
 import CNNLayers
 
-/// Accuracy, loss and confusion matrix of a model on a dataset, in inference mode.
+/// Precision, recall and F1 of one class, from the confusion matrix (as scikit-learn's
+/// `classification_report`): precision = TP / (TP + FP), recall = TP / (TP + FN),
+/// F1 = 2·P·R / (P + R). A ratio whose denominator is 0 is nil (no images of the class, or no
+/// prediction of it), never a silent 0.
+public struct ClassMetrics: Codable, Sendable, Equatable {
+    public var name: String
+    /// Test images of the class (TP + FN), scikit-learn's "support".
+    public var images: Int
+    public var precision: Double?
+    public var recall: Double?
+    public var f1: Double?
+}
+
+/// Accuracy, loss, confusion matrix and per-class metrics of a model on a dataset, in inference mode.
 public struct EvaluationResult: Codable, Sendable {
     public var loss: Double
     public var accuracy: Double
@@ -10,6 +23,37 @@ public struct EvaluationResult: Codable, Sendable {
     /// confusion[true class][predicted class]
     public var confusion: [[Int]]
     public var classNames: [String]
+    /// One entry per class, in label order.
+    public var perClass: [ClassMetrics]
+    /// Unweighted means over the classes whose value is defined (scikit-learn's "macro avg").
+    public var macroPrecision: Double?
+    public var macroRecall: Double?
+    public var macroF1: Double?
+
+    public init(loss: Double, accuracy: Double, count: Int, confusion: [[Int]], classNames: [String]) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.count = count
+        self.confusion = confusion
+        self.classNames = classNames
+        perClass = classNames.indices.map { c in
+            let truePositives = confusion[c][c]
+            let actual = confusion[c].reduce(0, +)
+            let predicted = confusion.reduce(0) { $0 + $1[c] }
+            let precision = predicted == 0 ? nil : Double(truePositives) / Double(predicted)
+            let recall = actual == 0 ? nil : Double(truePositives) / Double(actual)
+            var f1: Double? = nil
+            if let precision, let recall { f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+            return ClassMetrics(name: classNames[c], images: actual, precision: precision, recall: recall, f1: f1)
+        }
+        func mean(_ values: [Double?]) -> Double? {
+            let defined = values.compactMap { $0 }
+            return defined.isEmpty ? nil : defined.reduce(0, +) / Double(defined.count)
+        }
+        macroPrecision = mean(perClass.map(\.precision))
+        macroRecall = mean(perClass.map(\.recall))
+        macroF1 = mean(perClass.map(\.f1))
+    }
 
     /// Accuracy of each class (nil where the class has no images).
     public var perClassAccuracy: [Double?] {

@@ -15,6 +15,8 @@ public final class Predictor {
         }
         public var file: String
         public var top: [Candidate]
+        /// Set when the file's data is damaged but decoded (a JPEG with libjpeg warnings).
+        public var warning: String?
     }
 
     let checkpoint: LoadedCheckpoint
@@ -30,8 +32,8 @@ public final class Predictor {
     public func predict(file: String, k: Int) throws -> Prediction {
         let (channels, height, width) = (checkpoint.resolved.inputShape[0], checkpoint.resolved.inputShape[1],
                                          checkpoint.resolved.inputShape[2])
-        let image = try ImageDecoder.decode(contentsOf: file, minimumSize: (width, height))
-            .converted(toChannels: channels).fitted(width: width, height: height)
+        let (decoded, damage) = try ImageDecoder.decodeReportingDamage(contentsOf: file, minimumSize: (width, height))
+        let image = decoded.converted(toChannels: channels).fitted(width: width, height: height)
         let input = Tensor(shape: Shape(1, channels, height, width))
         let normalization = checkpoint.normalization
         // HWC bytes → CHW floats, normalized as the training data was.
@@ -48,6 +50,6 @@ public final class Predictor {
         let top = order.prefix(max(1, k)).map {
             Prediction.Candidate(label: checkpoint.classNames[$0], classIndex: $0, probability: Double(probabilities[$0]))
         }
-        return Prediction(file: file, top: top)
+        return Prediction(file: file, top: top, warning: damage.map { "\(file): \($0)" })
     }
 }

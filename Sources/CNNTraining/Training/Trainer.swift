@@ -86,8 +86,9 @@ public final class Trainer {
         for warning in dataset.warnings.prefix(20) { printer.log("warning: \(warning)") }
         if dataset.warnings.count > 20 { printer.log("warning: … and \(dataset.warnings.count - 20) more") }
         if dataset.skippedCount > 0 { printer.log("skipped \(dataset.skippedCount) unreadable files (use --strict to stop on them)") }
-        trainSet = dataset.train.prefix(options.trainLimit)
-        testSet = dataset.test.prefix(options.testLimit)
+        let selection = try DataSelection(dataset, trainLimit: options.trainLimit, testLimit: options.testLimit, seed: options.seed)
+        for note in selection.notes { printer.log(note) }
+        (trainSet, testSet) = (selection.train, selection.test)
         guard trainSet.count > 0 else { throw TrainingError("the training set has no usable images (\(source))") }
         guard testSet.count > 0 else { throw TrainingError("the test set has no usable images (\(source))") }
 

@@ -31,7 +31,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var augment = false
     public var seed: UInt64 = 1
     public var threads = 2
-    /// Limits the training set to its first N images (quick experiments and tests); nil = all.
+    /// Limits the training (test) set to N images, a seeded class-stratified subset
+    /// (`StratifiedSubset`, seeded by `seed`) for quick experiments and tests; nil = all.
     public var trainLimit: Int? = nil
     public var testLimit: Int? = nil
     public var validationFraction: Double = 0.1

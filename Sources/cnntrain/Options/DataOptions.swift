@@ -9,7 +9,7 @@ struct DataOptions: ParsableArguments {
     var trainLimit: Int?
     @Option(help: OptionHelp.testLimit)
     var testLimit: Int?
-    @Option(help: "Validation fraction split off an ImageFolder tree that has no test/ folder. Default: 0.1.")
+    @Option(help: "Validation fraction split off (seeded by --seed) an ImageFolder tree that has no test/ or val/ folder. Default: 0.1.")
     var validationFraction: Double?
     @Flag(help: "Stop on the first unreadable image instead of skipping it with a warning.")
     var strict = false

@@ -10,8 +10,8 @@ enum OptionHelp {
     static let norm: ArgumentHelp = "Norm for every norm slot of the model: \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")). Default: group."
     static let groups: ArgumentHelp = "GroupNorm's group count; must divide every normed channel count. Default: a slot's groups=, else 8."
     static let normPosition: ArgumentHelp = "Norm before or after the activation that follows its slot: before, after. Default: before."
-    static let trainLimit: ArgumentHelp = "Use only the first N training images (quick experiments)."
-    static let testLimit: ArgumentHelp = "Use only the first N test images."
+    static let trainLimit: ArgumentHelp = "Use only N training images: a class-stratified subset seeded by the run's seed (--seed; in a study, each cell's seed), the same on every dataset kind (quick experiments)."
+    static let testLimit: ArgumentHelp = "Use only N test images: a class-stratified subset seeded by the run's seed (--seed; in a study, each cell's seed); eval takes the same ones."
     static func normList(_ what: String) -> ArgumentHelp {
         ArgumentHelp("\(what): a comma list of \(NormList.allowed), or all.")
     }
