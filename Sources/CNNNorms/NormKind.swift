@@ -4,7 +4,7 @@ import CNNCore
 ///
 /// Every kind computes y = γ·(x − μ)/√(σ² + ε) + β on NCHW input; they differ in the set of values
 /// μ and σ² are taken over and in the shape of γ, β (see each layer's documentation).
-public enum NormKind: String, CaseIterable, Sendable {
+public enum NormKind: String, CaseIterable, Codable, Sendable {
     case batch, layer, instance, group, none
 
     /// One line: what the statistics are taken over.
