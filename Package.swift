@@ -20,6 +20,10 @@ let cTargets: [Target] = [
     .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+    // Our own AVX-512 convolution kernels (im2col folded into the GEMM's packing). Compiled for
+    // baseline x86-64; the AVX-512 functions carry target attributes and run only after a CPUID
+    // check (Sources/CKernels/include/cnn_kernels.h).
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 ]
 
 // MARK: - Swift modules
@@ -28,7 +32,7 @@ let cTargets: [Target] = [
 let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let swiftTargets: [Target] = [
-    .target(name: "CNNCore", dependencies: ["CBLAS"], swiftSettings: fast),
+    .target(name: "CNNCore", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
     .target(name: "CNNLayers", dependencies: ["CNNCore"], swiftSettings: fast),
     .target(name: "CNNNorms", dependencies: ["CNNCore"], swiftSettings: fast),
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: fast),

@@ -155,6 +155,9 @@ struct TrainBench: ParsableCommand {
             print(String(format: "%@ --norm %@, batch %d, %d threads: training %.0f images/s (%d steps), inference %.0f images/s (batch %d, %d images), peak memory %.0f MiB",
                          result.model, result.norm, result.batchSize, result.threads, result.trainImagesPerSecond, result.trainSteps,
                          result.inferenceImagesPerSecond, result.inferenceBatchSize, result.inferenceImages, result.peakMemoryMiB))
+            if let train = result.trainImagesPerCPUSecond, let inference = result.inferenceImagesPerCPUSecond {
+                print(String(format: "per CPU-second (all threads; steadier on a loaded machine): training %.0f images, inference %.0f images", train, inference))
+            }
             if let report = result.profile { print("\n" + report.text) }
         }
     }

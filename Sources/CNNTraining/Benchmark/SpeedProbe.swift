@@ -38,6 +38,10 @@ public enum SpeedProbe {
         public var inferenceImages: Int
         public var inferenceImagesPerSecond: Double
         public var parameterCount: Int
+        /// Training images per second of this process's CPU time (user + system, all threads): on a
+        /// shared, loaded machine a steadier figure for A/B comparisons than wall-clock images/s.
+        public var trainImagesPerCPUSecond: Double?
+        public var inferenceImagesPerCPUSecond: Double?
         /// This process's peak resident memory (ru_maxrss), MiB.
         public var peakMemoryMiB: Double
         public var profile: ProfileReport?
@@ -76,19 +80,21 @@ public enum SpeedProbe {
         let steps = max(settings.trainImages / batchSize, 5)
         let profiler = settings.profile ? Profiler() : nil
         Profiler.current = profiler
-        let trainStart = monotonicNanoseconds()
+        let trainStart = monotonicNanoseconds(), trainCPUStart = processCPUSeconds()
         for _ in 0..<steps { trainOneStep() }
         let trainSeconds = Double(monotonicNanoseconds() - trainStart) / 1e9
+        let trainCPUSeconds = processCPUSeconds() - trainCPUStart
         Profiler.current = nil
 
         // Inference: one untimed batch to size the buffers, then the whole (limited) test set.
         let testSet = trainer.testSet
         _ = Evaluator.evaluate(trainer.model, store: testSet.prefix(settings.inferenceBatchSize),
                                normalization: trainer.normalization, batchSize: settings.inferenceBatchSize)
-        let inferenceStart = monotonicNanoseconds()
+        let inferenceStart = monotonicNanoseconds(), inferenceCPUStart = processCPUSeconds()
         _ = Evaluator.evaluate(trainer.model, store: testSet, normalization: trainer.normalization,
                                batchSize: settings.inferenceBatchSize)
         let inferenceSeconds = Double(monotonicNanoseconds() - inferenceStart) / 1e9
+        let inferenceCPUSeconds = processCPUSeconds() - inferenceCPUStart
 
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -96,7 +102,18 @@ public enum SpeedProbe {
                       trainSteps: steps, trainImagesPerSecond: Double(steps * batchSize) / trainSeconds,
                       inferenceBatchSize: settings.inferenceBatchSize, inferenceImages: testSet.count,
                       inferenceImagesPerSecond: Double(testSet.count) / inferenceSeconds,
-                      parameterCount: trainer.model.parameterCount, peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
+                      parameterCount: trainer.model.parameterCount,
+                      trainImagesPerCPUSecond: Double(steps * batchSize) / max(trainCPUSeconds, 1e-9),
+                      inferenceImagesPerCPUSecond: Double(testSet.count) / max(inferenceCPUSeconds, 1e-9),
+                      peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
                       profile: profiler.map { ProfileReport(profiler: $0, model: trainer.model, batchSize: batchSize) })
     }
+}
+
+/// User + system CPU seconds of this process so far (all threads).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
