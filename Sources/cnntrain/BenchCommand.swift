@@ -168,9 +168,9 @@ struct SpeedBench: ParsableCommand {
         commandName: "speed",
         abstract: "This engine against PyTorch on the same model, norm by norm: training and inference images/s, their ratio, and peak memory.",
         discussion: """
-        Every measurement is its own process: `cnntrain bench train --json` and scripts/torch_bench.py (PyTorch from /usr/bin/python3; apt-get install python3-torch, or scripts/setup.sh --with-torch). The two alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
+        Every measurement is its own process: `cnntrain bench train --json` and scripts/torch_bench.py, which runs PyTorch twice, with contiguous and with channels_last tensors; the ratio is ours over the faster of the two. PyTorch comes from --python (default: $CNNTRAIN_PYTHON, else /usr/bin/python3 with Debian's python3-torch); scripts/setup_torch_venv.sh makes .venv-torch/bin/python with the current PyTorch. The engines alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
 
-        Example (the README's tables): cnntrain bench speed; cnntrain bench speed --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
+        Example (the README's tables): cnntrain bench speed --python .venv-torch/bin/python; cnntrain bench speed --python .venv-torch/bin/python --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
         """)
     @OptionGroup var workload: SpeedWorkloadOptions
     @Option(help: "Norms: a comma list of \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.")
@@ -183,6 +183,8 @@ struct SpeedBench: ParsableCommand {
     var repeats = 3
     @Flag(help: "Measure this engine only, without the PyTorch columns.")
     var noPytorch = false
+    @Option(help: "The Python that runs PyTorch (e.g. .venv-torch/bin/python from scripts/setup_torch_venv.sh). Default: $CNNTRAIN_PYTHON, else /usr/bin/python3.")
+    var python: String?
     @Option(help: "Also write the rows as JSON to this file.")
     var json: String?
 
@@ -226,17 +228,20 @@ struct SpeedBench: ParsableCommand {
             configuration.inferenceImages = workload.inferenceImages
             let executable = ChildProcess.currentExecutable
             var torchScript: String? = nil
+            let python = PythonInterpreter.resolve(self.python)
             if !noPytorch {
-                if let script = CompareCommand.findScript("torch_bench.py", executable: executable), CompareCommand.python(has: "torch") {
+                if let script = CompareCommand.findScript("torch_bench.py", executable: executable), PythonInterpreter.has("torch", python: python) {
                     torchScript = script
                 } else {
-                    print("PyTorch columns left out: /usr/bin/python3 has no torch (apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
+                    print("PyTorch columns left out: \(python) has no torch (scripts/setup_torch_venv.sh, or apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
                 }
             }
             Parallel.setThreadCount(1)
             BenchCommand.printEngine()
             print("\(workload.model): \(normList.count * batches.count * threads.count) configurations × \(repeats) repeats; training \(workload.trainImages) images per measurement, inference \(workload.inferenceImages) test images")
-            let comparison = SpeedComparison(configuration: configuration, executable: executable, torchScript: torchScript) { line in
+            if torchScript != nil { print("PyTorch from \(python)") }
+            let comparison = SpeedComparison(configuration: configuration, executable: executable, torchScript: torchScript,
+                                             python: python) { line in
                 print(line)
                 fflush(stdout)
             }

@@ -50,6 +50,8 @@ struct CompareCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Also train every cell with PyTorch (scripts/torch_train.py; needs python3-torch) and show its accuracy beside ours.")
     var withPytorch = false
+    @Option(help: "The Python that runs PyTorch (e.g. .venv-torch/bin/python from scripts/setup_torch_venv.sh). Default: $CNNTRAIN_PYTHON, else /usr/bin/python3.")
+    var python: String?
     @Flag(help: "Do not draw the plots at the end.")
     var noPlots = false
 
@@ -123,8 +125,8 @@ struct CompareCommand: ParsableCommand {
                 guard let script = Self.findScript("torch_train.py", executable: executable) else {
                     throw TrainingError("--with-pytorch: scripts/torch_train.py not found (run from the repository)")
                 }
-                guard Self.python(has: "torch") else {
-                    throw TrainingError("--with-pytorch needs PyTorch for /usr/bin/python3: apt-get install python3-torch")
+                guard PythonInterpreter.has("torch", python: PythonInterpreter.resolve(python)) else {
+                    throw TrainingError("--with-pytorch needs PyTorch for \(PythonInterpreter.resolve(python)): apt-get install python3-torch, or scripts/setup_torch_venv.sh and --python .venv-torch/bin/python")
                 }
                 torchScript = script
             }
@@ -134,11 +136,12 @@ struct CompareCommand: ParsableCommand {
                           counted(rateCount, "learning rate"), counted(plan.seedCount, "seed")]
             print("study \(directory): \(counted(cells.count, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each")
             print("learning rate: \(plan.rule.description)")
-            let runner = StudyRunner(settings: settings, plan: plan, directory: directory, threads: threadOptions.threads,
+            var runner = StudyRunner(settings: settings, plan: plan, directory: directory, threads: threadOptions.threads,
                                      executable: executable, torchScript: torchScript) { line in
                 print(line)
                 fflush(stdout)
             }
+            runner.python = PythonInterpreter.resolve(python)
             let results = try runner.run()
             let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(Self.shellQuoted).joined(separator: " ")
             let slots = NormSlot.list(model: model, norms: plan.norms, groupCount: groups, position: normPosition.rawValue)

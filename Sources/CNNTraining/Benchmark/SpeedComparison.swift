@@ -36,15 +36,20 @@ public struct SpeedComparison {
         public var batchSize: Int
         public var threads: Int
         public var cnntrain: Figures?
+        /// PyTorch with contiguous (NCHW) tensors.
         public var pytorch: Figures?
+        /// PyTorch with `channels_last` tensors (model and every batch), nil when not measured.
+        public var pytorchChannelsLast: Figures?
         /// Why a side has no figures (a failed child), if one failed.
         public var failures: [String] = []
 
+        /// Ours over the faster PyTorch memory format.
         public var trainRatio: Double? { ratio(\.trainImagesPerSecond) }
         public var inferenceRatio: Double? { ratio(\.inferenceImagesPerSecond) }
         func ratio(_ figure: KeyPath<Figures, Double>) -> Double? {
-            guard let ours = cnntrain, let theirs = pytorch, theirs[keyPath: figure] > 0 else { return nil }
-            return ours[keyPath: figure] / theirs[keyPath: figure]
+            let best = [pytorch, pytorchChannelsLast].compactMap { $0?[keyPath: figure] }.max()
+            guard let ours = cnntrain, let best, best > 0 else { return nil }
+            return ours[keyPath: figure] / best
         }
     }
 
@@ -55,8 +60,20 @@ public struct SpeedComparison {
     public let torchScript: String?
     public let log: (String) -> Void
 
-    public init(configuration: Configuration, executable: String, torchScript: String?, log: @escaping (String) -> Void) {
-        self.configuration = configuration; self.executable = executable; self.torchScript = torchScript; self.log = log
+    /// The interpreter that runs `torchScript`.
+    public let python: String
+
+    public init(configuration: Configuration, executable: String, torchScript: String?,
+                python: String = PythonInterpreter.defaultPath, log: @escaping (String) -> Void) {
+        self.configuration = configuration; self.executable = executable; self.torchScript = torchScript
+        self.python = python; self.log = log
+    }
+
+    /// One engine of a comparison: ours, or PyTorch in one memory format.
+    enum Side: Int, CaseIterable {
+        case cnntrain, pytorch, pytorchChannelsLast
+        var name: String { ["cnntrain", "pytorch", "pytorch-cl"][rawValue] }
+        var memoryFormat: String { self == .pytorchChannelsLast ? "channels_last" : "contiguous" }
     }
 
     struct Sample: Decodable {
@@ -73,16 +90,16 @@ public struct SpeedComparison {
 
         var keys: [(norm: String, batch: Int, threads: Int)] = []
         for threads in c.threadCounts { for batch in c.batchSizes { for norm in c.norms { keys.append((norm, batch, threads)) } } }
-        var samples: [Int: [Bool: [(Sample, Double)]]] = [:]   // key index → (is ours) → (sample, peak MiB)
+        var samples: [Int: [Side: [(Sample, Double)]]] = [:]   // key index → engine → (sample, peak MiB)
         var failures: [Int: [String]] = [:]
         for repeatIndex in 0..<c.repeats {
             for (index, key) in keys.enumerated() {
-                var sides = [true] + (torchScript == nil ? [] : [false])
+                var sides: [Side] = torchScript == nil ? [.cnntrain] : Side.allCases
                 if repeatIndex % 2 == 1 { sides.reverse() }
-                for ours in sides {
-                    let name = ours ? "cnntrain" : "pytorch"
-                    let arguments = ours ? cnntrainArguments(key) : torchArguments(key)
-                    let program = ours ? executable : "/usr/bin/python3"
+                for side in sides {
+                    let name = side.name, ours = side == .cnntrain
+                    let arguments = ours ? cnntrainArguments(key) : torchArguments(key, memoryFormat: side.memoryFormat)
+                    let program = ours ? executable : python
                     let out = "\(scratch)/\(name).out", err = "\(scratch)/\(name).err"
                     let outcome = try ChildProcess.run(program, arguments, stdout: out, stderr: err)
                     let line = ChildProcess.lastLine(of: out)
@@ -93,23 +110,25 @@ public struct SpeedComparison {
                         log("  " + reason)
                         continue
                     }
-                    samples[index, default: [:]][ours, default: []].append((sample, outcome.peakMemoryMiB))
-                    log(String(format: "  repeat %d/%d  %-8@ --norm %-8@ batch %3d threads %d: train %6.0f img/s, inference %6.0f img/s, peak %4.0f MiB",
+                    samples[index, default: [:]][side, default: []].append((sample, outcome.peakMemoryMiB))
+                    log(String(format: "  repeat %d/%d  %-10@ --norm %-8@ batch %3d threads %d: train %6.0f img/s, inference %6.0f img/s, peak %4.0f MiB",
                                repeatIndex + 1, c.repeats, name, key.norm, key.batch, key.threads,
                                sample.trainImagesPerSecond, sample.inferenceImagesPerSecond, outcome.peakMemoryMiB))
                 }
             }
         }
         return keys.enumerated().map { index, key in
-            func figures(_ ours: Bool) -> Figures? {
-                guard let list = samples[index]?[ours], !list.isEmpty else { return nil }
+            func figures(_ side: Side) -> Figures? {
+                guard let list = samples[index]?[side], !list.isEmpty else { return nil }
                 return Figures(trainImagesPerSecond: Self.median(list.map(\.0.trainImagesPerSecond)),
                                inferenceImagesPerSecond: Self.median(list.map(\.0.inferenceImagesPerSecond)),
                                peakMemoryMiB: Self.median(list.map(\.1)), repeats: list.count,
                                trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine)
             }
-            return Row(norm: key.norm, batchSize: key.batch, threads: key.threads, cnntrain: figures(true),
-                       pytorch: torchScript == nil ? nil : figures(false), failures: failures[index] ?? [])
+            return Row(norm: key.norm, batchSize: key.batch, threads: key.threads, cnntrain: figures(.cnntrain),
+                       pytorch: torchScript == nil ? nil : figures(.pytorch),
+                       pytorchChannelsLast: torchScript == nil ? nil : figures(.pytorchChannelsLast),
+                       failures: failures[index] ?? [])
         }
     }
 
@@ -120,9 +139,9 @@ public struct SpeedComparison {
                 "--inference-images", String(c.inferenceImages)] + (c.data.map { ["--data", $0] } ?? [])
     }
 
-    func torchArguments(_ key: (norm: String, batch: Int, threads: Int)) -> [String] {
+    func torchArguments(_ key: (norm: String, batch: Int, threads: Int), memoryFormat: String) -> [String] {
         let c = configuration
-        return [torchScript!, "--cnntrain", executable, "--norm", key.norm, "--batch-size", String(key.batch), "--threads", String(key.threads),
+        return [torchScript!, "--memory-format", memoryFormat, "--cnntrain", executable, "--norm", key.norm, "--batch-size", String(key.batch), "--threads", String(key.threads),
                 "--model", c.model, "--train-images", String(c.trainImages), "--inference-batch-size", String(c.inferenceBatchSize),
                 "--inference-images", String(c.inferenceImages)] + (c.data.map { ["--data", $0] } ?? [])
     }
@@ -133,7 +152,8 @@ public struct SpeedComparison {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// The Markdown table of `rows` (PyTorch columns only when measured).
+    /// The Markdown table of `rows` (PyTorch columns only when measured; the ratio is ours over the
+    /// faster PyTorch memory format).
     public static func markdown(_ rows: [Row], inferenceBatchSize: Int) -> String {
         let torch = rows.contains { $0.pytorch != nil }
         func number(_ value: Double?) -> String {
@@ -144,21 +164,28 @@ public struct SpeedComparison {
             return formatter.string(from: NSNumber(value: value.rounded())) ?? String(format: "%.0f", value)
         }
         func ratio(_ value: Double?) -> String { value.map { String(format: "%.2f×", $0) } ?? "–" }
+        let engine = rows.lazy.compactMap { $0.pytorch?.engine ?? $0.pytorchChannelsLast?.engine }.first
+        let version = engine.map { $0.replacingOccurrences(of: "pytorch ", with: "") } ?? ""
+        let torchNames = ["PyTorch \(version)", "\(version) channels_last"]
         var header = "| norm | batch | threads | train img/s cnntrain |"
         var rule = "| --- | ---: | ---: | ---: |"
-        if torch { header += " PyTorch | ratio |"; rule += " ---: | ---: |" }
+        if torch { header += " \(torchNames[0]) | \(torchNames[1]) | ratio |"; rule += " ---: | ---: | ---: |" }
         header += " inference img/s (batch \(inferenceBatchSize)) cnntrain |"; rule += " ---: |"
-        if torch { header += " PyTorch | ratio |"; rule += " ---: | ---: |" }
+        if torch { header += " \(torchNames[0]) | \(torchNames[1]) | ratio |"; rule += " ---: | ---: | ---: |" }
         header += " peak RSS MiB cnntrain |"; rule += " ---: |"
-        if torch { header += " PyTorch |"; rule += " ---: |" }
+        if torch { header += " \(torchNames[0]) | \(torchNames[1]) |"; rule += " ---: | ---: |" }
         var lines = [header, rule]
         for row in rows {
             var line = "| \(row.norm) | \(row.batchSize) | \(row.threads) | \(number(row.cnntrain?.trainImagesPerSecond)) |"
-            if torch { line += " \(number(row.pytorch?.trainImagesPerSecond)) | \(ratio(row.trainRatio)) |" }
+            if torch {
+                line += " \(number(row.pytorch?.trainImagesPerSecond)) | \(number(row.pytorchChannelsLast?.trainImagesPerSecond)) | \(ratio(row.trainRatio)) |"
+            }
             line += " \(number(row.cnntrain?.inferenceImagesPerSecond)) |"
-            if torch { line += " \(number(row.pytorch?.inferenceImagesPerSecond)) | \(ratio(row.inferenceRatio)) |" }
+            if torch {
+                line += " \(number(row.pytorch?.inferenceImagesPerSecond)) | \(number(row.pytorchChannelsLast?.inferenceImagesPerSecond)) | \(ratio(row.inferenceRatio)) |"
+            }
             line += " \(number(row.cnntrain?.peakMemoryMiB)) |"
-            if torch { line += " \(number(row.pytorch?.peakMemoryMiB)) |" }
+            if torch { line += " \(number(row.pytorch?.peakMemoryMiB)) | \(number(row.pytorchChannelsLast?.peakMemoryMiB)) |" }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -12,6 +12,8 @@ public struct StudyRunner {
     public var executable: String
     /// `scripts/torch_train.py` when the PyTorch column is asked for.
     public var torchScript: String?
+    /// The Python interpreter that runs `torchScript` (`--python`, CNNTRAIN_PYTHON).
+    public var python = PythonInterpreter.defaultPath
     public var log: (String) -> Void
 
     public init(settings: StudySettings, plan: StudyPlan, directory: String, threads: Int, executable: String,
@@ -133,7 +135,7 @@ public struct StudyRunner {
         if let limit = settings.testLimit { arguments += ["--test-limit", String(limit)] }
         log("\(prefix) PyTorch…")
         do {
-            let outcome = try ChildProcess.run("/usr/bin/python3", arguments, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
+            let outcome = try ChildProcess.run(python, arguments, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
             if outcome.succeeded, let accuracy = read() {
                 result.torchTestAccuracy = accuracy
                 log("\(prefix) PyTorch test accuracy \(percent(accuracy))")
