@@ -155,6 +155,10 @@ struct TrainBench: ParsableCommand {
             print(String(format: "%@ --norm %@, batch %d, %d threads: training %.0f images/s (%d steps), inference %.0f images/s (batch %d, %d images), peak memory %.0f MiB",
                          result.model, result.norm, result.batchSize, result.threads, result.trainImagesPerSecond, result.trainSteps,
                          result.inferenceImagesPerSecond, result.inferenceBatchSize, result.inferenceImages, result.peakMemoryMiB))
+            if let flops = result.trainGEMMFLOPsPerImage, let effective = result.effectiveTrainGFLOPs, let sgemm = result.sgemm1024GFLOPs {
+                print(String(format: "effective training GEMM rate %.1f GFLOP/s (%.1f MFLOP per image) = %.2f× OpenBLAS sgemm 1024³ in this run (%.1f GFLOP/s, %d threads)",
+                             effective, flops / 1e6, effective / sgemm, sgemm, result.threads))
+            }
             if let train = result.trainImagesPerCPUSecond, let inference = result.inferenceImagesPerCPUSecond {
                 print(String(format: "per CPU-second (all threads; steadier on a loaded machine): training %.0f images, inference %.0f images", train, inference))
             }
