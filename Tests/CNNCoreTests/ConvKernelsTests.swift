@@ -7,7 +7,7 @@ import XCTest
 /// transposed weights (then compared with GEMMᵀ + col2im). Skipped on CPUs without AVX-512F.
 final class ConvKernelsTests: XCTestCase {
     func testKernelsMatchIm2colAndReferenceGEMM() throws {
-        try XCTSkipUnless(ConvKernels.isAvailable, "this CPU has no AVX-512F; the engine runs im2col + OpenBLAS")
+        try XCTSkipUnless(ConvKernels.isAvailable, "no AVX-512F here (or CNNTRAIN_KERNELS=reference): the engine runs im2col + OpenBLAS")
         // (C, H, W, F, K, padding): tails in F (not a multiple of 8) and P (not a multiple of 32),
         // rows shorter and longer than a 16-lane vector, a 1×1 output, padding 0 to 2.
         let shapes: [(c: Int, h: Int, w: Int, f: Int, k: Int, pad: Int)] = [
