@@ -252,6 +252,10 @@ struct SpeedBench: ParsableCommand {
             let rows = try comparison.run()
             print("\nmedians of \(repeats) repeats:\n")
             print(SpeedComparison.markdown(rows, inferenceBatchSize: workload.inferenceBatchSize))
+            if let cpu = SpeedComparison.cpuMarkdown(rows) {
+                print("\nimages per CPU-second (user + system time of each process; steadier on a loaded machine, fair at one thread: idle OpenMP threads spin):\n")
+                print(cpu)
+            }
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

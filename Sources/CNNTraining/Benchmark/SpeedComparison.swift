@@ -29,6 +29,11 @@ public struct SpeedComparison {
         /// Every repeat's training images/s, to judge the noise.
         public var trainSamples: [Double]
         public var engine: String
+        /// Medians of images per CPU-second (user + system time of the process, all threads), when
+        /// the engine reports them: steadier than images/s on a loaded machine, but a runtime whose
+        /// idle threads spin (OpenMP) is charged for the spinning, so compare them at one thread.
+        public var trainImagesPerCPUSecond: Double?
+        public var inferenceImagesPerCPUSecond: Double?
     }
 
     public struct Row: Codable, Sendable {
@@ -80,6 +85,8 @@ public struct SpeedComparison {
         var engine: String
         var trainImagesPerSecond: Double
         var inferenceImagesPerSecond: Double
+        var trainImagesPerCPUSecond: Double?
+        var inferenceImagesPerCPUSecond: Double?
     }
 
     public func run() throws -> [Row] {
@@ -123,7 +130,9 @@ public struct SpeedComparison {
                 return Figures(trainImagesPerSecond: Self.median(list.map(\.0.trainImagesPerSecond)),
                                inferenceImagesPerSecond: Self.median(list.map(\.0.inferenceImagesPerSecond)),
                                peakMemoryMiB: Self.median(list.map(\.1)), repeats: list.count,
-                               trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine)
+                               trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine,
+                               trainImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.trainImagesPerCPUSecond)),
+                               inferenceImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.inferenceImagesPerCPUSecond)))
             }
             return Row(norm: key.norm, batchSize: key.batch, threads: key.threads, cnntrain: figures(.cnntrain),
                        pytorch: torchScript == nil ? nil : figures(.pytorch),
@@ -146,10 +155,39 @@ public struct SpeedComparison {
                 "--inference-images", String(c.inferenceImages)] + (c.data.map { ["--data", $0] } ?? [])
     }
 
+    /// The median when every value is there, else nil.
+    static func optionalMedian(_ values: [Double?]) -> Double? {
+        let present = values.compactMap { $0 }
+        return present.count == values.count && !present.isEmpty ? median(present) : nil
+    }
+
     public static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Images per CPU-second, ours and PyTorch's (both formats), with the ratio to the faster; nil
+    /// when no row has them on every side.
+    public static func cpuMarkdown(_ rows: [Row]) -> String? {
+        let complete = rows.filter { $0.cnntrain?.trainImagesPerCPUSecond != nil && $0.pytorch?.trainImagesPerCPUSecond != nil }
+        guard !complete.isEmpty else { return nil }
+        func number(_ value: Double?) -> String { value.map { String(format: "%.0f", $0) } ?? "–" }
+        func ratio(_ ours: Double?, _ theirs: [Double?]) -> String {
+            guard let ours, let best = theirs.compactMap({ $0 }).max(), best > 0 else { return "–" }
+            return String(format: "%.2f×", ours / best)
+        }
+        var lines = ["| norm | batch | threads | train img per CPU-s cnntrain | PyTorch | channels_last | ratio | inference cnntrain | PyTorch | channels_last | ratio |",
+                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for row in complete {
+            let train = [row.pytorch?.trainImagesPerCPUSecond, row.pytorchChannelsLast?.trainImagesPerCPUSecond]
+            let inference = [row.pytorch?.inferenceImagesPerCPUSecond, row.pytorchChannelsLast?.inferenceImagesPerCPUSecond]
+            lines.append("| \(row.norm) | \(row.batchSize) | \(row.threads) | \(number(row.cnntrain?.trainImagesPerCPUSecond)) | "
+                + "\(number(train[0])) | \(number(train[1])) | \(ratio(row.cnntrain?.trainImagesPerCPUSecond, train)) | "
+                + "\(number(row.cnntrain?.inferenceImagesPerCPUSecond)) | \(number(inference[0])) | \(number(inference[1])) | "
+                + "\(ratio(row.cnntrain?.inferenceImagesPerCPUSecond, inference)) |")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The Markdown table of `rows` (PyTorch columns only when measured; the ratio is ours over the
