@@ -1,5 +1,8 @@
 // Convolution kernels with im2col folded into the GEMM's packing (see include/cnn_kernels.h).
 //
+// Dropped (no change beyond the noise, one thread, CPU time): the weight gradient's panel packed
+//   8 rows at a time right before their products; unmasked ∂Yᵀ loads for full channel blocks; one
+//   masked load per tap for same-size convolutions (OW = W) instead of one per row piece.
 // version 2 (forward): the first block of 8 output channels packs the panel inside its micro-kernel
 //   (micro_kernel_packing), the others read it.
 // version 1: per tile of 32 output positions, pack the (R, 32) column panel with masked shifted
