@@ -3,11 +3,12 @@
 # only missing packages and `swift build` only rebuilds what changed.
 #   scripts/setup.sh              packages + build
 #   scripts/setup.sh --with-torch also python3-torch and matplotlib (golden values, PyTorch comparisons, plots)
+#                                 and python3-venv (scripts/setup_torch_venv.sh: the current PyTorch for bench speed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist)
-if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-matplotlib); fi
+if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-matplotlib python3-venv); fi
 
 missing=()
 for p in "${packages[@]}"; do
