@@ -2,7 +2,8 @@
 # Installs what cnntrain needs on Debian 12 and builds it (release). Safe to run again: it installs
 # only missing packages and `swift build` only rebuilds what changed.
 #   scripts/setup.sh              packages + build
-#   scripts/setup.sh --with-torch also python3-torch and matplotlib (golden values, PyTorch comparisons, plots)
+#   scripts/setup.sh --with-torch also python3-torch and matplotlib (golden values, PyTorch comparisons, plots),
+#                                 and python3-venv for scripts/setup_torch_venv.sh (the current PyTorch, for bench speed)
 #   scripts/setup.sh --install    also puts `cnntrain` on PATH: a symlink /usr/local/bin/cnntrain →
 #                                 this checkout's .build/release/cnntrain (set CNNTRAIN_INSTALL_DIR for
 #                                 another folder). cnntrain finds Models/ and scripts/ from its real path,
@@ -21,7 +22,7 @@ done
 
 sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
 packages=(libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist)
-if ((with_torch)); then packages+=(python3-torch python3-matplotlib); fi
+if ((with_torch)); then packages+=(python3-torch python3-matplotlib python3-venv); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,9 +6,13 @@ training set's mean/std), same step (forward, cross-entropy, zero_grad, backward
 0.9 and weight decay 5e-4), same counts: `--warmup-steps` untimed steps, then `--train-images`
 timed (whole batches), then inference (eval mode, no_grad, argmax and loss) over the test set in
 batches of `--inference-batch-size`. Prints one JSON object, as `cnntrain bench train --json`.
-`cnntrain bench speed` runs both side by side.
+`cnntrain bench speed` runs both side by side, PyTorch once per memory format.
+
+`--memory-format channels_last` converts the model and every batch to channels_last (NHWC in
+memory), which oneDNN prefers for some layers; `contiguous` (the default) keeps NCHW.
 
     /usr/bin/python3 scripts/torch_bench.py --norm group --batch-size 64 --threads 2
+    .venv-torch/bin/python scripts/torch_bench.py --memory-format channels_last   # scripts/setup_torch_venv.sh
 """
 import argparse
 import json
@@ -46,14 +50,16 @@ def main():
     p.add_argument("--inference-batch-size", type=int, default=256)
     p.add_argument("--inference-images", type=int, default=10000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--memory-format", choices=["contiguous", "channels_last"], default="contiguous")
     args = p.parse_args()
     if args.config:
         training_options.apply(args, args.config)
+    memory_format = torch.channels_last if args.memory_format == "channels_last" else torch.contiguous_format
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     resolved = resolved_model(args.cnntrain, args.model, args.norm, args.groups, "before")
-    model = build_model(resolved)
+    model = build_model(resolved).to(memory_format=memory_format)
     train_x, train_y, test_x, test_y = fashion_mnist.load(args.data)
     test_x, test_y = test_x[:args.inference_images], test_y[:args.inference_images]
     scaled = train_x.float() / 255.0
@@ -71,7 +77,7 @@ def main():
             state["order"], state["next"] = torch.randperm(len(train_x), generator=generator), 0
         index = state["order"][state["next"] * batch:(state["next"] + 1) * batch]
         state["next"] += 1
-        x = fashion_mnist.normalize(train_x[index], mean, std)
+        x = fashion_mnist.normalize(train_x[index], mean, std).contiguous(memory_format=memory_format)
         loss = F.cross_entropy(model(x), train_y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -81,7 +87,8 @@ def main():
     def infer(x_all, y_all):
         with torch.no_grad():
             for i in range(0, len(x_all), args.inference_batch_size):
-                logits = model(fashion_mnist.normalize(x_all[i:i + args.inference_batch_size], mean, std))
+                x = fashion_mnist.normalize(x_all[i:i + args.inference_batch_size], mean, std)
+                logits = model(x.contiguous(memory_format=memory_format))
                 F.cross_entropy(logits, y_all[i:i + args.inference_batch_size], reduction="sum").item()
                 logits.argmax(1)
 
@@ -89,23 +96,25 @@ def main():
     for _ in range(args.warmup_steps):
         train_one_step()
     steps = max(args.train_images // batch, 5)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(steps):
         train_one_step()
-    train_seconds = time.perf_counter() - start
+    train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     model.eval()
     infer(test_x[:args.inference_batch_size], test_y[:args.inference_batch_size])
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     infer(test_x, test_y)
-    inference_seconds = time.perf_counter() - start
+    inference_seconds, inference_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     print(json.dumps({
-        "engine": f"pytorch {torch.__version__}", "model": args.model, "norm": args.norm, "batchSize": batch,
+        "engine": f"pytorch {torch.__version__}", "memoryFormat": args.memory_format, "model": args.model, "norm": args.norm, "batchSize": batch,
         "threads": args.threads, "trainSteps": steps, "trainImagesPerSecond": steps * batch / train_seconds,
         "inferenceBatchSize": args.inference_batch_size, "inferenceImages": len(test_x),
         "inferenceImagesPerSecond": len(test_x) / inference_seconds,
         "parameterCount": sum(p.numel() for p in model.parameters()),
+        "trainImagesPerCPUSecond": steps * batch / max(train_cpu, 1e-9),
+        "inferenceImagesPerCPUSecond": len(test_x) / max(inference_cpu, 1e-9),
         "peakMemoryMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 

@@ -169,6 +169,13 @@ struct TrainBench: ParsableCommand {
             print(String(format: "%@ --norm %@, batch %d, %d threads: training %.0f images/s (%d steps), inference %.0f images/s (batch %d, %d images), peak memory %.0f MiB",
                          result.model, result.norm, result.batchSize, result.threads, result.trainImagesPerSecond, result.trainSteps,
                          result.inferenceImagesPerSecond, result.inferenceBatchSize, result.inferenceImages, result.peakMemoryMiB))
+            if let flops = result.trainGEMMFLOPsPerImage, let effective = result.effectiveTrainGFLOPs, let sgemm = result.sgemm1024GFLOPs {
+                print(String(format: "effective training GEMM rate %.1f GFLOP/s (%.1f MFLOP per image) = %.2f× OpenBLAS sgemm 1024³ in this run (%.1f GFLOP/s, %d threads)",
+                             effective, flops / 1e6, effective / sgemm, sgemm, result.threads))
+            }
+            if let train = result.trainImagesPerCPUSecond, let inference = result.inferenceImagesPerCPUSecond {
+                print(String(format: "per CPU-second (all threads; steadier on a loaded machine): training %.0f images, inference %.0f images", train, inference))
+            }
             if let report = result.profile { print("\n" + report.text) }
         }
     }
@@ -179,9 +186,9 @@ struct SpeedBench: ParsableCommand {
         commandName: "speed",
         abstract: "This engine against PyTorch on the same model, norm by norm: training and inference images/s, their ratio, and peak memory.",
         discussion: """
-        Every measurement is its own process: `cnntrain bench train --json` and scripts/torch_bench.py (PyTorch from /usr/bin/python3; apt-get install python3-torch, or scripts/setup.sh --with-torch). The two alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
+        Every measurement is its own process: `cnntrain bench train --json` and scripts/torch_bench.py, which runs PyTorch twice, with contiguous and with channels_last tensors; the ratio is ours over the faster of the two. PyTorch comes from --python (default: $CNNTRAIN_PYTHON, else /usr/bin/python3 with Debian's python3-torch); scripts/setup_torch_venv.sh makes .venv-torch/bin/python with the current PyTorch. The engines alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
 
-        Example (the README's tables): cnntrain bench speed; cnntrain bench speed --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
+        Example (the README's tables): cnntrain bench speed --python .venv-torch/bin/python; cnntrain bench speed --python .venv-torch/bin/python --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
         """)
     @Option(help: OptionHelp.model)
     var model = TrainingOptions().model
@@ -196,6 +203,8 @@ struct SpeedBench: ParsableCommand {
     var repeats = 3
     @Flag(help: "Measure this engine only, without the PyTorch columns.")
     var noPytorch = false
+    @Option(help: "The Python that runs PyTorch (e.g. .venv-torch/bin/python from scripts/setup_torch_venv.sh). Default: $CNNTRAIN_PYTHON, else /usr/bin/python3.")
+    var python: String?
     @Option(help: "Also write the rows as JSON to this file.")
     var json: String?
 
@@ -235,17 +244,19 @@ struct SpeedBench: ParsableCommand {
             configuration.inferenceImages = workload.inferenceImages
             let executable = ChildProcess.currentExecutable
             var torchScript: String? = nil
+            let python = PythonInterpreter.resolve(self.python)
             if !noPytorch {
-                if let script = PythonScripts.find("torch_bench.py", executable: executable), PythonScripts.has(module: "torch") {
+                if let script = PythonScripts.find("torch_bench.py", executable: executable), PythonInterpreter.has("torch", python: python) {
                     torchScript = script
                 } else {
-                    print("PyTorch columns left out: /usr/bin/python3 has no torch (apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
+                    print("PyTorch columns left out: \(python) has no torch (scripts/setup_torch_venv.sh, or apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
                 }
             }
             Parallel.setThreadCount(1)
             BenchCommand.printEngine()
             print("\(model): \(normList.count * batches.count * threads.count) configurations × \(repeats) repeats; training \(workload.trainImages) images per measurement, inference \(workload.inferenceImages) test images")
-            let comparison = SpeedComparison(configuration: configuration, commands: CommandLineChildren(executable: executable),
+            if torchScript != nil { print("PyTorch from \(python)") }
+            let comparison = SpeedComparison(configuration: configuration, commands: CommandLineChildren(executable: executable, python: python),
                                              torchScript: torchScript) { line in
                 print(line)
                 fflush(stdout)
@@ -253,6 +264,10 @@ struct SpeedBench: ParsableCommand {
             let rows = try comparison.run()
             print("\nmedians of \(repeats) repeats:\n")
             print(SpeedComparison.markdown(rows, inferenceBatchSize: workload.inferenceBatchSize))
+            if let cpu = SpeedComparison.cpuMarkdown(rows) {
+                print("\nimages per CPU-second (user + system time of each process; steadier on a loaded machine, fair at one thread: idle OpenMP threads spin):\n")
+                print(cpu)
+            }
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

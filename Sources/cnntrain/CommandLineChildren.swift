@@ -5,6 +5,8 @@ import CNNTraining
 struct CommandLineChildren: ChildCommands {
     /// This executable (cells and cnntrain probes run the same build).
     var executable: String
+    /// The Python that runs the PyTorch scripts (`--python`, CNNTRAIN_PYTHON, else Debian's).
+    var python = PythonInterpreter.defaultPath
 
     func train(configuration: String, runDirectory: String) -> ChildCommand {
         ChildCommand(program: executable, arguments: ["train", "--config", configuration, "--out", runDirectory, "--quiet"])
@@ -15,11 +17,11 @@ struct CommandLineChildren: ChildCommands {
     }
 
     func torchTrain(script: String, configuration: String, result: String) -> ChildCommand {
-        ChildCommand(program: PythonScripts.interpreter,
-                     arguments: [script, "--config", configuration, "--cnntrain", executable, "--json", result])
+        ChildCommand(program: python, arguments: [script, "--config", configuration, "--cnntrain", executable, "--json", result])
     }
 
-    func torchSpeedProbe(script: String, configuration: String) -> ChildCommand {
-        ChildCommand(program: PythonScripts.interpreter, arguments: [script, "--config", configuration, "--cnntrain", executable])
+    func torchSpeedProbe(script: String, configuration: String, memoryFormat: TorchMemoryFormat) -> ChildCommand {
+        ChildCommand(program: python, arguments: [script, "--config", configuration, "--cnntrain", executable,
+                                                  "--memory-format", memoryFormat.rawValue])
     }
 }

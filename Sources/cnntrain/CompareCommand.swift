@@ -46,6 +46,8 @@ struct CompareCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Also train every cell with PyTorch (scripts/torch_train.py; needs python3-torch) and show its accuracy beside ours.")
     var withPytorch = false
+    @Option(help: "The Python that runs PyTorch (e.g. .venv-torch/bin/python from scripts/setup_torch_venv.sh). Default: $CNNTRAIN_PYTHON, else /usr/bin/python3.")
+    var python: String?
     @Flag(help: "Do not draw the plots at the end.")
     var noPlots = false
 
@@ -111,14 +113,15 @@ struct CompareCommand: ParsableCommand {
                 guard let script = PythonScripts.find("torch_train.py", executable: executable) else {
                     throw TrainingError("--with-pytorch: scripts/torch_train.py not found (run from the repository)")
                 }
-                guard PythonScripts.has(module: "torch") else {
-                    throw TrainingError("--with-pytorch needs PyTorch for /usr/bin/python3: apt-get install python3-torch")
+                guard PythonInterpreter.has("torch", python: PythonInterpreter.resolve(python)) else {
+                    throw TrainingError("--with-pytorch needs PyTorch for \(PythonInterpreter.resolve(python)): apt-get install python3-torch, or scripts/setup_torch_venv.sh and --python .venv-torch/bin/python")
                 }
                 torchScript = script
             }
             print(plan.summary(directory: directory, epochs: epochs))
             let runner = StudyRunner(settings: settings, plan: plan, directory: directory, threads: threadOptions.threads,
-                                     commands: CommandLineChildren(executable: executable), torchScript: torchScript) { line in
+                                     commands: CommandLineChildren(executable: executable, python: PythonInterpreter.resolve(python)),
+                                     torchScript: torchScript) { line in
                 print(line)
                 fflush(stdout)
             }

@@ -87,8 +87,19 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.error + result.output)
         let row = result.output.split(separator: "\n").first { $0.hasPrefix("| group | 16 |") }
         let cells = try XCTUnwrap(row, result.output).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-        XCTAssertEqual(cells.count, 11, String(row!))
-        XCTAssertTrue(cells[5].hasSuffix("×") && cells[8].hasSuffix("×"), String(row!))
+        // norm, batch, threads, then (ours, contiguous, channels_last, ratio) for training and
+        // inference, then peak memory of the three.
+        XCTAssertEqual(cells.count, 14, String(row!))
+        XCTAssertTrue(cells[6].hasSuffix("×") && cells[10].hasSuffix("×"), String(row!))
+    }
+
+    /// --python names the interpreter; one without torch leaves the PyTorch columns out with a message.
+    func testBenchSpeedTakesThePythonToUse() throws {
+        let result = try CLI.run(["bench", "speed", "--python", "/nonexistent/python", "--norms", "none", "--repeats", "1",
+                                  "--batch-sizes", "16", "--train-images", "80", "--inference-images", "256"])
+        XCTAssertEqual(result.status, 0, result.error + result.output)
+        XCTAssertTrue(result.output.contains("/nonexistent/python has no torch"), result.output)
+        XCTAssertTrue(result.output.contains("| none | 16 |"), result.output)
     }
 
     func testBadBenchOptionsAreNamed() throws {

@@ -17,8 +17,23 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
     let shapes = [(C: 1, F: 32, S: 28), (C: 32, F: 32, S: 28), (C: 32, F: 64, S: 14), (C: 64, F: 64, S: 14)]
     let threads = Parallel.threadCount, N = batchSize
     var generator = SeededGenerator(seed: 2024)
+    // The yardstick: a large square sgemm with OpenBLAS at the whole thread budget.
+    let square = 1024
+    let sa = benchmarkTensor(Shape(square, square), &generator), sb = benchmarkTensor(Shape(square, square), &generator)
+    let sc = Tensor(shape: Shape(square, square))
+    BLAS.setThreadCount(threads)
+    var squareTimes: [Double] = []
+    for _ in 0...max(1, repetitions) {
+        squareTimes.append(seconds {
+            BLAS.sgemm(transposeA: false, transposeB: false, m: square, n: square, k: square, alpha: 1, a: sa.data, lda: square,
+                       b: sb.data, ldb: square, beta: 0, c: sc.data, ldc: square)
+        })
+    }
+    BLAS.setThreadCount(1)
+    let squareRate = 2 * Double(square * square * square) / squareTimes.dropFirst().sorted()[squareTimes.count / 2 - 1] / 1e9
     var table = """
-    Conv kernels, batch \(N), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS \(BLAS.coreName), medians of \(repetitions)
+    Conv kernels, batch \(N), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS \(BLAS.coreName), \(ConvKernels.isAvailable ? "our AVX-512 conv kernels" : "im2col + OpenBLAS"), medians of \(repetitions)
+    sgemm 1024³ (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s")): \(fixed(squareRate, 1)) GFLOP/s
 
     | conv 3×3 p1 | GEMM M×N×K | raw sgemm GFLOP/s | forward GFLOP/s | backward GFLOP/s | forward % raw | backward % raw |
     | --- | --- | ---: | ---: | ---: | ---: | ---: |

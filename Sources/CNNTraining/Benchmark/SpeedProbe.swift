@@ -27,6 +27,8 @@ public enum SpeedProbe {
         /// Test images to time inference on (the whole test set when larger).
         public var inferenceImages = 10_000
         public var profile = false
+        /// Also time OpenBLAS sgemm 1024³ (the yardstick of the effective GEMM rate).
+        public var measureSGEMM = true
         public init() { training.learningRate = Self.defaultLearningRate }
 
         /// Reads the JSON that `write(to:)` writes.
@@ -58,6 +60,19 @@ public enum SpeedProbe {
         public var inferenceImages: Int
         public var inferenceImagesPerSecond: Double
         public var parameterCount: Int
+        /// Training images per second of this process's CPU time (user + system, all threads): on a
+        /// shared, loaded machine a steadier figure for A/B comparisons than wall-clock images/s.
+        public var trainImagesPerCPUSecond: Double?
+        /// GEMM FLOPs of one training image: forward, weight gradient and input gradient of every
+        /// convolution and linear layer (3× the forward), less the first layer's input gradient.
+        /// smallcnn: 111.7 M.
+        public var trainGEMMFLOPsPerImage: Double?
+        /// `trainGEMMFLOPsPerImage` × training images/s, GFLOP/s.
+        public var effectiveTrainGFLOPs: Double?
+        /// OpenBLAS sgemm 1024³ in the same process, at the same thread count, GFLOP/s: the yardstick
+        /// of `effectiveTrainGFLOPs`.
+        public var sgemm1024GFLOPs: Double?
+        public var inferenceImagesPerCPUSecond: Double?
         /// This process's peak resident memory (ru_maxrss), MiB.
         public var peakMemoryMiB: Double
         public var profile: ProfileReport?
@@ -96,27 +111,77 @@ public enum SpeedProbe {
         let steps = max(settings.trainImages / batchSize, 5)
         let profiler = settings.profile ? Profiler() : nil
         Profiler.current = profiler
-        let trainStart = monotonicNanoseconds()
+        let trainStart = monotonicNanoseconds(), trainCPUStart = processCPUSeconds()
         for _ in 0..<steps { trainOneStep() }
         let trainSeconds = Double(monotonicNanoseconds() - trainStart) / 1e9
+        let trainCPUSeconds = processCPUSeconds() - trainCPUStart
         Profiler.current = nil
 
         // Inference: one untimed batch to size the buffers, then the whole (limited) test set.
         let testSet = trainer.testSet
         _ = Evaluator.evaluate(trainer.model, store: testSet.prefix(settings.inferenceBatchSize),
                                normalization: trainer.normalization, batchSize: settings.inferenceBatchSize)
-        let inferenceStart = monotonicNanoseconds()
+        let inferenceStart = monotonicNanoseconds(), inferenceCPUStart = processCPUSeconds()
         _ = Evaluator.evaluate(trainer.model, store: testSet, normalization: trainer.normalization,
                                batchSize: settings.inferenceBatchSize)
         let inferenceSeconds = Double(monotonicNanoseconds() - inferenceStart) / 1e9
+        let inferenceCPUSeconds = processCPUSeconds() - inferenceCPUStart
 
+        let gemmFLOPs = Double(trainingGEMMFLOPs(trainer.model, input: Shape([batchSize] + trainer.resolved.inputShape))) / Double(batchSize)
+        let trainRate = Double(steps * batchSize) / trainSeconds
+        let sgemmRate = settings.measureSGEMM ? sgemm1024(threads: options.threads) : nil
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Result(model: trainer.resolved.name, norm: trainer.resolved.norm, batchSize: batchSize, threads: options.threads,
                       trainSteps: steps, trainImagesPerSecond: Double(steps * batchSize) / trainSeconds,
                       inferenceBatchSize: settings.inferenceBatchSize, inferenceImages: testSet.count,
                       inferenceImagesPerSecond: Double(testSet.count) / inferenceSeconds,
-                      parameterCount: trainer.model.parameterCount, peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
+                      parameterCount: trainer.model.parameterCount,
+                      trainImagesPerCPUSecond: Double(steps * batchSize) / max(trainCPUSeconds, 1e-9),
+                      trainGEMMFLOPsPerImage: gemmFLOPs, effectiveTrainGFLOPs: gemmFLOPs * trainRate / 1e9,
+                      sgemm1024GFLOPs: sgemmRate,
+                      inferenceImagesPerCPUSecond: Double(testSet.count) / max(inferenceCPUSeconds, 1e-9),
+                      peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
                       profile: profiler.map { ProfileReport(profiler: $0, model: trainer.model, batchSize: batchSize) })
     }
+}
+
+/// User + system CPU seconds of this process so far (all threads).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+/// GEMM FLOPs of one training step of `model` on `input` (see `SpeedProbe.Result.trainGEMMFLOPsPerImage`):
+/// the layers of the top-level sequence that are convolutions or linear layers.
+func trainingGEMMFLOPs(_ model: Sequential, input: Shape) -> Int {
+    var shape = input, total = 0
+    for (index, layer) in model.layers.enumerated() {
+        if layer is Conv2D || layer is Linear {
+            let forward = layer.forwardFLOPs(for: shape) * input.batch
+            total += forward * (index == 0 ? 2 : 3)
+        }
+        shape = layer.outputShape(for: shape)
+    }
+    return total
+}
+
+/// OpenBLAS sgemm on 1024×1024 matrices with `threads` BLAS threads: the best of 5, GFLOP/s.
+func sgemm1024(threads: Int) -> Double {
+    let n = 1024
+    let a = Tensor(shape: Shape(n, n)), b = Tensor(shape: Shape(n, n)), c = Tensor(shape: Shape(n, n))
+    for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+    let previous = BLAS.threadCount
+    BLAS.setThreadCount(threads)
+    defer { BLAS.setThreadCount(previous) }
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = monotonicNanoseconds()
+        BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a.data, lda: n, b: b.data, ldb: n,
+                   beta: 0, c: c.data, ldc: n)
+        best = min(best, Double(monotonicNanoseconds() - start) / 1e9)
+    }
+    return 2 * Double(n * n * n) / best / 1e9
 }

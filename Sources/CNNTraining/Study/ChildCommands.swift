@@ -18,6 +18,7 @@ public protocol ChildCommands: Sendable {
     /// `script` (scripts/torch_train.py) training `configuration`'s run with PyTorch, its result
     /// written as JSON to `result`.
     func torchTrain(script: String, configuration: String, result: String) -> ChildCommand
-    /// `script` (scripts/torch_bench.py) measuring `configuration` with PyTorch, printing one JSON line.
-    func torchSpeedProbe(script: String, configuration: String) -> ChildCommand
+    /// `script` (scripts/torch_bench.py) measuring `configuration` with PyTorch in `memoryFormat`,
+    /// printing one JSON line.
+    func torchSpeedProbe(script: String, configuration: String, memoryFormat: TorchMemoryFormat) -> ChildCommand
 }

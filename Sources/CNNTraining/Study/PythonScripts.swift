@@ -3,7 +3,8 @@ import Foundation
 /// The Python side of studies and speed comparisons: finding `scripts/…`, asking
 /// `/usr/bin/python3` whether it has a module, running a script.
 public enum PythonScripts {
-    public static let interpreter = "/usr/bin/python3"
+    /// Debian's Python, for the plots (python3-matplotlib); PyTorch scripts take `PythonInterpreter`.
+    public static let interpreter = PythonInterpreter.systemPath
 
     /// scripts/<name> under the working directory, else beside the executable's repository (.build/…/cnntrain).
     public static func find(_ name: String, executable: String) -> String? {

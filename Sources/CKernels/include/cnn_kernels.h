@@ -1,0 +1,60 @@
+#ifndef CNN_KERNELS_H
+#define CNN_KERNELS_H
+
+#include <stddef.h>
+
+/// Convolution kernels of our own, for stride-1 convolutions on CPUs with AVX-512F.
+///
+/// A convolution stays im2col + GEMM, but the im2col is done inside the GEMM's packing: for each
+/// tile of 32 output positions the kernel packs the tile's column panel (R rows × 32, R = C·KH·KW)
+/// straight from the image with masked shifted loads (L1/L2-resident, never a full column matrix),
+/// then runs an 8×32 AVX-512 micro-kernel over the packed weights (8 output channels × 32 positions
+/// per call, K = R). Output rows are stored straight into the NCHW output.
+///
+/// Legend: C = input channels, H, W = input size, F = output channels, KH, KW = kernel size,
+/// OH, OW = output size, P = OH·OW, R = C·KH·KW.
+///
+/// Built for AVX-512F with function target attributes; callers must check
+/// `cnn_kernels_available()` first (the file is compiled for baseline x86-64 otherwise, so merely
+/// loading it never needs AVX-512).
+
+typedef struct {
+    int channels, height, width;        // C, H, W of the input
+    int kernel_height, kernel_width;    // KH, KW
+    int padding;                        // the same on all sides; stride is 1
+    int output_height, output_width;    // OH = H + 2·padding − KH + 1, OW likewise
+} cnn_conv_geometry;
+
+/// 1 when the CPU and OS support AVX-512F (XCR0 saves ZMM state), so the kernels below may run.
+/// CNNTRAIN_KERNELS=reference in the environment forces 0 (the OpenBLAS path), for A/B runs.
+int cnn_kernels_available(void);
+
+/// Whether the kernels handle this geometry (stride 1, kernel at most 11×11, output ≥ 1×1, R ≥ 32).
+int cnn_conv_supported(const cnn_conv_geometry *g);
+
+/// Floats needed for packed weights of F output channels and R = C·KH·KW inputs: ⌈F/8⌉·8·R.
+size_t cnn_conv_packed_weights_count(int F, int R);
+/// Floats of one thread's column panel: R·32.
+size_t cnn_conv_panel_count(int R);
+
+/// Packs weights (F, R) row-major into ⌈F/8⌉ blocks of (R, 8) (missing rows zero).
+void cnn_conv_pack_weights(const float *weights, int F, int R, float *packed);
+
+/// Packs the weights of the input gradient as a convolution: the stride-1 transposed convolution
+/// is the convolution of ∂Y (F, OH, OW) with padding KH−1−padding and the flipped, transposed
+/// kernel W'[c][f][ky][kx] = W[f][c][KH−1−ky][KW−1−kx], a (C, F·KH·KW) matrix, packed as above.
+void cnn_conv_pack_weights_transposed(const float *weights, int F, int C, int KH, int KW, float *packed);
+
+/// out (F, OH, OW) = packed (F, R) × columns(image) (R, P) [+ bias (F)], for one image (C, H, W).
+/// `bias` may be NULL. `panel` is scratch of `cnn_conv_panel_count(R)` floats.
+void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
+                      const float *bias, float *out, float *panel);
+
+/// accT (R, F) += columns(image) (R, P) × ∂Yᵀ (P, F): the weight gradient, transposed, of one image,
+/// with the same panels as the forward (the reduction runs over each tile's positions).
+/// `dy` is ∂Y (F, OH, OW); `dyT` is scratch of P·F floats; `panel` of `cnn_conv_panel_count(R)`.
+/// The caller adds accT's transpose into ∂W (F, R).
+void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
+                              float *dyT, float *panel, float *accT);
+
+#endif
