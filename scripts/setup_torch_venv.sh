@@ -30,7 +30,7 @@ if ! /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-venv >&2
 fi
 [[ -x "$python" ]] || /usr/bin/python3 -m venv "$venv"
-# numpy: the data loader of torch_bench.py (scripts/fashion_mnist.py).
+# numpy: the data loader of torch_bench.py (scripts/pytorch/fashion_mnist.py).
 "$python" -m pip install --quiet "torch==$version" numpy >&2
 echo "setup_torch_venv: $venv has torch $("$python" -c 'import torch; print(torch.__version__)')" >&2
 echo "$python"

@@ -1,6 +1,6 @@
 /// `--train-limit` and `--test-limit`: a seeded, class-stratified subset, the same on every
 /// dataset kind and in every command (`train`, `eval`, `compare`, and the PyTorch scripts through
-/// `scripts/cnn_subset.py`, which repeats this rule line for line).
+/// `scripts/pytorch/cnn_subset.py`, which repeats this rule line for line).
 ///
 /// The rule ("stratified-v1"): every image i gets a key `mix(mix(seed) ^ i)` (SplitMix64's
 /// finalizer). Within its class, an image's rank r is its position when the class is sorted by key.

@@ -3,7 +3,7 @@ import CNNLayers
 
 /// The layer kinds of the model-file language, one per keyword. Resolving a model file, checking
 /// a model from a checkpoint and building layers all look kinds up here; a new layer type is a
-/// new entry (and its twin in `scripts/torch_model.py`).
+/// new entry (and its twin in `scripts/pytorch/torch_model.py`).
 public enum LayerTable {
     static let kinds: [any LayerKind] = [
         ConvKind(),

@@ -5,7 +5,7 @@ import CNNNorms
 /// Builds the engine's layers from a resolved model, initialised as PyTorch initialises them.
 ///
 /// The result is a `Sequential` whose indices and parameter names are those of the equivalent
-/// PyTorch `nn.Sequential` (`scripts/torch_model.py` builds that one from the same JSON), so
+/// PyTorch `nn.Sequential` (`scripts/pytorch/torch_model.py` builds that one from the same JSON), so
 /// checkpoints load there with `load_state_dict(strict=True)`.
 public enum ModelBuilder {
     public static func build(_ model: ResolvedModel, seed: UInt64) throws -> Sequential {

@@ -63,7 +63,7 @@ struct NormsBench: ParsableCommand {
 struct DecodeBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "PNG and JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with scripts/prepare_fashion_images.sh).")
+        abstract: "PNG and JPEG decode throughput of ImageFolder trees, cold and from the cache (make the trees with scripts/data/prepare_fashion_images.sh).")
     @Option(help: "The PNG tree. Default: Datasets/generated/fashion-png of the working directory, else of cnntrain's repository.")
     var pngRoot: String?
     @Option(help: "The JPEG tree. Default: Datasets/generated/fashion-jpeg of the working directory, else of cnntrain's repository.")
@@ -186,7 +186,7 @@ struct SpeedBench: ParsableCommand {
         commandName: "speed",
         abstract: "This engine against PyTorch on the same model, norm by norm: training and inference images/s, their ratio, and peak memory.",
         discussion: """
-        Every measurement is its own process: `cnntrain bench train --json` and scripts/torch_bench.py, which runs PyTorch twice, with contiguous and with channels_last tensors; the ratio is ours over the faster of the two. PyTorch comes from --python (default: $CNNTRAIN_PYTHON, else /usr/bin/python3 with Debian's python3-torch); scripts/setup_torch_venv.sh makes .venv-torch/bin/python with the current PyTorch. The engines alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
+        Every measurement is its own process: `cnntrain bench train --json` and scripts/pytorch/torch_bench.py, which runs PyTorch twice, with contiguous and with channels_last tensors; the ratio is ours over the faster of the two. PyTorch comes from --python (default: $CNNTRAIN_PYTHON, else /usr/bin/python3 with Debian's python3-torch); scripts/setup_torch_venv.sh makes .venv-torch/bin/python with the current PyTorch. The engines alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
 
         Example (the README's tables): cnntrain bench speed --python .venv-torch/bin/python; cnntrain bench speed --python .venv-torch/bin/python --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
         """)
@@ -246,10 +246,10 @@ struct SpeedBench: ParsableCommand {
             var torchScript: String? = nil
             let python = PythonInterpreter.resolve(self.python)
             if !noPytorch {
-                if let script = PythonScripts.find("torch_bench.py", executable: executable), PythonInterpreter.has("torch", python: python) {
+                if let script = PythonScripts.find("pytorch/torch_bench.py", executable: executable), PythonInterpreter.has("torch", python: python) {
                     torchScript = script
                 } else {
-                    print("PyTorch columns left out: \(python) has no torch (scripts/setup_torch_venv.sh, or apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
+                    print("PyTorch columns left out: \(python) has no torch (scripts/setup_torch_venv.sh, or apt-get install python3-torch) or scripts/pytorch/torch_bench.py is not found; --no-pytorch silences this.")
                 }
             }
             Parallel.setThreadCount(1)

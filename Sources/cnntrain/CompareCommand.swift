@@ -11,7 +11,7 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         Each cell is a separate `cnntrain train` process writing <out>/cells/<norm>-b<batch>-lr<lr>-s<seed>/; its peak memory is that process's own. Cells whose summary.json exists are kept and not run again, so running the same command again resumes an interrupted study (the study's shared settings must match its study.json). A cell that fails (divergence, an option the model rejects) is recorded with its reason and the others go on.
 
-        Writes <out>/results.csv (one row per cell), results.json, report.md (mean ± standard deviation over seeds), and plots via scripts/plot_study.py when /usr/bin/python3 has matplotlib.
+        Writes <out>/results.csv (one row per cell), results.json, report.md (mean ± standard deviation over seeds), and plots via scripts/reports/plot_study.py when /usr/bin/python3 has matplotlib.
 
         Exit status: 0 when every cell succeeded; 1 when any cell failed (all results are still written); 64 on a bad option or a study folder made with other settings; 130 (143) when Ctrl-C (SIGTERM) stopped the study: the finished cells are kept, and the same command goes on.
 
@@ -44,7 +44,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Study directory. Default: studies/<date>-<model>. Give the same one to resume a study.")
     var out: String?
-    @Flag(help: "Also train every cell with PyTorch (scripts/torch_train.py; needs python3-torch) and show its accuracy beside ours.")
+    @Flag(help: "Also train every cell with PyTorch (scripts/pytorch/torch_train.py; needs python3-torch) and show its accuracy beside ours.")
     var withPytorch = false
     @Option(help: "The Python that runs PyTorch (e.g. .venv-torch/bin/python from scripts/setup_torch_venv.sh). Default: $CNNTRAIN_PYTHON, else /usr/bin/python3.")
     var python: String?
@@ -110,8 +110,8 @@ struct CompareCommand: ParsableCommand {
 
             var torchScript: String? = nil
             if withPytorch {
-                guard let script = PythonScripts.find("torch_train.py", executable: executable) else {
-                    throw TrainingError("--with-pytorch: scripts/torch_train.py not found (run from the repository)")
+                guard let script = PythonScripts.find("pytorch/torch_train.py", executable: executable) else {
+                    throw TrainingError("--with-pytorch: scripts/pytorch/torch_train.py not found (run from the repository)")
                 }
                 guard PythonInterpreter.has("torch", python: PythonInterpreter.resolve(python)) else {
                     throw TrainingError("--with-pytorch needs PyTorch for \(PythonInterpreter.resolve(python)): apt-get install python3-torch, or scripts/setup_torch_venv.sh and --python .venv-torch/bin/python")

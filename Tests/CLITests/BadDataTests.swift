@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 
 /// Bad datasets given to `cnntrain --data`: the committed cases under Tests/Fixtures/data/bad-idx,
-/// bad-cifar and no-usable-images (made by scripts/make_bad_data_fixtures.py). Each must stop with
+/// bad-cifar and no-usable-images (made by scripts/fixtures/make_bad_data_fixtures.py). Each must stop with
 /// a non-zero exit and a message naming the file and the problem, before any training.
 final class BadDataTests: XCTestCase {
     func train(on relative: String) throws -> (result: CLI.Result, run: URL) {

@@ -98,12 +98,12 @@ final class CompareCommandTests: XCTestCase {
         let rows = try csvRows(study)
         XCTAssertEqual(rows.map { $0["id"]! }, ["none-b16-lr0.0125-s1"])
 
-        // scripts/readme_benchmarks.py puts this study into a README between its markers, with the
+        // scripts/reports/readme_benchmarks.py puts this study into a README between its markers, with the
         // cell's accuracy from results.json, and --check then finds the README up to date.
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return }
         let readme = study.appendingPathComponent("README.md")
         try "intro\n<!-- study:begin tiny -->\nold text\n<!-- study:end tiny -->\noutro\n".write(to: readme, atomically: true, encoding: .utf8)
-        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/readme_benchmarks.py").path
+        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/reports/readme_benchmarks.py").path
         let arguments = [script, "tiny=\(study.path):accuracy,gap", "--readme", readme.path, "--figures", study.appendingPathComponent("figures").path]
         XCTAssertEqual(try Self.python(arguments), 0)
         let text = try String(contentsOf: readme, encoding: .utf8)

@@ -54,7 +54,7 @@ final class OldCheckpointTests: XCTestCase {
         XCTAssertTrue(text.contains("outputChannels") && !text.contains("outChannels"), "the resumed checkpoint's model JSON")
     }
 
-    /// scripts/torch_model.py builds its model from the former field names and loads it strictly.
+    /// scripts/pytorch/torch_model.py builds its model from the former field names and loads it strictly.
     func testLoadsInPyTorch() throws {
         let python = "/usr/bin/python3"
         let probe = Process()

@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 
 /// A checkpoint written by cnntrain loads in PyTorch with load_state_dict(strict=True) and gives the
-/// same test accuracy there (scripts/torch_check_checkpoint.py builds the nn.Sequential from the
+/// same test accuracy there (scripts/pytorch/torch_check_checkpoint.py builds the nn.Sequential from the
 /// checkpoint's own model metadata).
 final class PyTorchInteropTests: XCTestCase {
     func accuracy(in text: String) -> String? {
@@ -28,7 +28,7 @@ final class PyTorchInteropTests: XCTestCase {
 
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [Fixtures.repositoryRoot.path + "/scripts/torch_check_checkpoint.py",
+            process.arguments = [Fixtures.repositoryRoot.path + "/scripts/pytorch/torch_check_checkpoint.py",
                                  out.appendingPathComponent("checkpoint.safetensors").path, "--test-limit", "500"]
             let pipe = Pipe()
             process.standardOutput = pipe

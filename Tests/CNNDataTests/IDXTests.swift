@@ -2,7 +2,7 @@ import CNNData
 import TestSupport
 import XCTest
 
-/// Tiny IDX fixtures of scripts/make_image_fixtures.py: 3 training images of 2×3 with pixel
+/// Tiny IDX fixtures of scripts/fixtures/make_image_fixtures.py: 3 training images of 2×3 with pixel
 /// 10·n + p and labels 2, 0, 1; 2 test images with labels 1, 1; plain and gzip copies.
 final class IDXTests: XCTestCase {
     func testPlainAndGzipLoadTheSame() throws {

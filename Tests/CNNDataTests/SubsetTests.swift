@@ -61,7 +61,7 @@ final class SubsetTests: XCTestCase {
         }
     }
 
-    /// scripts/cnn_subset.py (the PyTorch scripts' copy of the rule) keeps the same images.
+    /// scripts/pytorch/cnn_subset.py (the PyTorch scripts' copy of the rule) keeps the same images.
     func testThePythonCopyAgrees() throws {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no \(python)") }

@@ -6,7 +6,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Every layer kind has a twin in scripts/torch_model.py: the example of each kind (LayerExamples),
+/// Every layer kind has a twin in scripts/pytorch/torch_model.py: the example of each kind (LayerExamples),
 /// resolved and stored as a checkpoint stores it, builds in PyTorch into a module that takes the
 /// engine's weights with `load_state_dict(strict=True)` (same names and shapes) and computes the
 /// same output in inference mode.
@@ -59,10 +59,10 @@ final class TorchTwinTests: XCTestCase {
         probe.executableURL = URL(fileURLWithPath: python)
         probe.arguments = ["-c", "import torch"]
         probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { throw XCTSkip("no \(python): cannot check scripts/torch_model.py") }
+        guard (try? probe.run()) != nil else { throw XCTSkip("no \(python): cannot check scripts/pytorch/torch_model.py") }
         probe.waitUntilExit()
         guard probe.terminationStatus == 0 else {
-            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch): cannot check scripts/torch_model.py")
+            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch): cannot check scripts/pytorch/torch_model.py")
         }
 
         let examples = LayerExamples.cases
@@ -107,7 +107,7 @@ final class TorchTwinTests: XCTestCase {
 
         for ((keyword, norm), (ours, (engine, twin))) in zip(examples, zip(cases, zip(outputs, twins))) {
             let name = "\(keyword) --norm \(norm)"
-            XCTAssertNil(twin.error, "scripts/torch_model.py has no working twin for \(name)")
+            XCTAssertNil(twin.error, "scripts/pytorch/torch_model.py has no working twin for \(name)")
             guard twin.error == nil else { continue }
             XCTAssertEqual(twin.state, ours.state.mapValues(\.shape), "state_dict of \(name)")
             XCTAssertEqual(twin.outputShape, engine.shape.dimensions, name)

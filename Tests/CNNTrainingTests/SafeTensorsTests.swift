@@ -73,7 +73,7 @@ final class SafeTensorsTests: XCTestCase {
     // MARK: Reference implementation
 
     /// Tests/Fixtures/safetensors/reference.safetensors was written by the `safetensors` Python
-    /// package (scripts/check_safetensors.py --write-fixture): its layout differs from ours (I64 first,
+    /// package (scripts/pytorch/check_safetensors.py --write-fixture): its layout differs from ours (I64 first,
     /// unsorted header keys).
     func testReadsFileWrittenByReferenceImplementation() throws {
         let file = try SafeTensorsFile.read(path: Fixtures.url("safetensors/reference.safetensors").path)
@@ -89,7 +89,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(file.metadata["norm"], "batch")
     }
 
-    /// PyTorch loads what we write: runs scripts/check_safetensors.py (torch; the `safetensors`
+    /// PyTorch loads what we write: runs scripts/pytorch/check_safetensors.py (torch; the `safetensors`
     /// package when installed, else its plain reader). Skipped when /usr/bin/python3 has no torch.
     func testPyTorchLoadsOurFile() throws {
         let python = "/usr/bin/python3"
@@ -98,7 +98,7 @@ final class SafeTensorsTests: XCTestCase {
         try sampleFile().write(path: path)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.repositoryRoot.appendingPathComponent("scripts/check_safetensors.py").path, path, "--values"]
+        process.arguments = [Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch/check_safetensors.py").path, path, "--values"]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors

@@ -3,7 +3,7 @@ import XCTest
 
 /// Issue 12, finding 4: a JPEG whose entropy-coded data is damaged decodes (libjpeg warns
 /// "Corrupt JPEG data" and fills the blocks in); the decoder must say so.
-/// Fixture: broken/corrupt_entropy.jpg, made by scripts/make_corrupt_jpeg_fixture.py from large.jpg.
+/// Fixture: broken/corrupt_entropy.jpg, made by scripts/fixtures/make_corrupt_jpeg_fixture.py from large.jpg.
 final class CorruptEntropyTests: XCTestCase {
     func decode(_ name: String) throws -> (image: Image, format: ImageFormat, damage: String?) {
         let bytes = try ImageDecoder.readFile(fixturePath(name))

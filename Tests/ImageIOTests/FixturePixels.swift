@@ -2,7 +2,7 @@ import Foundation
 import ImageIO
 import TestSupport
 
-// The pixel formulas of scripts/make_image_fixtures.py; change both together.
+// The pixel formulas of scripts/fixtures/make_image_fixtures.py; change both together.
 func fixtureGray(_ x: Int, _ y: Int) -> UInt8 { UInt8((x * 50 + y * 20) % 256) }
 func fixtureRGB(_ x: Int, _ y: Int) -> [UInt8] { [UInt8((x * 60) % 256), UInt8((y * 100) % 256), UInt8((x * 30 + y * 40 + 7) % 256)] }
 

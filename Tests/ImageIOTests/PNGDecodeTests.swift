@@ -1,7 +1,7 @@
 import ImageIO
 import XCTest
 
-/// Every PNG variant of Tests/Fixtures/images decodes to the pixels scripts/make_image_fixtures.py wrote.
+/// Every PNG variant of Tests/Fixtures/images decodes to the pixels scripts/fixtures/make_image_fixtures.py wrote.
 final class PNGDecodeTests: XCTestCase {
     func testGray8() throws {
         let image = try decodeFixture("gray8.png")

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Inputs the fuzzers (scripts/fuzz.sh) found or that reproduce a crash fixed in the parsers, kept
+/// Inputs the fuzzers (scripts/robustness/fuzz.sh) found or that reproduce a crash fixed in the parsers, kept
 /// under Tests/Fixtures/fuzz/<target>/ and replayed by the FuzzFindingsTests of each test target
-/// the same way the fuzz target in scripts/fuzz/Sources/fuzz-<target> feeds them.
+/// the same way the fuzz target in scripts/robustness/fuzz/Sources/fuzz-<target> feeds them.
 public enum FuzzFindings {
     /// The files of one target's directory, sorted by name (README files excluded).
     public static func files(_ target: String) -> [URL] {

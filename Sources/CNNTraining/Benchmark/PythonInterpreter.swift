@@ -30,7 +30,7 @@ public enum PythonInterpreter {
     }
 }
 
-/// The tensor layout PyTorch is measured in (`scripts/torch_bench.py --memory-format`): NCHW as
+/// The tensor layout PyTorch is measured in (`scripts/pytorch/torch_bench.py --memory-format`): NCHW as
 /// cnntrain, or `channels_last` (NHWC in memory), which oneDNN often runs faster.
 public enum TorchMemoryFormat: String, CaseIterable, Codable, Sendable {
     case contiguous

@@ -3,7 +3,7 @@ import Foundation
 
 /// `cnntrain bench speed`: this engine and PyTorch on the same model, norm by norm, side by side.
 ///
-/// Every measurement is a separate process (`cnntrain bench train`, `scripts/torch_bench.py`, both
+/// Every measurement is a separate process (`cnntrain bench train`, `scripts/pytorch/torch_bench.py`, both
 /// handed the measurement as a `SpeedProbe.Settings` file),
 /// so each one's peak memory is its own (wait4's ru_maxrss) and no run warms the other's caches.
 /// The two engines alternate within every repeat (which goes first alternates too), so slow
@@ -63,7 +63,7 @@ public struct SpeedComparison {
     public let configuration: Configuration
     /// The command lines of the sides' probes (which Python runs PyTorch is theirs to say).
     public let commands: any ChildCommands
-    /// scripts/torch_bench.py, or nil for no PyTorch column.
+    /// scripts/pytorch/torch_bench.py, or nil for no PyTorch column.
     public let torchScript: String?
     public let log: (String) -> Void
 

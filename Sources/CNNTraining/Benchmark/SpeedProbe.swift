@@ -11,11 +11,11 @@ import Glibc
 ///
 /// It prepares exactly as `cnntrain train` does (a `Trainer` on a temporary run directory, so the
 /// same data path, model and optimizer) and runs the same `TrainingStep`; only the epoch loop,
-/// evaluation per epoch and checkpoints are left out. `scripts/torch_bench.py` measures PyTorch the
+/// evaluation per epoch and checkpoints are left out. `scripts/pytorch/torch_bench.py` measures PyTorch the
 /// same way, and `cnntrain bench speed` runs both side by side.
 public enum SpeedProbe {
     /// What one probe measures: `cnntrain bench train`'s options, and the file `cnntrain bench
-    /// speed` hands its probes (`bench train --config`, `scripts/torch_bench.py --config`).
+    /// speed` hands its probes (`bench train --config`, `scripts/pytorch/torch_bench.py --config`).
     public struct Settings: Codable, Equatable, Sendable {
         /// The learning rate of a probe unless told (constant; speed does not depend on it).
         public static let defaultLearningRate: Float = 0.01

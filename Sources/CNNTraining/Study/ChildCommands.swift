@@ -15,10 +15,10 @@ public protocol ChildCommands: Sendable {
     func train(configuration: String, runDirectory: String) -> ChildCommand
     /// cnntrain measuring `configuration` (a SpeedProbe.Settings file), printing one JSON line.
     func speedProbe(configuration: String) -> ChildCommand
-    /// `script` (scripts/torch_train.py) training `configuration`'s run with PyTorch, its result
+    /// `script` (scripts/pytorch/torch_train.py) training `configuration`'s run with PyTorch, its result
     /// written as JSON to `result`.
     func torchTrain(script: String, configuration: String, result: String) -> ChildCommand
-    /// `script` (scripts/torch_bench.py) measuring `configuration` with PyTorch in `memoryFormat`,
+    /// `script` (scripts/pytorch/torch_bench.py) measuring `configuration` with PyTorch in `memoryFormat`,
     /// printing one JSON line.
     func torchSpeedProbe(script: String, configuration: String, memoryFormat: TorchMemoryFormat) -> ChildCommand
 }

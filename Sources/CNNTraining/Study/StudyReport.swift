@@ -15,7 +15,7 @@ public struct StudyReport: Codable, Sendable {
     public var aggregates: [CellAggregate]
     /// The parameters of every norm slot of the model, per norm (LayerNorm's per-element γ, β).
     public var normSlots: [NormSlot]
-    /// The plots of scripts/plot_study.py found in the study folder (file names), linked from report.md.
+    /// The plots of scripts/reports/plot_study.py found in the study folder (file names), linked from report.md.
     public var plots: [String] = []
 
     /// The plot files plot_study.py writes, in the order report.md shows them, with their captions.

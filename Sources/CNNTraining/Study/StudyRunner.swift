@@ -13,7 +13,7 @@ public struct StudyRunner {
     public var threads: Int
     /// The command lines of the cells (cnntrain) and of their PyTorch twins.
     public var commands: any ChildCommands
-    /// `scripts/torch_train.py` when the PyTorch column is asked for.
+    /// `scripts/pytorch/torch_train.py` when the PyTorch column is asked for.
     public var torchScript: String?
     public var log: (String) -> Void
 
@@ -137,7 +137,7 @@ public struct StudyRunner {
         return result
     }
 
-    /// PyTorch on the same recipe (scripts/torch_train.py); its failure is noted, never fatal.
+    /// PyTorch on the same recipe (scripts/pytorch/torch_train.py); its failure is noted, never fatal.
     func runTorch(_ cell: StudyCell, script: String, into result: inout CellResult, prefix: String) {
         let folder = cellDirectory(cell)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

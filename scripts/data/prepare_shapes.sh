@@ -3,9 +3,9 @@
 # ring, square, triangle, vstripes; random colours, positions and sizes; seeded) as an image folder:
 #   Datasets/generated/shapes/{train,test}/<class>/NNNNN.png
 # train: COUNT images per class; test: COUNT/5 per class. The same seed gives the same files.
-#   scripts/prepare_shapes.sh [COUNT=1000] [SEED=1] [png|jpeg]
+#   scripts/data/prepare_shapes.sh [COUNT=1000] [SEED=1] [png|jpeg]
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 count="${1:-1000}"
 seed="${2:-1}"

@@ -2,7 +2,7 @@
 """Trains smallcnn on Fashion-MNIST with every norm, with cnntrain and (when python3-torch is
 installed) with PyTorch on the same recipe, and prints the Markdown table of the README.
 
-    /usr/bin/python3 scripts/accuracy_table.py [--epochs 10] [--norms none,batch,layer,instance,group]
+    /usr/bin/python3 scripts/reports/accuracy_table.py [--epochs 10] [--norms none,batch,layer,instance,group]
         [--out studies/accuracy] [--no-torch] [--extra "--lr 0.05"]
 
 Each run's directory (cnntrain) and JSON (PyTorch) are kept in --out; runs already finished there are
@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def main():
@@ -51,7 +51,7 @@ def main():
         torch_path = os.path.join(args.out, f"torch-{norm}.json")
         if not args.no_torch:
             if not os.path.exists(torch_path):
-                command = ["/usr/bin/python3", os.path.join(HERE, "torch_train.py"), "--model", args.model, "--norm", norm,
+                command = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "pytorch", "torch_train.py"), "--model", args.model, "--norm", norm,
                            "--epochs", str(args.epochs), "--threads", str(args.threads), "--json", torch_path,
                            "--cnntrain", cnntrain] + extra
                 print("$ " + " ".join(command), file=sys.stderr, flush=True)

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Load a .safetensors file with PyTorch and list its tensors: proves a cnntrain checkpoint loads there.
 
-    /usr/bin/python3 scripts/check_safetensors.py FILE [--values] [--reader auto|package|plain]
+    /usr/bin/python3 scripts/pytorch/check_safetensors.py FILE [--values] [--reader auto|package|plain]
 
 Reader "package" is `safetensors.torch.load_file` (pip install safetensors); "plain" is the small
 reader below (json header + struct + torch.frombuffer) that needs only torch and validates the
 layout the way the reference implementation does; "auto" (default) uses the package when it is
 installed and the plain reader otherwise. Exits 1 with a message when the file is not valid.
 
-    /usr/bin/python3 scripts/check_safetensors.py --write-fixture Tests/Fixtures/safetensors/reference.safetensors
+    /usr/bin/python3 scripts/pytorch/check_safetensors.py --write-fixture Tests/Fixtures/safetensors/reference.safetensors
 
 writes the test fixture with the reference `safetensors` package (required for this mode), so that
 the Swift reader is tested on bytes it did not write itself.

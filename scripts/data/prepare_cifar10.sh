@@ -3,9 +3,9 @@
 # page; not downloaded here: this machine reaches only package registries) into
 # Datasets/generated/cifar10/ and checks it: 5 data_batch_*.bin + test_batch.bin of
 # 10,000 records × 3,073 bytes each, and batches.meta.txt.
-#   scripts/prepare_cifar10.sh PATH/cifar-10-binary.tar.gz
+#   scripts/data/prepare_cifar10.sh PATH/cifar-10-binary.tar.gz
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 archive="${1:-}"
 if [[ -z "$archive" || ! -f "$archive" ]]; then
   echo "usage: $0 PATH/cifar-10-binary.tar.gz   (the CIFAR-10 binary version; not found: '${archive}')" >&2

@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// libFuzzer targets for cnntrain's parsers. Not part of the main build: scripts/fuzz.sh builds this
+// libFuzzer targets for cnntrain's parsers. Not part of the main build: scripts/robustness/fuzz.sh builds this
 // package with -sanitize=fuzzer,address (and the C shims with -fsanitize=fuzzer-no-link,address).
 import PackageDescription
 
@@ -10,7 +10,7 @@ let names = ["fuzz-png", "fuzz-jpeg", "fuzz-idx", "fuzz-cifar", "fuzz-model", "f
 let package = Package(
     name: "cnntrain-fuzz",
     platforms: [.macOS(.v13)],
-    dependencies: [.package(name: "cnntrain", path: "../..")],
+    dependencies: [.package(name: "cnntrain", path: "../../..")],
     targets: [.target(name: "FuzzDriver")] + names.map { name in
         .executableTarget(name: name, dependencies: ["FuzzDriver", .product(name: "CNNTrainKit", package: "cnntrain")],
                           path: "Sources/\(name)",

@@ -6,7 +6,7 @@ recipe mirrors cnntrain's: PyTorch SGD (momentum, weight decay) or AdamW, the sa
 rate schedule (see Sources/CNNTraining/Optimization/LearningRateSchedule.swift), per-channel
 normalization computed on the training set, shuffled batches, evaluation on the test set per epoch.
 
-    /usr/bin/python3 scripts/torch_train.py --norm group --epochs 10 [--json result.json]
+    /usr/bin/python3 scripts/pytorch/torch_train.py --norm group --epochs 10 [--json result.json]
 """
 import argparse
 import json
@@ -27,7 +27,7 @@ import fashion_mnist  # noqa: E402
 import training_options  # noqa: E402
 from torch_model import build_model  # noqa: E402
 
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def resolved_model(cnntrain, model, norm, groups, position):

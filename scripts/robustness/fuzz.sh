@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes cnntrain's parsers with libFuzzer: builds scripts/fuzz (a package that depends on this one
+# Fuzzes cnntrain's parsers with libFuzzer: builds scripts/robustness/fuzz (a package that depends on this one
 # by path) with -sanitize=fuzzer,address, the C shims with -fsanitize=fuzzer-no-link,address, and
 # runs each target for the given time on a corpus seeded from Tests/Fixtures.
 #
-#   scripts/fuzz.sh [seconds-per-target] [target…]     targets: png jpeg idx cifar model checkpoint
+#   scripts/robustness/fuzz.sh [seconds-per-target] [target…]     targets: png jpeg idx cifar model checkpoint
 #
 # Everything goes under .fuzz/ (git-ignored): build/, corpus/<target>/ (kept between runs, so a
 # later run continues where this one stopped), crashes/<target>/ (crash-*, timeout-*, oom-*
@@ -11,7 +11,7 @@
 # what it found; exits 1 when any target found something. Runs under `nice -n 10`.
 # To reproduce a finding: .fuzz/build/release/fuzz-<target> .fuzz/crashes/<target>/crash-…
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 root=$PWD
 
 seconds=${1:-60}
@@ -26,10 +26,10 @@ done
 
 build=$root/.fuzz/build
 echo "building fuzz targets (release, fuzzer + address sanitizer) in $build …"
-nice -n 10 swift build -c release --package-path scripts/fuzz --build-path "$build" \
+nice -n 10 swift build -c release --package-path scripts/robustness/fuzz --build-path "$build" \
     -Xswiftc -sanitize=fuzzer,address \
     -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | grep -E "error|warning: unre|Compiling fuzz|Build complete" || true
-binaries=$(nice -n 10 swift build -c release --package-path scripts/fuzz --build-path "$build" --show-bin-path \
+binaries=$(nice -n 10 swift build -c release --package-path scripts/robustness/fuzz --build-path "$build" --show-bin-path \
     -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
 
 # Seeds: the test fixtures of each format (good and bad files alike).

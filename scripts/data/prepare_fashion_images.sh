@@ -7,9 +7,9 @@
 # sorted order differs from the IDX label order. Uses the project's own encoders (libpng,
 # libjpeg) through `cnntrain data export`. Safe to run again: an existing tree is kept
 # (pass --force to rewrite).
-#   scripts/prepare_fashion_images.sh [--force] [png|jpeg ...]
+#   scripts/data/prepare_fashion_images.sh [--force] [png|jpeg ...]
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 force=0
 formats=()

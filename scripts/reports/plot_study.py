@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Draws the plots of a `cnntrain compare` study from its results.json and its cells' metrics.csv.
 
-    /usr/bin/python3 scripts/plot_study.py STUDY_DIR
+    /usr/bin/python3 scripts/reports/plot_study.py STUDY_DIR
 
 Writes into STUDY_DIR:
   accuracy_vs_batch.png  test accuracy against batch size (log2 axis), one line per norm, ± std over seeds

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Regenerates the README's study sections from `cnntrain compare` study directories.
 
-    /usr/bin/python3 scripts/readme_benchmarks.py NAME=STUDY_DIR[:PART,PART...] ... [--readme README.md] [--check]
+    /usr/bin/python3 scripts/reports/readme_benchmarks.py NAME=STUDY_DIR[:PART,PART...] ... [--readme README.md] [--check]
 
 For every NAME, the README text between `<!-- study:begin NAME -->` and `<!-- study:end NAME -->`
 is replaced by the command that made the study, its settings, its tables and its figures. The
-figures (PNG files drawn by scripts/plot_study.py) are copied into scripts/figures/NAME-*.png.
+figures (PNG files drawn by scripts/reports/plot_study.py) are copied into docs/figures/NAME-*.png.
 Every number comes from the study's results.json; the prose around the markers is written by hand.
 
 PARTs:
@@ -29,8 +29,8 @@ import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-FIGURES = os.path.join(HERE, "figures")
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FIGURES = os.path.join(ROOT, "docs", "figures")
 PARTS = ["accuracy", "gap", "curves", "speed", "parameters", "torch"]
 NORM_ORDER = ["none", "batch", "layer", "instance", "group"]
 MAX_FIGURE_BYTES = 200 * 1024
@@ -197,7 +197,7 @@ def figure(name, study_dir, plot, alt, check, problems, figures, readme_dir):
     """Copies STUDY_DIR/PLOT.png to FIGURES/NAME-PLOT.png; returns the Markdown image line."""
     source = os.path.join(study_dir, plot + ".png")
     if not os.path.exists(source):
-        raise StudyError(f"{source} not found; draw it with: /usr/bin/python3 scripts/plot_study.py {study_dir}")
+        raise StudyError(f"{source} not found; draw it with: /usr/bin/python3 scripts/reports/plot_study.py {study_dir}")
     size = os.path.getsize(source)
     if size > MAX_FIGURE_BYTES:
         raise StudyError(f"{source} is {size // 1024} KB; figures are kept under {MAX_FIGURE_BYTES // 1024} KB")
@@ -232,7 +232,7 @@ def section(name, study_dir, parts, args, problems):
         elif len(table.rates) > 1:
             lines += ["", image("accuracy_vs_lr", "test accuracy against learning rate")]
     if "torch" in parts:
-        lines += ["", "cnntrain and PyTorch 1.13 (`scripts/torch_train.py`: the same layers, built from `cnntrain info "
+        lines += ["", "cnntrain and PyTorch 1.13 (`scripts/pytorch/torch_train.py`: the same layers, built from `cnntrain info "
                       "--json`, and the same recipe), test accuracy (%):", "",
                   "| norm | batch | lr | cnntrain | PyTorch | difference (points) |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for a in study["aggregates"]:
@@ -289,7 +289,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("studies", nargs="+", metavar="NAME=STUDY_DIR[:PART,...]")
     p.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
-    p.add_argument("--figures", default=FIGURES, help="where the figures are copied (default: scripts/figures)")
+    p.add_argument("--figures", default=FIGURES, help="where the figures are copied (default: docs/figures)")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when the README or a figure is out of date")
     args = p.parse_args()
     try:

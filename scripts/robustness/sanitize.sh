@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
 # Runs the test suite under Swift's address or thread sanitizer (or both, one after the other):
 #
-#   scripts/sanitize.sh [address|thread|all] [extra swift test arguments, e.g. --filter CNNDataTests]
+#   scripts/robustness/sanitize.sh [address|thread|all] [extra swift test arguments, e.g. --filter CNNDataTests]
 #
 # Each sanitizer builds in its own git-ignored directory (.build-asan, .build-tsan) in release mode
 # (optimised code keeps the end-to-end trainings affordable; the sanitizers work the same on it),
 # under `nice -n 10`; the first build takes a few minutes. The CLI tests run the cnntrain built in
 # the same directory, so the tool is instrumented too. Tests named in $SANITIZE_SKIP (a regular
 # expression for `swift test --skip`, default: none) are left out, e.g.
-#   SANITIZE_SKIP='PyTorchInteropTests|CompareCommandTests' scripts/sanitize.sh thread
+#   SANITIZE_SKIP='PyTorchInteropTests|CompareCommandTests' scripts/robustness/sanitize.sh thread
 # CNNTRAIN_SANITIZER=<address|thread> is set for the tests.
 # The test log is .build-<asan|tsan>/sanitize.log, the reports .build-<asan|tsan>/reports/; the suppressions for reports outside our code are
-# scripts/sanitizers/*.supp (each one explained there).
+# scripts/robustness/sanitizers/*.supp (each one explained there).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 which=${1:-all}
 shift || true
 extra=("$@")  # passed on to swift test
-case $which in address|thread|all) ;; *) echo "usage: scripts/sanitize.sh [address|thread|all] [swift test arguments…]" >&2; exit 2 ;; esac
+case $which in address|thread|all) ;; *) echo "usage: scripts/robustness/sanitize.sh [address|thread|all] [swift test arguments…]" >&2; exit 2 ;; esac
 
 status=0
 run() {  # run <sanitizer> <build path>
@@ -36,8 +36,8 @@ run() {  # run <sanitizer> <build path>
     local reports_dir=$PWD/$build/reports
     rm -rf "$reports_dir"; mkdir -p "$reports_dir"
     CNNTRAIN_SANITIZER=$sanitizer \
-    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$reports_dir/asan:suppressions=$PWD/scripts/sanitizers/asan.supp" \
-    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports_dir/tsan:suppressions=$PWD/scripts/sanitizers/tsan.supp" \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$reports_dir/asan:suppressions=$PWD/scripts/robustness/sanitizers/asan.supp" \
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports_dir/tsan:suppressions=$PWD/scripts/robustness/sanitizers/tsan.supp" \
         nice -n 10 swift test -c release --skip-build --sanitize="$sanitizer" --build-path "$build" ${SANITIZE_SKIP:+--skip "$SANITIZE_SKIP"} "${extra[@]}" >"$log" 2>&1
     local code=$?
     local reports=$(cat "$reports_dir"/* 2>/dev/null | grep -c "^SUMMARY: \(Address\|Thread\)Sanitizer")

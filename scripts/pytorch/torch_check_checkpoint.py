@@ -2,7 +2,7 @@
 """Loads a cnntrain checkpoint in PyTorch with load_state_dict(strict=True) and evaluates it on the
 Fashion-MNIST test set with the checkpoint's stored normalization. Compare with `cnntrain eval`.
 
-    /usr/bin/python3 scripts/torch_check_checkpoint.py runs/<run>/checkpoint.safetensors [--data DIR]
+    /usr/bin/python3 scripts/pytorch/torch_check_checkpoint.py runs/<run>/checkpoint.safetensors [--data DIR]
 """
 import argparse
 import json

@@ -11,8 +11,8 @@ batches of `--inference-batch-size`. Prints one JSON object, as `cnntrain bench 
 `--memory-format channels_last` converts the model and every batch to channels_last (NHWC in
 memory), which oneDNN prefers for some layers; `contiguous` (the default) keeps NCHW.
 
-    /usr/bin/python3 scripts/torch_bench.py --norm group --batch-size 64 --threads 2
-    .venv-torch/bin/python scripts/torch_bench.py --memory-format channels_last   # scripts/setup_torch_venv.sh
+    /usr/bin/python3 scripts/pytorch/torch_bench.py --norm group --batch-size 64 --threads 2
+    .venv-torch/bin/python scripts/pytorch/torch_bench.py --memory-format channels_last   # scripts/setup_torch_venv.sh
 """
 import argparse
 import json
@@ -31,7 +31,7 @@ import training_options  # noqa: E402
 from torch_model import build_model  # noqa: E402
 from torch_train import resolved_model  # noqa: E402
 
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def main():
