@@ -8,7 +8,8 @@ let products: [Product] = [
     .executable(name: "cnntrain", targets: ["cnntrain"]),
     // The engine as a library another Swift package can depend on.
     .library(name: "CNNTrainKit",
-             targets: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining"]),
+             targets: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining",
+                       "CNNDistributed"]),
 ]
 
 // MARK: - C shims and system libraries
@@ -24,6 +25,9 @@ let cTargets: [Target] = [
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
     // gzip or plain whole-file reading (IDX datasets) through zlib.
     .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+    // Open MPI is loaded with dlopen, not linked, so that a machine without it builds and runs
+    // single-process (see Sources/CMPI/include/cnn_mpi.h).
+    .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 ]
 
 // MARK: - Swift modules
@@ -41,8 +45,10 @@ let swiftTargets: [Target] = [
     .target(name: "CNNData", dependencies: ["CNNCore", "ImageIO", "CZlib"], swiftSettings: fast),
     .target(name: "CNNTraining", dependencies: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "ImageIO"],
             swiftSettings: fast),
+    // The communicator seam is in CNNCore (Communicator.swift); its Open MPI implementation here.
+    .target(name: "CNNDistributed", dependencies: ["CNNCore", "CMPI"], swiftSettings: fast),
     .executableTarget(name: "cnntrain", dependencies: [
-        "CNNTraining", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CNNTraining", "CNNDistributed", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
 
@@ -53,6 +59,7 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNCoreTests", dependencies: ["CNNCore", "TestSupport"]),
     .testTarget(name: "CNNLayersTests", dependencies: ["CNNLayers", "TestSupport"]),
     .testTarget(name: "CNNNormsTests", dependencies: ["CNNNorms", "CNNLayers", "TestSupport"]),
+    .testTarget(name: "CNNDistributedTests", dependencies: ["CNNDistributed", "CNNCore", "TestSupport"]),
     .testTarget(name: "CNNModelsTests", dependencies: ["CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
