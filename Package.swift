@@ -59,7 +59,7 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNCoreTests", dependencies: ["CNNCore", "TestSupport"]),
     .testTarget(name: "CNNLayersTests", dependencies: ["CNNLayers", "TestSupport"]),
     .testTarget(name: "CNNNormsTests", dependencies: ["CNNNorms", "CNNLayers", "TestSupport"]),
-    .testTarget(name: "CNNDistributedTests", dependencies: ["CNNDistributed", "CNNCore", "TestSupport"]),
+    .testTarget(name: "CNNDistributedTests", dependencies: ["CNNDistributed", "CNNCore", "CNNTraining", "TestSupport"]),
     .testTarget(name: "CNNModelsTests", dependencies: ["CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CNNCore
+import CNNDistributed
 import CNNModels
 import CNNNorms
 import CNNTraining
@@ -28,7 +30,7 @@ struct TrainCommand: ParsableCommand {
     var normPosition: NormPosition?
     @Option(help: "Epochs to train (default 10). With --resume: the total to reach, to extend a finished or interrupted run (its cosine schedule is stretched to the new total).")
     var epochs: Int?
-    @Option(help: "Images per training step (default 64). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training.")
+    @Option(help: "Images per training step (default 64), over all processes when run with mpirun: each of W processes takes batch-size/W (which must divide). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training.")
     var batchSize: Int?
     @Option(name: .customLong("lr"), help: "Base learning rate (default 0.05).")
     var learningRate: Float?
@@ -154,18 +156,26 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // Ctrl-C and SIGTERM from here on stop the run between two steps (see StopRequest).
         StopRequest.install()
-        let printer = ProgressPrinter(quiet: quiet)
-        let options = trainingOptions
+        // Under mpirun: one process of a data-parallel job (see README, "Several processes").
+        var communicator: Communicator = SingleProcessCommunicator.shared
+        try runReportingErrors { communicator = try World.communicator() }
+        let printer = ProgressPrinter(quiet: quiet || communicator.rank != 0)
+        var options = trainingOptions
+        // --threads is the host's: its ranks share it (Open MPI says how many run here).
+        if communicator.isDistributed { options.threads = max(1, options.threads / World.localSize) }
         var trainer: Trainer!
         // Everything checked before training is the user's input: exit status 64 (see ExitStatus).
         try runReportingErrors {
             trainer = try Trainer(options: options, run: runDirectory(options),
                                   resume: resume.map { Trainer.Resume(path: $0, epochs: epochs) },
-                                  initialize: initialize, printer: printer)
+                                  initialize: initialize, printer: printer, communicator: communicator)
         }
+        RankOutput.trainingStarted()
         trainer.profile = profile
         try runReportingErrors(status: ExitStatus.failure) {
             let summary = try trainer.train()
+            (communicator as? MPICommunicator)?.finalize()
+            guard communicator.rank == 0 else { return }
             print(String(format: "test accuracy %.2f%% (%@, --norm %@, %d epoch%@, %d parameters of which %d in norms, %.0f train images/s) → %@",
                          summary.finalTestAccuracy * 100, summary.model, summary.norm, summary.epochs, summary.epochs == 1 ? "" : "s", summary.parameterCount,
                          summary.normParameterCount, summary.meanImagesPerSecond, trainer.run.path))
