@@ -53,6 +53,8 @@ struct CompareCommand: ParsableCommand {
     var withPytorch = false
     @Flag(help: "Do not draw the plots at the end.")
     var noPlots = false
+    @Option(help: "Processes per cell: each cell runs as `mpirun -np W cnntrain train …` (Open MPI), with the batch sizes global (each process takes batch/W, which must divide). Default: 1 (no mpirun).")
+    var processes = 1
 
     func validate() throws {
         _ = try parsedNorms()
@@ -63,6 +65,7 @@ struct CompareCommand: ParsableCommand {
         if let groups, groups < 1 { throw ValidationError("--groups \(groups) is not allowed; use 1 or more") }
         if let trainLimit, trainLimit < 1 { throw ValidationError("--train-limit \(trainLimit) is not allowed; use 1 or more") }
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit \(testLimit) is not allowed; use 1 or more") }
+        guard (1...256).contains(processes) else { throw ValidationError("--processes \(processes) is not allowed; use 1 to 256") }
     }
 
     func parsedNorms() throws -> [String] {
@@ -117,6 +120,7 @@ struct CompareCommand: ParsableCommand {
             settings.normPosition = normPosition.rawValue
             settings.trainLimit = trainLimit
             settings.testLimit = testLimit
+            settings.processes = processes > 1 ? processes : nil
             let plan = StudyPlan(norms: try parsedNorms(), batchSizes: try parsedBatchSizes(), rule: try rule(), seedCount: seeds)
             let directory = out ?? Study.defaultPath(model: model)
             let executable = ChildProcess.currentExecutable

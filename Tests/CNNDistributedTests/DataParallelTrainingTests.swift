@@ -80,6 +80,54 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertGreaterThan(plain.difference, 1e-4)
     }
 
+    /// A syncbatch checkpoint of 2 processes loads into nn.BatchNorm2d with strict=True
+    /// (scripts/torch_check_checkpoint.py) and gives cnntrain eval's accuracy there.
+    func testSyncBatchCheckpointLoadsInPyTorchAsBatchNorm() throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python),
+              (try? MPIRun.run(processes: 1, ["--version"]))?.status == 0 else { throw XCTSkip("no python3 or cnntrain") }
+        let out = Self.folder.appendingPathComponent("torch").path
+        let run = try MPIRun.run(processes: 2, ["--norm", "syncbatch", "--out", out] + Self.recipe)
+        XCTAssertEqual(run.status, 0, run.error)
+        let ours = try MPIRun.run(processes: 1, ["eval", out, "--test-limit", "300"])
+        XCTAssertEqual(ours.status, 0, ours.error)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [Fixtures.repositoryRoot.path + "/scripts/torch_check_checkpoint.py", out + "/checkpoint.safetensors",
+                             "--test-limit", "300"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if output.contains("No module named 'torch'") || process.terminationStatus != 0 && !output.contains("strict") {
+            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch): \(output)")
+        }
+        XCTAssertTrue(output.contains("strict=True"), output)
+        func accuracy(_ text: String) -> String? {
+            text.range(of: #"accuracy [0-9.]+%"#, options: .regularExpression).map { String(text[$0]) }
+        }
+        XCTAssertNotNil(accuracy(ours.output), ours.output)
+        XCTAssertEqual(accuracy(output), accuracy(ours.output), "PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
+    }
+
+    /// `compare --processes 2` runs each cell as a 2-process job (the compare itself in timeout,
+    /// whose signal reaches mpirun and its ranks too: they share its process group).
+    func testCompareRunsEachCellOnTwoProcesses() throws {
+        guard FileManager.default.isExecutableFile(atPath: MPIRun.mpirun) else { throw XCTSkip("Open MPI is not installed") }
+        let out = Self.folder.appendingPathComponent("study").path
+        let result = try MPIRun.run(processes: 1, ["compare", "--norms", "syncbatch,group", "--batch-sizes", "32", "--epochs", "1",
+                                                   "--train-limit", "128", "--test-limit", "64", "--processes", "2", "--no-plots",
+                                                   "--out", out], timeout: 300)
+        XCTAssertEqual(result.status, 0, result.output + result.error)
+        for cell in ["syncbatch-b32-lr0.025-s1", "group-b32-lr0.025-s1"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: out + "/cells/\(cell)/summary.json"))
+            let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            XCTAssertEqual(summary?["processes"] as? Int, 2, cell)
+        }
+    }
+
     func testBadOptionIsReportedOnceNotOncePerProcess() throws {
         let result = try MPIRun.run(processes: 2, ["--norm", "bogus"], timeout: 60)
         XCTAssertNotEqual(result.status, 0)

@@ -38,6 +38,9 @@ public struct StudySettings: Codable, Equatable, Sendable {
     public var normPosition = "before"
     public var trainLimit: Int? = nil
     public var testLimit: Int? = nil
+    /// Processes per cell: each cell a data-parallel job `mpirun -np W cnntrain train …` (nil: one
+    /// process, no mpirun). `--batch-size` stays the global batch.
+    public var processes: Int? = nil
     public init() {}
 }
 

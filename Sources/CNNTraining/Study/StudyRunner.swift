@@ -56,6 +56,24 @@ public struct StudyRunner {
         return arguments
     }
 
+    /// The program and arguments of a cell: cnntrain itself, or with `processes` W > 1,
+    /// `mpirun -np W --bind-to none [--oversubscribe] [--allow-run-as-root] cnntrain train …`.
+    public func cellCommand(_ cell: StudyCell) throws -> (program: String, arguments: [String]) {
+        guard let processes = settings.processes, processes > 1 else { return (executable, trainArguments(cell)) }
+        guard let mpirun = Self.findMPIRun() else {
+            throw TrainingError("--processes \(processes) needs Open MPI's mpirun, which is not on PATH; install it with scripts/setup.sh (openmpi-bin)")
+        }
+        var launcher = ["-np", String(processes), "--bind-to", "none"]
+        if processes > ProcessInfo.processInfo.activeProcessorCount { launcher.append("--oversubscribe") }
+        if geteuid() == 0 { launcher.append("--allow-run-as-root") }
+        return (mpirun, launcher + [executable] + trainArguments(cell))
+    }
+
+    static func findMPIRun() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { $0 + "/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Runs (or keeps) every cell in order and returns one result per cell, failed ones included.
     public func run() throws -> [CellResult] {
         try prepare()
@@ -98,7 +116,8 @@ public struct StudyRunner {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         log("\(prefix) training…")
         let start = Date()
-        let outcome = try ChildProcess.run(executable, trainArguments(cell), stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
+        let (program, arguments) = try cellCommand(cell)
+        let outcome = try ChildProcess.run(program, arguments, stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
         let seconds = Date().timeIntervalSince(start)
         if outcome.succeeded, let data = FileManager.default.contents(atPath: summaryPath),
            let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
