@@ -70,7 +70,8 @@ struct CompareCommand: ParsableCommand {
 
     func parsedNorms() throws -> [String] {
         let allowed = NormKind.allCases.map(\.rawValue)
-        if norms == "all" { return ["none", "batch", "layer", "instance", "group"] }
+        // syncbatch is batch in one process: "all" has it only when cells run on several.
+        if norms == "all" { return ["none", "batch"] + (processes > 1 ? ["syncbatch"] : []) + ["layer", "instance", "group"] }
         let list = norms.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         for norm in list where !allowed.contains(norm) {
             throw ValidationError("--norms: '\(norm)' is not allowed; use a comma list of \(allowed.joined(separator: ", ")), or all")

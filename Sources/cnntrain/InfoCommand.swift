@@ -20,14 +20,14 @@ struct InfoCommand: ParsableCommand {
     var normPosition: NormPosition = .before
     @Option(help: "Number of classes of the final layer.")
     var classes = 10
-    @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read); with --norm all, a JSON array of the five.")
+    @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read); with --norm all, a JSON array of the six (syncbatch is batch with statistics over processes).")
     var json = false
 
     func run() throws {
         try runReportingErrors {
             let kinds: [NormKind]
             if norm == "all" {
-                kinds = [.none, .batch, .layer, .instance, .group]
+                kinds = [.none, .batch, .syncbatch, .layer, .instance, .group]
             } else if let kind = NormKind(rawValue: norm) {
                 kinds = [kind]
             } else {

@@ -84,13 +84,14 @@ enum MPIRun {
         return result
     }
 
-    /// The largest |a − b| over all tensors, and where.
+    /// The largest |a − b| / max(|b|, 1) over all tensors (absolute below 1, relative above: running
+    /// variances reach the hundreds), and where.
     static func largestDifference(_ a: [String: [Float]], _ b: [String: [Float]]) -> (difference: Float, name: String) {
         var worst: (Float, String) = (0, "")
         for (name, values) in a {
             guard let other = b[name], other.count == values.count else { return (.infinity, name) }
             for i in values.indices {
-                let difference = abs(values[i] - other[i])
+                let difference = abs(values[i] - other[i]) / max(abs(other[i]), 1)
                 if !(difference <= worst.0) { worst = (difference, name) }
             }
         }
