@@ -23,6 +23,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import fashion_mnist  # noqa: E402
+import training_options  # noqa: E402
 from torch_model import build_model  # noqa: E402
 from torch_train import resolved_model  # noqa: E402
 
@@ -32,6 +33,7 @@ ROOT = os.path.dirname(HERE)
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cnntrain", default=os.path.join(ROOT, ".build/release/cnntrain"))
+    p.add_argument("--config", help="cnntrain's run configuration (JSON) to read the settings from; its values win over the options")
     p.add_argument("--model", default="smallcnn")
     p.add_argument("--data", default=fashion_mnist.DEFAULT_DIR)
     p.add_argument("--norm", default="group")
@@ -45,6 +47,8 @@ def main():
     p.add_argument("--inference-images", type=int, default=10000)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
+    if args.config:
+        training_options.apply(args, args.config)
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)

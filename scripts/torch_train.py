@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import cnn_subset  # noqa: E402
 import fashion_mnist  # noqa: E402
+import training_options  # noqa: E402
 from torch_model import build_model  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
@@ -64,6 +65,7 @@ def evaluate(model, x, y, mean, std, batch=500):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cnntrain", default=os.path.join(ROOT, ".build/release/cnntrain"))
+    p.add_argument("--config", help="cnntrain's run configuration (JSON) to read the settings from; its values win over the options")
     p.add_argument("--model", default="smallcnn")
     p.add_argument("--data", default=fashion_mnist.DEFAULT_DIR)
     p.add_argument("--norm", default="group")
@@ -83,6 +85,8 @@ def main():
     p.add_argument("--test-limit", type=int, default=None)
     p.add_argument("--json", help="write the result here as JSON")
     args = p.parse_args()
+    if args.config:
+        training_options.apply(args, args.config)
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)

@@ -1,8 +1,8 @@
 import CNNCore
 
-/// Per-channel mean and standard deviation of pixel/255, as torchvision's `Normalize` takes them.
+/// A dataset's per-channel mean and standard deviation of pixel/255, as torchvision's `Normalize` takes them.
 /// A batch holds (pixel/255 − mean[c]) / std[c].
-public struct Normalization: Equatable, Sendable {
+public struct DatasetStatistics: Equatable, Sendable {
     public var mean: [Float]
     public var std: [Float]
 
@@ -14,13 +14,13 @@ public struct Normalization: Equatable, Sendable {
     }
 
     /// mean 0, std 1: batches hold pixel/255.
-    public static func identity(channels: Int) -> Normalization {
-        Normalization(mean: [Float](repeating: 0, count: channels), std: [Float](repeating: 1, count: channels))
+    public static func identity(channels: Int) -> DatasetStatistics {
+        DatasetStatistics(mean: [Float](repeating: 0, count: channels), std: [Float](repeating: 1, count: channels))
     }
 
     /// Mean and population standard deviation (biased, over N·H·W) per channel of pixel/255 over
     /// the whole store, summed exactly in integers. A constant channel gets std 1 (not 0).
-    public static func compute(_ store: ImageStore) -> Normalization {
+    public static func compute(_ store: ImageStore) -> DatasetStatistics {
         let C = store.channels, plane = store.height * store.width
         var sums = [UInt64](repeating: 0, count: C), squares = [UInt64](repeating: 0, count: C)
         store.pixels.withUnsafeBufferPointer { pixels in
@@ -42,7 +42,7 @@ public struct Normalization: Equatable, Sendable {
             mean.append(Float(m / 255))
             std.append(variance > 0 ? Float(variance.squareRoot() / 255) : 1)
         }
-        return Normalization(mean: mean, std: std)
+        return DatasetStatistics(mean: mean, std: std)
     }
 }
 
@@ -74,7 +74,7 @@ public final class Batcher {
     public let batchSize: Int
     public let shuffle: Bool
     public let dropLast: Bool
-    public let normalization: Normalization
+    public let normalization: DatasetStatistics
     public let augmentation: Augmentation?
     /// The sample order of the current epoch.
     public private(set) var order: [Int]
@@ -83,7 +83,7 @@ public final class Batcher {
     private var table: [Float]
 
     public init(store: ImageStore, batchSize: Int, shuffle: Bool, dropLast: Bool = false,
-                normalization: Normalization, augmentation: Augmentation? = nil) {
+                normalization: DatasetStatistics, augmentation: Augmentation? = nil) {
         precondition(batchSize >= 1, "batch size must be at least 1")
         precondition(normalization.mean.count == store.channels,
                      "normalization has \(normalization.mean.count) channels, the store \(store.channels)")

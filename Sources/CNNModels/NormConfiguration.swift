@@ -15,7 +15,7 @@ public struct NormConfiguration: Sendable, Equatable {
     public static let defaultGroupCount = 8
 }
 
-public enum NormPosition: String, CaseIterable, Sendable {
+public enum NormPosition: String, CaseIterable, Codable, Sendable {
     /// conv → norm → activation (the usual place, as in the BatchNorm paper).
     case before
     /// conv → activation → norm.

@@ -4,7 +4,7 @@ import CNNCore
 ///
 /// Every kind computes y = γ·(x − μ)/√(σ² + ε) + β on NCHW input; they differ in the set of values
 /// μ and σ² are taken over and in the shape of γ, β (see each layer's documentation).
-public enum NormKind: String, CaseIterable, Sendable {
+public enum NormKind: String, CaseIterable, Codable, Sendable {
     case batch, layer, instance, group, none
     /// BatchNorm with statistics over every process of a data-parallel job (`SyncBatchNorm2D`);
     /// in one process it is `batch`. Its state_dict is BatchNorm's.

@@ -83,9 +83,7 @@ struct DecodeBench: ParsableCommand {
 
 /// Options shared by `bench train` and `bench speed`: what is measured and how much.
 struct SpeedWorkloadOptions: ParsableArguments {
-    @Option(help: "Model: a name in Models/ (smallcnn, lenet, resnet) or a path to a .cfg file.")
-    var model = "smallcnn"
-    @Option(help: "Dataset (as for train). Default: Fashion-MNIST.")
+    @Option(help: OptionHelp.data)
     var data: String?
     @Option(help: "Training images to time, in whole batches (at least 5 steps), after the warm-up steps.")
     var trainImages = 9_600
@@ -99,6 +97,14 @@ struct SpeedWorkloadOptions: ParsableArguments {
         guard inferenceBatchSize >= 1 else { throw ValidationError("--inference-batch-size \(inferenceBatchSize) is not allowed; use 1 or more") }
         guard inferenceImages >= 1 else { throw ValidationError("--inference-images \(inferenceImages) is not allowed; use 1 or more") }
     }
+
+    /// Sets what these options describe.
+    func apply(to settings: inout SpeedProbe.Settings) {
+        settings.training.data = data
+        settings.trainImages = trainImages
+        settings.inferenceBatchSize = inferenceBatchSize
+        settings.inferenceImages = inferenceImages
+    }
 }
 
 struct TrainBench: ParsableCommand {
@@ -108,17 +114,17 @@ struct TrainBench: ParsableCommand {
         discussion: """
         Prepares exactly as `cnntrain train` (data, model, SGD with momentum 0.9 and weight decay 5e-4), runs --warmup-steps untimed steps, then times --train-images of training steps, then inference (batches of --inference-batch-size) over the test set. `cnntrain bench speed` runs this next to scripts/torch_bench.py.
         """)
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var normOption: NormOption
     @OptionGroup var workload: SpeedWorkloadOptions
-    @Option(help: "Norm for every norm slot: \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var norm: NormKind = .group
-    @Option(help: "GroupNorm's group count. Default: a slot's groups=, else 8.")
-    var groups: Int?
     @Option(help: "Images per training step.")
     var batchSize = 64
     @Option(name: .customLong("lr"), help: "Learning rate (constant; speed does not depend on it while the loss stays finite).")
-    var learningRate: Float = 0.01
+    var learningRate: Float = SpeedProbe.Settings.defaultLearningRate
     @Option(help: "Untimed steps first (buffers sized, caches warm).")
     var warmupSteps = 10
+    @Option(help: "Measure what this JSON file describes (SpeedProbe settings, as `cnntrain bench speed` writes them for its probes) instead of the measurement options above; --profile, --json and --threads still apply.")
+    var config: String?
     @Flag(help: "Also print where the time goes, per layer and per kind.")
     var profile = false
     @Flag(help: "Print one JSON line (the form `cnntrain bench speed` reads).")
@@ -126,28 +132,34 @@ struct TrainBench: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) is not allowed; use 1 or more") }
         guard warmupSteps >= 0 else { throw ValidationError("--warmup-steps \(warmupSteps) is not allowed; use 0 or more") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr \(learningRate) is not allowed; use a positive number") }
-        if let groups, groups < 1 { throw ValidationError("--groups \(groups) is not allowed; use 1 or more") }
+        // A --config file is read and checked when the command runs (a bad file is bad input, 64).
+        if config == nil { try settings().training.validateForCommandLine() }
+    }
+
+    /// What to measure: `--config`'s file, else the options.
+    func settings() throws -> SpeedProbe.Settings {
+        var settings: SpeedProbe.Settings
+        if let config {
+            settings = try SpeedProbe.Settings.read(config)
+            if threadOptions.given { settings.training.threads = threadOptions.threads }
+        } else {
+            settings = SpeedProbe.Settings()
+            modelOptions.apply(to: &settings.training)
+            normOption.apply(to: &settings.training)
+            workload.apply(to: &settings)
+            settings.training.batchSize = batchSize
+            settings.training.learningRate = learningRate
+            settings.training.threads = threadOptions.threads
+            settings.warmupSteps = warmupSteps
+        }
+        settings.profile = profile
+        return settings
     }
 
     func run() throws {
         try runReportingErrors {
-            var settings = SpeedProbe.Settings()
-            settings.training.model = workload.model
-            settings.training.data = workload.data
-            settings.training.norm = norm.rawValue
-            settings.training.groups = groups
-            settings.training.batchSize = batchSize
-            settings.training.learningRate = learningRate
-            settings.training.threads = threadOptions.threads
-            settings.trainImages = workload.trainImages
-            settings.warmupSteps = warmupSteps
-            settings.inferenceBatchSize = workload.inferenceBatchSize
-            settings.inferenceImages = workload.inferenceImages
-            settings.profile = profile
-            let result = try SpeedProbe.run(settings)
+            let result = try SpeedProbe.run(try settings())
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -172,9 +184,11 @@ struct SpeedBench: ParsableCommand {
 
         Example (the README's tables): cnntrain bench speed; cnntrain bench speed --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
         """)
+    @Option(help: OptionHelp.model)
+    var model = TrainingOptions().model
     @OptionGroup var workload: SpeedWorkloadOptions
-    @Option(help: "Norms: a comma list of \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.")
-    var norms = "all"
+    @Option(help: OptionHelp.normList("Norms"))
+    var norms = NormList.all
     @Option(help: "Training batch sizes: a comma list, e.g. 1,8,64,256.")
     var batchSizes = "64"
     @Option(help: "Thread counts: a comma list, e.g. 1,2. Default: all cores.")
@@ -191,12 +205,8 @@ struct SpeedBench: ParsableCommand {
         guard (1...50).contains(repeats) else { throw ValidationError("--repeats \(repeats) is not allowed; use 1 to 50") }
     }
 
-    func parsed() throws -> (norms: [String], batchSizes: [Int], threads: [Int]) {
-        let allowed = NormKind.allCases.map(\.rawValue)
-        let normList = norms == "all" ? allowed : norms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for norm in normList where !allowed.contains(norm) {
-            throw ValidationError("--norms: '\(norm)' is not allowed; use a comma list of \(allowed.joined(separator: ", ")), or all")
-        }
+    func parsed() throws -> (norms: [NormKind], batchSizes: [Int], threads: [Int]) {
+        let normList = try norms.kinds(option: "--norms")
         func integers(_ text: String, _ option: String, _ range: ClosedRange<Int>) throws -> [Int] {
             try text.split(separator: ",").map { item in
                 guard let value = Int(item.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
@@ -219,7 +229,7 @@ struct SpeedBench: ParsableCommand {
             configuration.batchSizes = batches
             configuration.threadCounts = threads
             configuration.repeats = repeats
-            configuration.model = workload.model
+            configuration.model = model
             configuration.data = workload.data
             configuration.trainImages = workload.trainImages
             configuration.inferenceBatchSize = workload.inferenceBatchSize
@@ -227,7 +237,7 @@ struct SpeedBench: ParsableCommand {
             let executable = ChildProcess.currentExecutable
             var torchScript: String? = nil
             if !noPytorch {
-                if let script = CompareCommand.findScript("torch_bench.py", executable: executable), CompareCommand.python(has: "torch") {
+                if let script = PythonScripts.find("torch_bench.py", executable: executable), PythonScripts.has(module: "torch") {
                     torchScript = script
                 } else {
                     print("PyTorch columns left out: /usr/bin/python3 has no torch (apt-get install python3-torch) or scripts/torch_bench.py is not found; --no-pytorch silences this.")
@@ -235,8 +245,9 @@ struct SpeedBench: ParsableCommand {
             }
             Parallel.setThreadCount(1)
             BenchCommand.printEngine()
-            print("\(workload.model): \(normList.count * batches.count * threads.count) configurations × \(repeats) repeats; training \(workload.trainImages) images per measurement, inference \(workload.inferenceImages) test images")
-            let comparison = SpeedComparison(configuration: configuration, executable: executable, torchScript: torchScript) { line in
+            print("\(model): \(normList.count * batches.count * threads.count) configurations × \(repeats) repeats; training \(workload.trainImages) images per measurement, inference \(workload.inferenceImages) test images")
+            let comparison = SpeedComparison(configuration: configuration, commands: CommandLineChildren(executable: executable),
+                                             torchScript: torchScript) { line in
                 print(line)
                 fflush(stdout)
             }

@@ -66,8 +66,6 @@ enum CommandLineArguments {
     }
 }
 
-extension NormKind: ExpressibleByArgument {}
-extension NormPosition: ExpressibleByArgument {}
 
 /// Prints a failure as one clear line and exits non-zero (no stack trace for user errors):
 /// with `status` (bad input unless told otherwise), or 130/143 for a run stopped by a signal.
@@ -92,8 +90,12 @@ func runReportingErrors(status: Int32 = ExitStatus.badInput, _ body: () throws -
 
 /// `--threads`: validated once for every subcommand.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: .long, help: "Threads for the engine (GEMM, norms, data loading). Default: all cores.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("threads"), help: "Threads for the engine (GEMM, norms, data loading). Default: all cores.")
+    var threadCount: Int?
+
+    /// `--threads`, else all cores.
+    var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
+    var given: Bool { threadCount != nil }
 
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads) is not allowed; use 1 to 256") }

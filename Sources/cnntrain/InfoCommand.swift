@@ -10,33 +10,26 @@ struct InfoCommand: ParsableCommand {
         abstract: "Show a model's layers: output shapes, parameters (the norms' share) and FLOPs.",
         discussion: "With --norm all, the parameter counts of every norm are put side by side.")
 
-    @Option(help: "Model: a name in Models/ or a path to a .cfg file.")
-    var model = "smallcnn"
-    @Option(help: "Norm for the norm slots: batch, layer, instance, group, none, or all. Default: group (as for train).")
-    var norm = TrainingOptions().norm
-    @Option(help: "GroupNorm's group count (default: a slot's groups=, else 8).")
-    var groups: Int?
-    @Option(help: "Norm position relative to the activation: before, after.")
-    var normPosition: NormPosition = .before
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: OptionHelp.normList("Norm for the norm slots (default: group, as for train); all puts every norm side by side"))
+    var norm = NormList(TrainingOptions().norm.rawValue)
     @Option(help: "Number of classes of the final layer.")
     var classes = 10
     @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read); with --norm all, a JSON array of the six (syncbatch is batch with statistics over processes).")
     var json = false
 
+    func validate() throws {
+        _ = try norm.kinds(option: "--norm")
+    }
+
     func run() throws {
         try runReportingErrors {
-            let kinds: [NormKind]
-            if norm == "all" {
-                kinds = [.none, .batch, .syncbatch, .layer, .instance, .group]
-            } else if let kind = NormKind(rawValue: norm) {
-                kinds = [kind]
-            } else {
-                throw ValidationError("--norm \(norm) is not allowed; use one of \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")), all")
-            }
-            let (name, file) = try ModelCatalog.load(model)
+            let kinds = try norm.kinds(option: "--norm")
+            let options = modelOptions.resolved
+            let (name, file) = try ModelCatalog.load(options.model)
             let resolvedModels = try kinds.map { kind in
                 try ModelResolver.resolve(file, name: name, classCount: classes,
-                                          norm: NormConfiguration(kind: kind, groupCount: groups, position: normPosition))
+                                          norm: NormConfiguration(kind: kind, groupCount: options.groups, position: options.normPosition))
             }
             if json {
                 // One norm: the resolved model; --norm all: an array of them (one valid JSON document either way).
@@ -52,23 +45,7 @@ struct InfoCommand: ParsableCommand {
                 print("\(name) with --norm \(reports[0].norm):\n")
                 print(reports[0].markdown)
             } else {
-                print("\(name): parameters by norm\n")
-                print("| norm | total parameters | in norm layers | norm share | FLOPs per image |")
-                print("| --- | ---: | ---: | ---: | ---: |")
-                for report in reports {
-                    print("| \(report.norm) | \(grouped(report.totalParameters)) | \(grouped(report.normParameters)) | \(String(format: "%.1f%%", 100 * Double(report.normParameters) / Double(max(report.totalParameters, 1)))) | \(grouped(report.totalFLOPs)) |")
-                }
-                print("\nParameters of each norm slot:\n")
-                let normRows = reports.map { $0.rows.filter(\.isNorm) }
-                let header = reports.filter { $0.norm != "none" }.map(\.norm)
-                print("| slot | shape | " + header.joined(separator: " | ") + " |")
-                print("| --- | --- |" + String(repeating: " ---: |", count: header.count))
-                if let reference = normRows.first(where: { !$0.isEmpty }) {
-                    for (slot, row) in reference.enumerated() {
-                        let counts = normRows.filter { !$0.isEmpty }.map { slot < $0.count ? grouped($0[slot].parameters) : "" }
-                        print("| \(slot + 1) | \(row.outputShape.map(String.init).joined(separator: "×")) | " + counts.joined(separator: " | ") + " |")
-                    }
-                }
+                print(NormComparisonReport(modelName: name, reports: reports).markdown)
             }
         }
     }

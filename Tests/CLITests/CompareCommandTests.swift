@@ -43,6 +43,12 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(slots.filter { $0["norm"] as? String == "group" }.map { $0["shape"] as! [Int] }.last, [64, 14, 14])
         XCTAssertTrue(report.contains("| 3 | 64×14×14 | 128 | 128 |"), report)
 
+        // Each cell's run was handed its configuration as a typed file, not as option strings.
+        let cell = try JSONSerialization.jsonObject(with: Data(contentsOf: study.appendingPathComponent("cells/group-b32-lr0.025-s1/cell.json"))) as! [String: Any]
+        XCTAssertEqual(cell["norm"] as? String, "group")
+        XCTAssertEqual(cell["batchSize"] as? Int, 32)
+        XCTAssertEqual(cell["learningRate"] as? Double, 0.025)
+        XCTAssertEqual(cell["trainLimit"] as? Int, 256)
         let summary = study.appendingPathComponent("cells/group-b32-lr0.025-s1/summary.json").path
         let before = try FileManager.default.attributesOfItem(atPath: summary)[.modificationDate] as! Date
         let second = try CLI.run(command)

@@ -98,7 +98,7 @@ final class TrainCommandTests: XCTestCase {
         let all = try CLI.run(["info", "--norm", "all", "--json"])
         XCTAssertEqual(all.status, 0, all.error)
         let models = try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: Any]]
-        XCTAssertEqual(models?.compactMap { $0["norm"] as? String }, ["none", "batch", "syncbatch", "layer", "instance", "group"])
+        XCTAssertEqual(models?.compactMap { $0["norm"] as? String }, ["none", "batch", "layer", "instance", "group", "syncbatch"])
     }
 }
 

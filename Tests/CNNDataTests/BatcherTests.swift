@@ -13,7 +13,7 @@ final class BatcherTests: XCTestCase {
 
     func testNormalizationStatistics() {
         let store = ImageStore(channels: 2, height: 1, width: 2, pixels: [0, 255, 51, 51, 255, 0, 51, 51], labels: [0, 0], classNames: ["x"])
-        let normalization = Normalization.compute(store)
+        let normalization = DatasetStatistics.compute(store)
         XCTAssertEqual(normalization.mean[0], 0.5, accuracy: 1e-6)
         XCTAssertEqual(normalization.std[0], 0.5, accuracy: 1e-6)
         XCTAssertEqual(normalization.mean[1], 0.2, accuracy: 1e-6)
@@ -22,7 +22,7 @@ final class BatcherTests: XCTestCase {
 
     func testFillWritesNormalizedNCHW() {
         let store = makeStore()
-        let normalization = Normalization(mean: [0.1, 0.2, 0.3], std: [0.5, 0.25, 2])
+        let normalization = DatasetStatistics(mean: [0.1, 0.2, 0.3], std: [0.5, 0.25, 2])
         let batcher = Batcher(store: store, batchSize: 4, shuffle: false, normalization: normalization)
         XCTAssertEqual(batcher.batchesPerEpoch, 3)
         var generator = SeededGenerator(seed: 1)

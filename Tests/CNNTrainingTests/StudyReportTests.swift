@@ -1,3 +1,4 @@
+import CNNNorms
 import CNNTraining
 import Foundation
 import XCTest
@@ -5,7 +6,7 @@ import XCTest
 /// report.md of `cnntrain compare`: the PyTorch table's own failures, the generalization gap
 /// explained, the plots linked.
 final class StudyReportTests: XCTestCase {
-    func cell(_ norm: String, ok: Bool, torch: Double?) -> CellResult {
+    func cell(_ norm: NormKind, ok: Bool, torch: Double?) -> CellResult {
         let studyCell = StudyCell(norm: norm, batchSize: 8, learningRate: 0.05, seed: 1)
         var result = ok ? CellResult(cell: studyCell, status: "ok") : CellResult(cell: studyCell, status: "failed", error: "training diverged")
         if ok { result.testAccuracy = 0.8; result.trainAccuracy = 0.7 }
@@ -20,7 +21,7 @@ final class StudyReportTests: XCTestCase {
 
     /// The PyTorch table marks the cells PyTorch failed, not the ones cnntrain failed.
     func testThePyTorchTableTakesItsFailuresFromPyTorch() {
-        let markdown = report([cell("batch", ok: false, torch: 0.9), cell("group", ok: true, torch: nil)]).markdown
+        let markdown = report([cell(.batch, ok: false, torch: 0.9), cell(.group, ok: true, torch: nil)]).markdown
         let torchTable = markdown.components(separatedBy: "## PyTorch test accuracy")[1].components(separatedBy: "##")[0]
         XCTAssertTrue(torchTable.contains("| batch | 90.00 |"), torchTable)
         XCTAssertTrue(torchTable.contains("| group | failed |"), torchTable)
@@ -30,7 +31,7 @@ final class StudyReportTests: XCTestCase {
     }
 
     func testTheGapTableSaysWhyItCanBeNegative() {
-        let markdown = report([cell("group", ok: true, torch: 0.8)]).markdown
+        let markdown = report([cell(.group, ok: true, torch: 0.8)]).markdown
         let gap = markdown.components(separatedBy: "## Generalization gap")[1].components(separatedBy: "##")[0]
         XCTAssertTrue(gap.contains("| group | -10.00 |"), gap)
         XCTAssertTrue(gap.contains("training mode"), gap)
@@ -44,7 +45,7 @@ final class StudyReportTests: XCTestCase {
         for name in ["accuracy_vs_batch.png", "throughput.png"] {
             FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data([0]))
         }
-        var study = report([cell("group", ok: true, torch: 0.8)])
+        var study = report([cell(.group, ok: true, torch: 0.8)])
         XCTAssertFalse(study.markdown.contains(".png"), "no plots, no links")
         study.plots = StudyReport.plotNames(in: directory.path)
         XCTAssertEqual(study.plots, ["accuracy_vs_batch.png", "throughput.png"])

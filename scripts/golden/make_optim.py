@@ -16,6 +16,12 @@ scheduler.step() after it) under torch's own schedulers, which LearningRateSched
   schedule_cosine   CosineAnnealingLR(T_max=20, eta_min=0.05 * lr)
   schedule_warmup   LinearLR(start_factor=0.1, total_iters=5)
 
+Gradient clipping (Tests/Fixtures/golden/clip.json): torch.nn.utils.clip_grad_norm_(norm_type=2) on
+the step-1 gradients of "inputs":
+  clip_below   max_norm=1.0: the total norm is larger, so every gradient is scaled by 1/(norm + 1e-6)
+  clip_above   max_norm=100: the total norm is smaller, so nothing changes
+each with the gradients after clipping and "total_norm" (the norm before clipping).
+
 Run: /usr/bin/python3 scripts/golden/make_optim.py
 """
 import os
@@ -67,6 +73,14 @@ def schedule(make_scheduler, steps=20, lr=0.1):
     return {"rates": torch.tensor(rates, dtype=torch.float64)}
 
 
+def clip(grads, max_norm):
+    params = {name: torch.nn.Parameter(torch.zeros(shape)) for name, shape in SHAPES.items()}
+    for name, p in params.items():
+        p.grad = grads[f"grad1.{name}"].clone()
+    total = torch.nn.utils.clip_grad_norm_(list(params.values()), max_norm=max_norm, norm_type=2)
+    return {**{f"clipped.{name}": p.grad for name, p in params.items()}, "total_norm": total.reshape(1)}
+
+
 def main():
     torch.manual_seed(0)
     initial, grads = inputs()
@@ -86,6 +100,8 @@ def main():
     cases["schedule_cosine"] = schedule(lambda o: L.CosineAnnealingLR(o, T_max=20, eta_min=0.05 * 0.1))
     cases["schedule_warmup"] = schedule(lambda o: L.LinearLR(o, start_factor=0.1, total_iters=5))
     golden_io.write("optim", "scripts/golden/make_optim.py", cases)
+    golden_io.write("clip", "scripts/golden/make_optim.py",
+                    {"clip_below": clip(grads, 1.0), "clip_above": clip(grads, 100.0)})
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
+import CNNNorms
 import Foundation
 
 /// `cnntrain bench speed`: this engine and PyTorch on the same model, norm by norm, side by side.
 ///
-/// Every measurement is a separate process (`cnntrain bench train --json`, `scripts/torch_bench.py`),
+/// Every measurement is a separate process (`cnntrain bench train`, `scripts/torch_bench.py`, both
+/// handed the measurement as a `SpeedProbe.Settings` file),
 /// so each one's peak memory is its own (wait4's ru_maxrss) and no run warms the other's caches.
 /// The two engines alternate within every repeat (which goes first alternates too), so slow
 /// phases of a shared machine hit both; the table shows medians over the repeats.
 public struct SpeedComparison {
     public struct Configuration: Sendable {
-        public var norms = ["none", "batch", "layer", "instance", "group"]
+        public var norms = NormKind.comparisonOrder
         public var batchSizes = [64]
         public var threadCounts = [2]
         public var repeats = 3
@@ -49,14 +51,14 @@ public struct SpeedComparison {
     }
 
     public let configuration: Configuration
-    /// This executable (the cnntrain side).
-    public let executable: String
+    /// The command lines of the two sides' probes.
+    public let commands: any ChildCommands
     /// scripts/torch_bench.py, or nil for no PyTorch column.
     public let torchScript: String?
     public let log: (String) -> Void
 
-    public init(configuration: Configuration, executable: String, torchScript: String?, log: @escaping (String) -> Void) {
-        self.configuration = configuration; self.executable = executable; self.torchScript = torchScript; self.log = log
+    public init(configuration: Configuration, commands: any ChildCommands, torchScript: String?, log: @escaping (String) -> Void) {
+        self.configuration = configuration; self.commands = commands; self.torchScript = torchScript; self.log = log
     }
 
     struct Sample: Decodable {
@@ -71,7 +73,7 @@ public struct SpeedComparison {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-        var keys: [(norm: String, batch: Int, threads: Int)] = []
+        var keys: [(norm: NormKind, batch: Int, threads: Int)] = []
         for threads in c.threadCounts { for batch in c.batchSizes { for norm in c.norms { keys.append((norm, batch, threads)) } } }
         var samples: [Int: [Bool: [(Sample, Double)]]] = [:]   // key index → (is ours) → (sample, peak MiB)
         var failures: [Int: [String]] = [:]
@@ -81,10 +83,12 @@ public struct SpeedComparison {
                 if repeatIndex % 2 == 1 { sides.reverse() }
                 for ours in sides {
                     let name = ours ? "cnntrain" : "pytorch"
-                    let arguments = ours ? cnntrainArguments(key) : torchArguments(key)
-                    let program = ours ? executable : "/usr/bin/python3"
+                    let settingsPath = "\(scratch)/settings.json"
+                    try settings(key).write(to: settingsPath)
+                    let command = ours ? commands.speedProbe(configuration: settingsPath)
+                                       : commands.torchSpeedProbe(script: torchScript!, configuration: settingsPath)
                     let out = "\(scratch)/\(name).out", err = "\(scratch)/\(name).err"
-                    let outcome = try ChildProcess.run(program, arguments, stdout: out, stderr: err)
+                    let outcome = try ChildProcess.run(command, stdout: out, stderr: err)
                     let line = ChildProcess.lastLine(of: out)
                     guard outcome.succeeded, let sample = try? JSONDecoder().decode(Sample.self, from: Data(line.utf8)) else {
                         let reason = "\(name) --norm \(key.norm) batch \(key.batch) threads \(key.threads): " +
@@ -95,7 +99,7 @@ public struct SpeedComparison {
                     }
                     samples[index, default: [:]][ours, default: []].append((sample, outcome.peakMemoryMiB))
                     log(String(format: "  repeat %d/%d  %-8@ --norm %-8@ batch %3d threads %d: train %6.0f img/s, inference %6.0f img/s, peak %4.0f MiB",
-                               repeatIndex + 1, c.repeats, name, key.norm, key.batch, key.threads,
+                               repeatIndex + 1, c.repeats, name, key.norm.rawValue, key.batch, key.threads,
                                sample.trainImagesPerSecond, sample.inferenceImagesPerSecond, outcome.peakMemoryMiB))
                 }
             }
@@ -108,23 +112,24 @@ public struct SpeedComparison {
                                peakMemoryMiB: Self.median(list.map(\.1)), repeats: list.count,
                                trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine)
             }
-            return Row(norm: key.norm, batchSize: key.batch, threads: key.threads, cnntrain: figures(true),
+            return Row(norm: key.norm.rawValue, batchSize: key.batch, threads: key.threads, cnntrain: figures(true),
                        pytorch: torchScript == nil ? nil : figures(false), failures: failures[index] ?? [])
         }
     }
 
-    func cnntrainArguments(_ key: (norm: String, batch: Int, threads: Int)) -> [String] {
+    /// What both sides measure for `key` (the cnntrain probe's defaults otherwise).
+    func settings(_ key: (norm: NormKind, batch: Int, threads: Int)) -> SpeedProbe.Settings {
         let c = configuration
-        return ["bench", "train", "--json", "--norm", key.norm, "--batch-size", String(key.batch), "--threads", String(key.threads),
-                "--model", c.model, "--train-images", String(c.trainImages), "--inference-batch-size", String(c.inferenceBatchSize),
-                "--inference-images", String(c.inferenceImages)] + (c.data.map { ["--data", $0] } ?? [])
-    }
-
-    func torchArguments(_ key: (norm: String, batch: Int, threads: Int)) -> [String] {
-        let c = configuration
-        return [torchScript!, "--cnntrain", executable, "--norm", key.norm, "--batch-size", String(key.batch), "--threads", String(key.threads),
-                "--model", c.model, "--train-images", String(c.trainImages), "--inference-batch-size", String(c.inferenceBatchSize),
-                "--inference-images", String(c.inferenceImages)] + (c.data.map { ["--data", $0] } ?? [])
+        var settings = SpeedProbe.Settings()
+        settings.training.model = c.model
+        settings.training.data = c.data
+        settings.training.norm = key.norm
+        settings.training.batchSize = key.batch
+        settings.training.threads = key.threads
+        settings.trainImages = c.trainImages
+        settings.inferenceBatchSize = c.inferenceBatchSize
+        settings.inferenceImages = c.inferenceImages
+        return settings
     }
 
     public static func median(_ values: [Double]) -> Double {

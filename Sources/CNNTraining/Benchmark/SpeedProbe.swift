@@ -14,7 +14,11 @@ import Glibc
 /// evaluation per epoch and checkpoints are left out. `scripts/torch_bench.py` measures PyTorch the
 /// same way, and `cnntrain bench speed` runs both side by side.
 public enum SpeedProbe {
-    public struct Settings: Sendable {
+    /// What one probe measures: `cnntrain bench train`'s options, and the file `cnntrain bench
+    /// speed` hands its probes (`bench train --config`, `scripts/torch_bench.py --config`).
+    public struct Settings: Codable, Equatable, Sendable {
+        /// The learning rate of a probe unless told (constant; speed does not depend on it).
+        public static let defaultLearningRate: Float = 0.01
         public var training = TrainingOptions()
         /// Images to time (rounded to whole steps, at least 5 steps), after `warmupSteps` untimed steps.
         public var trainImages = 9_600
@@ -23,7 +27,23 @@ public enum SpeedProbe {
         /// Test images to time inference on (the whole test set when larger).
         public var inferenceImages = 10_000
         public var profile = false
-        public init() {}
+        public init() { training.learningRate = Self.defaultLearningRate }
+
+        /// Reads the JSON that `write(to:)` writes.
+        public static func read(_ path: String) throws -> Settings {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the probe settings") }
+            do {
+                return try JSONDecoder().decode(Settings.self, from: data)
+            } catch {
+                throw TrainingError("\(path): not speed-probe settings: \(TrainingOptions.describe(error))")
+            }
+        }
+
+        public func write(to path: String) throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(self), to: path)
+        }
     }
 
     public struct Result: Codable, Sendable {
@@ -58,7 +78,7 @@ public enum SpeedProbe {
             throw TrainingError("the training set has \(trainer.trainSet.count) images, fewer than one batch of \(batchSize)")
         }
         var generator = SeededGenerator(seed: options.seed)
-        let step = TrainingStep(model: trainer.model, optimizer: trainer.optimizer, labelSmoothing: options.labelSmoothing)
+        let step = TrainingStep(model: trainer.model, optimizer: trainer.optimizer, options: options)
         let images = Tensor(shape: Shape([batchSize] + trainer.resolved.inputShape))
         var labels: [Int32] = []
         var batchIndex = batcher.batchesPerEpoch

@@ -32,7 +32,7 @@ public let checkpointFormat = "cnntrain-checkpoint-1"
 
 public enum CheckpointWriter {
     public static func write(to path: String, model: Sequential, resolved: ResolvedModel, options: TrainingOptions?,
-                             classNames: [String], normalization: Normalization, optimizer: Optimizer?,
+                             classNames: [String], normalization: DatasetStatistics, optimizer: Optimizer?,
                              trainerState: TrainerState?) throws {
         var file = SafeTensorsFile()
         for (name, parameter) in model.namedParameters() { file.add(name, tensor: parameter.value) }
@@ -104,7 +104,7 @@ public struct LoadedCheckpoint {
     public let file: SafeTensorsFile
     public let resolved: ResolvedModel
     public let classNames: [String]
-    public let normalization: Normalization
+    public let normalization: DatasetStatistics
     public let options: TrainingOptions?
     public let trainerState: TrainerState?
 
@@ -140,7 +140,7 @@ public struct LoadedCheckpoint {
         guard classNames.count == resolved.classCount else {
             throw CheckpointError("\(path): has \(classNames.count) class names for a model with \(resolved.classCount) outputs")
         }
-        // Normalization's initializer traps on mismatched or non-positive values: check them first.
+        // DatasetStatistics's initializer traps on mismatched or non-positive values: check them first.
         let mean = try decode([Float].self, MetadataKey.mean), std = try decode([Float].self, MetadataKey.std)
         guard mean.count == resolved.inputShape[0], std.count == resolved.inputShape[0] else {
             throw CheckpointError("\(path): normalization has \(mean.count) means and \(std.count) standard deviations but the model takes \(resolved.inputShape[0]) channels")
@@ -148,7 +148,7 @@ public struct LoadedCheckpoint {
         guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw CheckpointError("\(path): normalization mean \(mean) and std \(std) must be finite, std positive")
         }
-        normalization = Normalization(mean: mean, std: std)
+        normalization = DatasetStatistics(mean: mean, std: std)
         options = metadata[MetadataKey.options] == nil ? nil : try decode(TrainingOptions.self, MetadataKey.options)
         trainerState = metadata[MetadataKey.trainerState] == nil ? nil : try decode(TrainerState.self, MetadataKey.trainerState)
         if let trainerState, trainerState.shuffleGeneratorState.count != 4 || trainerState.completedEpochs < 0 || trainerState.globalStep < 0 {

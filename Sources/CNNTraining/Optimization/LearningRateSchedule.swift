@@ -63,13 +63,7 @@ public struct LearningRateSchedule: Equatable, Sendable, CustomStringConvertible
     }
 
     /// The decay in the text form `parse` reads: "constant", "step:3:0.1", "cosine" or "cosine:0.01".
-    public var decayName: String {
-        switch decay {
-        case .constant: return "constant"
-        case .step(let epochCount, let gamma): return "step:\(epochCount):\(gamma)"
-        case .cosine(let floor): return floor == 0 ? "cosine" : "cosine:\(floor)"
-        }
-    }
+    public var decayName: String { decay.name }
 
     /// The warm-up in the text form `parse` reads: "0", "500" or "500:0.1".
     public var warmupName: String {
@@ -92,29 +86,7 @@ public struct LearningRateSchedule: Equatable, Sendable, CustomStringConvertible
     /// - Throws: `ScheduleError` saying what is allowed.
     public static func parse(decay decayText: String, warmup warmupText: String = "0", baseRate: Float) throws -> LearningRateSchedule {
         guard baseRate > 0, baseRate.isFinite else { throw ScheduleError("learning rate must be a positive number, got \(baseRate)") }
-        let parts = decayText.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        let decay: Decay
-        switch (parts[0], parts.count) {
-        case ("constant", 1):
-            decay = .constant
-        case ("step", 3):
-            guard let epochs = Int(parts[1]), epochs >= 1 else {
-                throw ScheduleError("schedule \"\(decayText)\": EPOCHS must be an integer ≥ 1; allowed: \(allowedDecays)")
-            }
-            guard let gamma = Float(parts[2]), gamma > 0, gamma.isFinite else {
-                throw ScheduleError("schedule \"\(decayText)\": GAMMA must be a number > 0; allowed: \(allowedDecays)")
-            }
-            decay = .step(epochCount: epochs, gamma: gamma)
-        case ("cosine", 1):
-            decay = .cosine(floor: 0)
-        case ("cosine", 2):
-            guard let floor = Float(parts[1]), (0...1).contains(floor) else {
-                throw ScheduleError("schedule \"\(decayText)\": FLOOR must be a number in [0, 1]; allowed: \(allowedDecays)")
-            }
-            decay = .cosine(floor: floor)
-        default:
-            throw ScheduleError("unknown schedule \"\(decayText)\"; allowed: \(allowedDecays)")
-        }
+        let decay = try Decay(parsing: decayText)
 
         let warmupParts = warmupText.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard warmupParts.count <= 2, let steps = Int(warmupParts[0]), steps >= 0 else {

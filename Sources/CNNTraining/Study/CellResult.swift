@@ -1,3 +1,4 @@
+import CNNNorms
 import Foundation
 
 /// What one cell of a study measured (a row of results.csv).
@@ -47,7 +48,7 @@ public struct CellResult: Codable, Equatable, Sendable {
     public var csvLine: String {
         func number(_ value: Double?, _ digits: Int) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
         let error = self.error.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
-        return [id, cell.norm, String(cell.batchSize), Study.format(cell.learningRate), String(cell.seed), status,
+        return [id, cell.norm.rawValue, String(cell.batchSize), Study.format(cell.learningRate), String(cell.seed), status,
                 number(testAccuracy, 6), number(trainAccuracy, 6), number(trainLoss, 6), number(trainImagesPerSecond, 1),
                 number(inferenceImagesPerSecond, 1), number(epochSeconds, 3), parameterCount.map(String.init) ?? "",
                 normParameterCount.map(String.init) ?? "", number(peakMemoryMiB, 1), number(torchTestAccuracy, 6), error]
@@ -60,7 +61,7 @@ public struct CellAggregate: Codable, Equatable, Sendable {
     /// The "failed" marks of the PyTorch table: PyTorch's own failures, not cnntrain's.
     public var torchFailed: (failed: Int, succeeded: Int) { (torchFailedCount, torchSucceededCount) }
 
-    public var norm: String
+    public var norm: NormKind
     public var batchSize: Int
     public var learningRate: Double
     public var succeeded: Int

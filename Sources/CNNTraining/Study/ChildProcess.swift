@@ -44,6 +44,11 @@ public enum ChildProcess {
                            : ChildOutcome(exitCode: nil, signal: signal, peakMemoryMiB: peak)
     }
 
+    /// Runs `command` as `run(_:_:stdout:stderr:)` does.
+    public static func run(_ command: ChildCommand, stdout: String, stderr: String) throws -> ChildOutcome {
+        try run(command.program, command.arguments, stdout: stdout, stderr: stderr)
+    }
+
     /// The path of the running executable (/proc/self/exe), so a study's cells run the same build.
     public static var currentExecutable: String { ExecutablePath.current }
 

@@ -6,7 +6,7 @@ import Foundation
 /// "parameters of each norm slot" table): LayerNorm's γ, β are per element (C·H·W each), the
 /// others' per channel.
 public struct NormSlot: Codable, Equatable, Sendable {
-    public var norm: String
+    public var norm: NormKind
     /// 1-based position among the model's norm layers.
     public var slot: Int
     /// The normalized tensor's shape (C, H, W).
@@ -15,13 +15,12 @@ public struct NormSlot: Codable, Equatable, Sendable {
 
     /// The norm slots of `model` for each of `norms` (built as the cells build it); a norm the model
     /// rejects (e.g. a --groups that divides no channel count) has no rows.
-    public static func list(model: String, norms: [String], groupCount: Int?, position: String) -> [NormSlot] {
+    public static func list(model: String, norms: [NormKind], groupCount: Int?, position: NormPosition) -> [NormSlot] {
         guard let (name, file) = try? ModelCatalog.load(model) else { return [] }
         var slots: [NormSlot] = []
         for norm in norms {
-            guard let kind = NormKind(rawValue: norm), let position = NormPosition(rawValue: position),
-                  let resolved = try? ModelResolver.resolve(file, name: name, classCount: 10,
-                                                            norm: NormConfiguration(kind: kind, groupCount: groupCount, position: position)),
+            guard let resolved = try? ModelResolver.resolve(file, name: name, classCount: 10,
+                                                            norm: NormConfiguration(kind: norm, groupCount: groupCount, position: position)),
                   let built = try? ModelBuilder.build(resolved, seed: 0) else { continue }
             let rows = ModelReport(resolved: resolved, model: built).rows.filter(\.isNorm)
             for (index, row) in rows.enumerated() {

@@ -1,3 +1,5 @@
+import CNNModels
+import CNNNorms
 import Foundation
 
 /// How a study picks each cell's learning rate.
@@ -35,42 +37,53 @@ public struct StudySettings: Codable, Equatable, Sendable {
     public var data: String? = nil
     public var epochs = 10
     public var groups: Int? = nil
-    public var normPosition = "before"
+    public var normPosition: NormPosition = .before
     public var trainLimit: Int? = nil
     public var testLimit: Int? = nil
     /// Processes per cell: each cell a data-parallel job `mpirun -np W cnntrain train …` (nil: one
     /// process, no mpirun). `--batch-size` stays the global batch.
     public var processes: Int? = nil
     public init() {}
+
+    /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).
+    public init(_ options: TrainingOptions) {
+        model = options.model
+        data = options.data
+        epochs = options.epochs
+        groups = options.groups
+        normPosition = options.normPosition
+        trainLimit = options.trainLimit
+        testLimit = options.testLimit
+    }
 }
 
 /// One training run of the grid.
 public struct StudyCell: Codable, Equatable, Hashable, Sendable {
-    public var norm: String
+    public var norm: NormKind
     public var batchSize: Int
     public var learningRate: Double
     public var seed: Int
 
-    public init(norm: String, batchSize: Int, learningRate: Double, seed: Int) {
+    public init(norm: NormKind, batchSize: Int, learningRate: Double, seed: Int) {
         self.norm = norm; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
     }
 
     /// A stable, file-name-safe id: `group-b32-lr0.025-s1`. The same cell always gets the same id,
     /// so a study resumes by finding the cells' folders.
-    public var id: String { "\(norm)-b\(batchSize)-lr\(Study.format(learningRate))-s\(seed)" }
+    public var id: String { "\(norm.rawValue)-b\(batchSize)-lr\(Study.format(learningRate))-s\(seed)" }
 
     /// The cell without its seed: the key that seeds are aggregated over.
-    public var configuration: String { "\(norm)-b\(batchSize)-lr\(Study.format(learningRate))" }
+    public var configuration: String { "\(norm.rawValue)-b\(batchSize)-lr\(Study.format(learningRate))" }
 }
 
 /// The grid: every norm × batch size × learning rate × seed.
 public struct StudyPlan: Codable, Equatable, Sendable {
-    public var norms: [String]
+    public var norms: [NormKind]
     public var batchSizes: [Int]
     public var rule: LearningRateRule
     public var seedCount: Int
 
-    public init(norms: [String], batchSizes: [Int], rule: LearningRateRule, seedCount: Int) {
+    public init(norms: [NormKind], batchSizes: [Int], rule: LearningRateRule, seedCount: Int) {
         self.norms = norms; self.batchSizes = batchSizes; self.rule = rule; self.seedCount = seedCount
     }
 
@@ -87,6 +100,17 @@ public struct StudyPlan: Codable, Equatable, Sendable {
             }
         }
         return cells
+    }
+
+    /// Two lines for the terminal: the size of the grid, and the learning-rate rule.
+    public func summary(directory: String, epochs: Int) -> String {
+        func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        let cellCount = cells.count
+        let rateCount = cellCount / max(norms.count * batchSizes.count * seedCount, 1)
+        let counts = [counted(norms.count, "norm"), counted(batchSizes.count, "batch size"),
+                      counted(rateCount, "learning rate"), counted(seedCount, "seed")]
+        return "study \(directory): \(counted(cellCount, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each\n"
+            + "learning rate: \(rule.description)"
     }
 }
 

@@ -95,7 +95,7 @@ public struct StudyReport: Codable, Sendable {
         lines.append("| norm | batch | lr | train images/s | inference images/s | s/epoch | final train loss | peak memory (MiB) |")
         lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for aggregate in aggregates where aggregate.succeeded > 0 {
-            lines.append("| \(aggregate.norm) | \(aggregate.batchSize) | \(Study.format(aggregate.learningRate)) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |")
+            lines.append("| \(aggregate.norm.rawValue) | \(aggregate.batchSize) | \(Study.format(aggregate.learningRate)) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |")
         }
 
         lines.append("\n## Parameters\n")
@@ -104,10 +104,10 @@ public struct StudyReport: Codable, Sendable {
         for norm in plan.norms {
             guard let counted = aggregates.first(where: { $0.norm == norm && $0.parameterCount != nil }),
                   let total = counted.parameterCount, let inNorm = counted.normParameterCount else {
-                lines.append("| \(norm) | – | – | – |")
+                lines.append("| \(norm.rawValue) | – | – | – |")
                 continue
             }
-            lines.append("| \(norm) | \(grouped(total)) | \(grouped(inNorm)) | \(String(format: "%.1f%%", 100 * Double(inNorm) / Double(max(total, 1)))) |")
+            lines.append("| \(norm.rawValue) | \(grouped(total)) | \(grouped(inNorm)) | \(String(format: "%.1f%%", 100 * Double(inNorm) / Double(max(total, 1)))) |")
         }
         lines += slotTable()
 
@@ -133,7 +133,7 @@ public struct StudyReport: Codable, Sendable {
         let norms = plan.norms.filter { norm in normSlots.contains { $0.norm == norm } }
         guard let first = norms.first else { return [] }
         var lines = ["\n### Parameters of each norm slot (γ and β)\n",
-                     "| slot | shape | " + norms.joined(separator: " | ") + " |",
+                     "| slot | shape | " + norms.map(\.rawValue).joined(separator: " | ") + " |",
                      "| --- | --- |" + String(repeating: " ---: |", count: norms.count)]
         for reference in normSlots where reference.norm == first {
             let counts = norms.map { norm in
@@ -179,7 +179,7 @@ public struct StudyReport: Codable, Sendable {
                 if failed > 0 { text += succeeded == 0 ? "failed" : " (\(failed) failed)" }
                 return text
             }
-            lines.append("| \(norm) | " + row.joined(separator: " | ") + " |")
+            lines.append("| \(norm.rawValue) | " + row.joined(separator: " | ") + " |")
         }
         return lines
     }

@@ -1,6 +1,9 @@
+import CNNModels
+import CNNNorms
 import Foundation
 
-/// Runs the cells of a study, each as a child process `cnntrain train --out <study>/cells/<id> --quiet …`,
+/// Runs the cells of a study, each as a child process `cnntrain train` on the cell's configuration
+/// file (`<study>/cells/<id>/cell.json`, a TrainingOptions) into `<study>/cells/<id>`, quietly,
 /// so each cell has its own peak memory and a crash or divergence in one cell cannot end the study.
 /// A cell whose summary.json exists is kept, not run again: an interrupted study resumes.
 public struct StudyRunner {
@@ -8,16 +11,16 @@ public struct StudyRunner {
     public var plan: StudyPlan
     public var directory: String
     public var threads: Int
-    /// The cnntrain executable the cells run.
-    public var executable: String
+    /// The command lines of the cells (cnntrain) and of their PyTorch twins.
+    public var commands: any ChildCommands
     /// `scripts/torch_train.py` when the PyTorch column is asked for.
     public var torchScript: String?
     public var log: (String) -> Void
 
-    public init(settings: StudySettings, plan: StudyPlan, directory: String, threads: Int, executable: String,
+    public init(settings: StudySettings, plan: StudyPlan, directory: String, threads: Int, commands: any ChildCommands,
                 torchScript: String? = nil, log: @escaping (String) -> Void) {
         self.settings = settings; self.plan = plan; self.directory = directory; self.threads = threads
-        self.executable = executable; self.torchScript = torchScript; self.log = log
+        self.commands = commands; self.torchScript = torchScript; self.log = log
     }
 
     public func cellDirectory(_ cell: StudyCell) -> String { directory + "/cells/" + cell.id }
@@ -43,30 +46,40 @@ public struct StudyRunner {
         }
     }
 
-    /// The `cnntrain train` arguments of a cell.
-    public func trainArguments(_ cell: StudyCell) -> [String] {
-        var arguments = ["train", "--out", cellDirectory(cell), "--quiet", "--model", settings.model, "--norm", cell.norm,
-                         "--norm-position", settings.normPosition, "--batch-size", String(cell.batchSize),
-                         "--lr", Study.format(cell.learningRate), "--seed", String(cell.seed),
-                         "--epochs", String(settings.epochs), "--threads", String(threads)]
-        if let data = settings.data { arguments += ["--data", data] }
-        if let groups = settings.groups { arguments += ["--groups", String(groups)] }
-        if let limit = settings.trainLimit { arguments += ["--train-limit", String(limit)] }
-        if let limit = settings.testLimit { arguments += ["--test-limit", String(limit)] }
-        return arguments
+    /// The run configuration of a cell: the study's shared settings with the cell's norm, batch
+    /// size, learning rate and seed (the recipe's other values are the defaults).
+    public func trainingOptions(_ cell: StudyCell) throws -> TrainingOptions {
+        var options = TrainingOptions()
+        options.model = settings.model
+        options.data = settings.data
+        options.norm = cell.norm
+        options.groups = settings.groups
+        options.normPosition = settings.normPosition
+        options.epochs = settings.epochs
+        options.batchSize = cell.batchSize
+        options.learningRate = Float(cell.learningRate)
+        options.seed = UInt64(cell.seed)
+        options.threads = threads
+        options.trainLimit = settings.trainLimit
+        options.testLimit = settings.testLimit
+        try options.validate()
+        return options
     }
 
-    /// The program and arguments of a cell: cnntrain itself, or with `processes` W > 1,
-    /// `mpirun -np W --bind-to none [--oversubscribe] [--allow-run-as-root] cnntrain train …`.
-    public func cellCommand(_ cell: StudyCell) throws -> (program: String, arguments: [String]) {
-        guard let processes = settings.processes, processes > 1 else { return (executable, trainArguments(cell)) }
+    /// The cell's configuration file, written into its folder before its run starts.
+    public func configurationPath(_ cell: StudyCell) -> String { cellDirectory(cell) + "/cell.json" }
+
+    /// A cell's command, launched as a W-process job when `settings.processes` W > 1:
+    /// `mpirun -np W --bind-to none [--oversubscribe] [--allow-run-as-root] <command>`.
+    public func cellCommand(_ command: ChildCommand) throws -> ChildCommand {
+        guard let processes = settings.processes, processes > 1 else { return command }
         guard let mpirun = Self.findMPIRun() else {
             throw TrainingError("--processes \(processes) needs Open MPI's mpirun, which is not on PATH; install it with scripts/setup.sh (openmpi-bin)")
         }
         var launcher = ["-np", String(processes), "--bind-to", "none"]
         if processes > ProcessInfo.processInfo.activeProcessorCount { launcher.append("--oversubscribe") }
         if geteuid() == 0 { launcher.append("--allow-run-as-root") }
-        return (mpirun, launcher + [executable] + trainArguments(cell))
+        return ChildCommand(program: mpirun, arguments: launcher + [command.program] + command.arguments)
     }
 
     static func findMPIRun() -> String? {
@@ -116,8 +129,9 @@ public struct StudyRunner {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         log("\(prefix) training…")
         let start = Date()
-        let (program, arguments) = try cellCommand(cell)
-        let outcome = try ChildProcess.run(program, arguments, stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
+        try trainingOptions(cell).write(to: configurationPath(cell))
+        let command = try cellCommand(commands.train(configuration: configurationPath(cell), runDirectory: folder))
+        let outcome = try ChildProcess.run(command, stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
         let seconds = Date().timeIntervalSince(start)
         if outcome.succeeded, let data = FileManager.default.contents(atPath: summaryPath),
            let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
@@ -151,17 +165,12 @@ public struct StudyRunner {
             FileManager.default.contents(atPath: jsonPath).flatMap { try? JSONDecoder().decode(TorchResult.self, from: $0) }?.final_test_accuracy
         }
         if let accuracy = read() { result.torchTestAccuracy = accuracy; return }
-        var arguments = [script, "--cnntrain", executable, "--model", settings.model, "--norm", cell.norm,
-                         "--norm-position", settings.normPosition, "--batch-size", String(cell.batchSize),
-                         "--lr", Study.format(cell.learningRate), "--seed", String(cell.seed), "--epochs", String(settings.epochs),
-                         "--threads", String(threads), "--json", jsonPath]
-        if let data = settings.data { arguments += ["--data", data] }
-        if let groups = settings.groups { arguments += ["--groups", String(groups)] }
-        if let limit = settings.trainLimit { arguments += ["--train-limit", String(limit)] }
-        if let limit = settings.testLimit { arguments += ["--test-limit", String(limit)] }
+        let configuration = configurationPath(cell)
         log("\(prefix) PyTorch…")
         do {
-            let outcome = try ChildProcess.run("/usr/bin/python3", arguments, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
+            try trainingOptions(cell).write(to: configuration)
+            let command = commands.torchTrain(script: script, configuration: configuration, result: jsonPath)
+            let outcome = try ChildProcess.run(command, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
             if outcome.succeeded, let accuracy = read() {
                 result.torchTestAccuracy = accuracy
                 log("\(prefix) PyTorch test accuracy \(percent(accuracy))")

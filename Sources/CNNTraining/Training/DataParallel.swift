@@ -6,7 +6,7 @@ import Foundation
 
 /// One data-parallel optimisation step on this process's share of a global batch:
 /// forward → loss → zero gradients → backward (loss scaled by 1/global count) → one fused
-/// all-reduce → optimizer step.
+/// all-reduce → (clip) → optimizer step.
 ///
 /// The all-reduce carries, after every parameter gradient, this share's Σ loss, correct
 /// predictions, sample count and a stop flag, so that each decision that could differ between
@@ -73,6 +73,10 @@ final class DataParallelStep {
         let outcome = Outcome(lossSum: Double(fused[P]), correct: Int(fused[P + 1].rounded()), count: Int(fused[P + 2].rounded()),
                               stopSignal: fused[P + 3] > 0 ? (stopSignal > 0 ? stopSignal : SIGTERM) : 0)
         if outcome.lossSum.isFinite && outcome.stopSignal == 0 {
+            // Clipped after the sum: the global gradient's norm, the same on every process.
+            if let clipGradientNorm = step.clipGradientNorm {
+                Profiler.timed(.optimizer) { _ = GradientClipping.clip(step.parameters, maxNorm: clipGradientNorm) }
+            }
             Profiler.timed(.optimizer) { step.optimizer.step(learningRate: learningRate) }
         }
         return outcome
@@ -141,7 +145,7 @@ extension Trainer {
                               augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
         let images = Tensor(shape: Shape([batchSize / size] + resolved.inputShape))
         var labels: [Int32] = []
-        let trainingStep = DataParallelStep(step: TrainingStep(model: model, optimizer: optimizer, labelSmoothing: options.labelSmoothing),
+        let trainingStep = DataParallelStep(step: TrainingStep(model: model, optimizer: optimizer, options: options),
                                             communicator: communicator)
         let dropouts = model.dropoutLayers
         let testShare = testSet.subset(Array(shareRange(rank: rank, size: size, count: testSet.count)))

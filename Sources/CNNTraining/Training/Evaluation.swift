@@ -66,7 +66,7 @@ public struct EvaluationResult: Codable, Sendable {
 
 public enum Evaluator {
     /// Runs `model` over every image of `store` in batches, in inference mode.
-    public static func evaluate(_ model: Sequential, store: ImageStore, normalization: Normalization,
+    public static func evaluate(_ model: Sequential, store: ImageStore, normalization: DatasetStatistics,
                                 batchSize: Int = 256) -> EvaluationResult {
         let classCount = store.classNames.count
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)

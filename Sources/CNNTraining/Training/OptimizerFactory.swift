@@ -4,13 +4,11 @@ import CNNCore
 enum OptimizerFactory {
     static func make(_ options: TrainingOptions, parameters: [(name: String, parameter: Parameter)]) throws -> Optimizer {
         switch options.optimizer {
-        case "sgd":
+        case .sgd:
             return try SGD(parameters: parameters, momentum: options.momentum, nesterov: options.nesterov,
                            weightDecay: options.weightDecay)
-        case "adamw":
+        case .adamw:
             return try AdamW(parameters: parameters, weightDecay: options.weightDecay)
-        default:
-            throw TrainingError("--optimizer \(options.optimizer) is not allowed; use sgd or adamw")
         }
     }
 }

@@ -15,7 +15,7 @@ public final class Trainer {
     /// The training and test images (after --train-limit / --test-limit).
     public let trainSet: ImageStore
     public let testSet: ImageStore
-    public let normalization: Normalization
+    public let normalization: DatasetStatistics
     public private(set) var run: RunDirectory
     let optimizer: Optimizer
     let schedule: LearningRateSchedule
@@ -69,14 +69,11 @@ public final class Trainer {
             options.threads = threads
             if let epochs = resume.epochs { options.epochs = epochs }
         }
+        try options.validate()
         self.printer = printer
         self.run = run
         Parallel.setThreadCount(options.threads)
 
-        let normKind = try Trainer.parseNorm(options.norm)
-        guard let position = NormPosition(rawValue: options.normPosition) else {
-            throw TrainingError("--norm-position \(options.normPosition) is not allowed; use before or after")
-        }
         let (modelName, modelFile) = try ModelCatalog.load(options.model)
         // Shapes of the model decide how the dataset is decoded (channels, size).
         let input = try ModelResolver.inputShape(of: modelFile)
@@ -101,11 +98,11 @@ public final class Trainer {
         guard testSet.count > 0 else { throw TrainingError("the test set has no usable images (\(source))") }
 
         let classCount = trainSet.classNames.count
-        let norm = NormConfiguration(kind: normKind, groupCount: options.groups, position: position)
+        let norm = NormConfiguration(kind: options.norm, groupCount: options.groups, position: options.normPosition)
         resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
         model = try ModelBuilder.build(resolved, seed: options.seed)
         Trainer.connect(model, to: communicator)
-        normalization = resumed?.normalization ?? Normalization.compute(trainSet)
+        normalization = resumed?.normalization ?? DatasetStatistics.compute(trainSet)
         // A batch larger than the training set is the whole set: buffers are sized for what is used.
         if options.batchSize > trainSet.count {
             printer.log("note: --batch-size \(options.batchSize) is larger than the \(trainSet.count) training images; each step uses all \(trainSet.count)")
@@ -119,8 +116,7 @@ public final class Trainer {
         try MemoryBudget.check(batchSize: options.batchSize, bytesPerImage: bytesPerImage, available: MemoryBudget.availableBytes())
 
         optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
-        schedule = try LearningRateSchedule.parse(decay: options.schedule, warmup: String(options.warmupSteps),
-                                                  baseRate: options.learningRate)
+        schedule = LearningRateSchedule(baseRate: options.learningRate, decay: options.schedule, warmupSteps: options.warmupSteps)
         state = TrainerState(seed: options.seed)
 
         if let resumed {
@@ -140,13 +136,6 @@ public final class Trainer {
         }
     }
 
-    static func parseNorm(_ text: String) throws -> NormKind {
-        guard let kind = NormKind(rawValue: text) else {
-            throw TrainingError("--norm \(text) is not allowed; use one of \(NormKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return kind
-    }
-
     /// Runs the remaining epochs. Returns the summary also written to `summary.json`.
     @discardableResult
     public func train() throws -> TrainingSummary {
@@ -157,7 +146,7 @@ public final class Trainer {
                               augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
         let images = Tensor(shape: Shape([batchSize] + resolved.inputShape))
         var labels: [Int32] = []
-        let trainingStep = TrainingStep(model: model, optimizer: optimizer, labelSmoothing: options.labelSmoothing)
+        let trainingStep = TrainingStep(model: model, optimizer: optimizer, options: options)
         // --profile: every step of this process is profiled; the report is printed and saved at the end.
         let profiler = profile ? Profiler() : nil
         Profiler.current = profiler

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The Python side of studies and speed comparisons: finding `scripts/…`, asking
+/// `/usr/bin/python3` whether it has a module, running a script.
+public enum PythonScripts {
+    public static let interpreter = "/usr/bin/python3"
+
+    /// scripts/<name> under the working directory, else beside the executable's repository (.build/…/cnntrain).
+    public static func find(_ name: String, executable: String) -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath + "/scripts/" + name]
+        var folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(folder.appendingPathComponent("scripts/" + name).path)
+            folder = folder.deletingLastPathComponent()
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Whether `import module` works in /usr/bin/python3.
+    public static func has(module: String) -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: interpreter) else { return false }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: interpreter)
+        process.arguments = ["-c", "import \(module)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// Runs `script` with `arguments` (output to this process's) and returns its exit status.
+    public static func run(_ script: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: interpreter)
+        process.arguments = [script] + arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// `text` as one shell word: as it is when that is safe, else in single quotes.
+    public static func shellQuoted(_ text: String) -> String {
+        let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./,=:+@%"))
+        if !text.isEmpty && text.unicodeScalars.allSatisfy(safe.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
