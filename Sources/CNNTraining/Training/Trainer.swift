@@ -194,7 +194,8 @@ public final class Trainer {
             let seconds = Date().timeIntervalSince(start)
             let evaluationStart = Date()
             Profiler.current = nil   // the profile covers training steps only
-            let test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
+            var test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
+            test.loss = EvaluationFaultInjection.testLoss(test.loss, epoch: epoch)
             Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
             // Weights whose every training batch gave a finite loss can still overflow on the test set;
