@@ -204,7 +204,8 @@ extension Trainer {
             broadcastBuffers()
             let evaluationStart = Date()
             Profiler.current = nil   // the profile covers training steps only
-            let test = evaluateShared(testShare)
+            var test = evaluateShared(testShare)
+            test.loss = EvaluationFaultInjection.testLoss(test.loss, epoch: epoch)
             Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
             guard test.loss.isFinite, lossSum.isFinite else {
