@@ -205,6 +205,45 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertEqual(summary?["epochs"] as? Int, 2)
     }
 
+    /// SIGTERM sent to rank 1 alone stops both processes at the same step: the stop flag travels in
+    /// that step's all-reduce, so rank 0 never waits for a rank that has left.
+    func testStopSignalOnOneRankStopsAllAtTheSameStep() throws {
+        let out = Self.folder.appendingPathComponent("stopped").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = try MPIRun.commandLine(processes: 2, transport: .sharedMemory,
+                                                   ["--norm", "group", "--epochs", "2", "--batch-size", "32", "--train-limit", "1280",
+                                                    "--test-limit", "64", "--threads", "2", "--quiet", "--out", out], timeout: 300)
+        process.environment = MPIRun.environment
+        let errorFile = Self.folder.appendingPathComponent("stopped.err")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let checkpoint = out + "/checkpoint.safetensors"
+        let deadline = Date().addingTimeInterval(240)
+        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        Thread.sleep(forTimeInterval: 1)
+        guard let victim = Self.rankProcess(1, under: process.processIdentifier) else {
+            process.terminate(); process.waitUntilExit()
+            return XCTFail("no rank 1 under mpirun")
+        }
+        kill(victim, SIGTERM)
+        let signalled = Date()
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(signalled)
+        let error = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        print("SIGTERM to rank 1: job ended after \(String(format: "%.1f", seconds)) s, status \(process.terminationStatus)")
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertLessThan(seconds, 15)
+        let stops = error.split(separator: "\n").filter { $0.contains("stopped by SIGTERM in epoch 2/2") }.map { line -> String in
+            String(line[line.range(of: "stopped by")!.lowerBound...].prefix(while: { $0 != "." }))
+        }
+        XCTAssertEqual(stops.count, 2, "both ranks report the stop: \(error)")
+        XCTAssertEqual(Set(stops).count, 1, "at the same step: \(stops)")
+        XCTAssertNoThrow(try MPIRun.weights(checkpoint), "the checkpoint of epoch 1 must be intact")
+    }
+
     /// The process of rank `rank` among the descendants of `root` (its OMPI_COMM_WORLD_RANK).
     static func rankProcess(_ rank: Int, under root: Int32) -> Int32? {
         var queue = [root]

@@ -71,7 +71,7 @@ final class DataParallelStep {
             }
         }
         let outcome = Outcome(lossSum: Double(fused[P]), correct: Int(fused[P + 1].rounded()), count: Int(fused[P + 2].rounded()),
-                              stopSignal: fused[P + 3] > 0 ? (stopSignal > 0 ? stopSignal : SIGTERM) : 0)
+                              stopSignal: fused[P + 3] > 0 ? (stopSignal > 0 ? stopSignal : Int32(fused[P + 3]) == SIGINT ? SIGINT : SIGTERM) : 0)
         if outcome.lossSum.isFinite && outcome.stopSignal == 0 {
             // Clipped after the sum: the global gradient's norm, the same on every process.
             if let clipGradientNorm = step.clipGradientNorm {
