@@ -206,7 +206,7 @@ final class DataParallelTrainingTests: XCTestCase {
     }
 
     /// SIGTERM sent to rank 1 alone stops both processes at the same step: the stop flag travels in
-    /// that step's all-reduce, so rank 0 never waits for a rank that has left.
+    /// that step's all-reduce, so rank 0 never waits for a rank that has left. Then --resume on 2.
     func testStopSignalOnOneRankStopsAllAtTheSameStep() throws {
         let out = Self.folder.appendingPathComponent("stopped").path
         let process = Process()
@@ -242,6 +242,13 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertEqual(stops.count, 2, "both ranks report the stop: \(error)")
         XCTAssertEqual(Set(stops).count, 1, "at the same step: \(stops)")
         XCTAssertNoThrow(try MPIRun.weights(checkpoint), "the checkpoint of epoch 1 must be intact")
+
+        // The same process count resumes it to its end (the kill test resumes on another).
+        let resumed = try MPIRun.run(processes: 2, ["--resume", out, "--threads", "2", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.error)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+        XCTAssertEqual(summary?["epochs"] as? Int, 2)
+        XCTAssertEqual(summary?["processes"] as? Int, 2)
     }
 
     /// The process of rank `rank` among the descendants of `root` (its OMPI_COMM_WORLD_RANK).
