@@ -8,7 +8,8 @@ let products: [Product] = [
     .executable(name: "cnntrain", targets: ["cnntrain"]),
     // The engine as a library another Swift package can depend on.
     .library(name: "CNNTrainKit",
-             targets: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining"]),
+             targets: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining",
+                       "CNNDistributed"]),
 ]
 
 // MARK: - C shims and system libraries
@@ -28,6 +29,9 @@ let cTargets: [Target] = [
     // baseline x86-64; the AVX-512 functions carry target attributes and run only after a CPUID
     // check (Sources/CKernels/include/cnn_kernels.h).
     .target(name: "CKernels"),
+    // Open MPI is loaded with dlopen, not linked, so that a machine without it builds and runs
+    // single-process (see Sources/CMPI/include/cnn_mpi.h).
+    .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 ]
 
 // MARK: - Swift modules
@@ -45,8 +49,10 @@ let swiftTargets: [Target] = [
     .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"]),
     .target(name: "CNNData", dependencies: ["CNNCore", "ImageIO", "CZlib"]),
     .target(name: "CNNTraining", dependencies: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "ImageIO"]),
+    // The communicator seam is in CNNCore (Communicator.swift); its Open MPI implementation here.
+    .target(name: "CNNDistributed", dependencies: ["CNNCore", "CMPI"]),
     .executableTarget(name: "cnntrain", dependencies: [
-        "CNNTraining", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CNNTraining", "CNNDistributed", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
 
@@ -57,6 +63,7 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNCoreTests", dependencies: ["CNNCore", "TestSupport"]),
     .testTarget(name: "CNNLayersTests", dependencies: ["CNNLayers", "TestSupport"]),
     .testTarget(name: "CNNNormsTests", dependencies: ["CNNNorms", "CNNLayers", "TestSupport"]),
+    .testTarget(name: "CNNDistributedTests", dependencies: ["CNNDistributed", "CNNCore", "CNNTraining", "TestSupport"]),
     .testTarget(name: "CNNModelsTests", dependencies: ["CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),

@@ -21,7 +21,9 @@ for argument in "$@"; do
 done
 
 sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-packages=(libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist)
+# Open MPI (openmpi-bin: mpirun; libopenmpi-dev: libmpi.so) for data-parallel runs; cnntrain loads it
+# at run time, so it builds and trains single-process without it.
+packages=(libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev)
 if ((with_torch)); then packages+=(python3-torch python3-matplotlib python3-venv); fi
 
 missing=()

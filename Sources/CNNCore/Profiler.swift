@@ -14,6 +14,8 @@ public enum WorkKind: String, CaseIterable, Codable, Sendable {
     case data
     /// Everything else: bias adds, partial-gradient reductions, flatten, dropout, residual adds.
     case other
+    /// The gradient all-reduce of a data-parallel step (waiting for the other processes included).
+    case communication
 
     /// Position in `allCases`: the counter slot of `ChunkTimes`.
     @inline(__always) var index: Int {
@@ -27,6 +29,7 @@ public enum WorkKind: String, CaseIterable, Codable, Sendable {
         case .optimizer: return 6
         case .data: return 7
         case .other: return 8
+        case .communication: return 9
         }
     }
 }

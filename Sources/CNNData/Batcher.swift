@@ -119,13 +119,24 @@ public final class Batcher {
     /// labels into `labels`. `images` is resized only when n changes; `labels` keeps its capacity.
     public func fill(batch index: Int, into images: Tensor, labels: inout [Int32]) {
         precondition(index >= 0 && index < batchesPerEpoch, "batch \(index) out of 0..<\(batchesPerEpoch)")
-        let n = batchCount(index)
+        fill(batch: index, samples: 0..<batchCount(index), into: images, labels: &labels)
+    }
+
+    /// Writes the `samples` (positions within batch `index`) of that batch: one process's share of
+    /// a data-parallel step. Each sample is what `fill(batch:into:labels:)` writes at its position
+    /// (augmentation is seeded by the position in the epoch), so the shares of all processes
+    /// together are that batch.
+    public func fill(batch index: Int, samples: Range<Int>, into images: Tensor, labels: inout [Int32]) {
+        precondition(index >= 0 && index < batchesPerEpoch, "batch \(index) out of 0..<\(batchesPerEpoch)")
+        precondition(samples.lowerBound >= 0 && samples.upperBound <= batchCount(index),
+                     "samples \(samples) outside batch \(index) of \(batchCount(index))")
+        let n = samples.count
         let C = store.channels, H = store.height, W = store.width, size = C * H * W
         images.resize(to: Shape(n, C, H, W))
         labels.removeAll(keepingCapacity: true)
-        for k in 0..<n { labels.append(store.labels[order[index * batchSize + k]]) }
+        let first = index * batchSize + samples.lowerBound
+        for k in 0..<n { labels.append(store.labels[order[first + k]]) }
         let output = images.data
-        let first = index * batchSize
         store.pixels.withUnsafeBufferPointer { pixels in
             table.withUnsafeBufferPointer { table in
                 Parallel.forEachChunk(n, minimumPerChunk: 8) { _, range in

@@ -14,6 +14,11 @@ public final class Dropout: Layer {
     private let inputGradient = Tensor(shape: Shape(0))   // input's shape
     private let mask = Tensor(shape: Shape(0))            // input's shape: 0 or 1/(1 − p)
     private var lastForwardDropped = false
+    /// Samples of the global batch before and after this process's share (data-parallel training;
+    /// (0, 0) in one process). A training forward skips the draws of the other processes' samples,
+    /// so every process draws exactly the masks one process would draw for the whole batch, and
+    /// all generators stay equal.
+    public var share: (before: Int, after: Int) = (0, 0)
 
     /// - Precondition: 0 ≤ probability ≤ 1 (p = 1 zeroes everything, as in PyTorch).
     public init(probability: Float, seed: UInt64) {
@@ -32,11 +37,14 @@ public final class Dropout: Layer {
         mask.resize(to: input.shape)
         let scale: Float = probability < 1 ? 1 / (1 - probability) : 0
         let m = mask.data, y = output.data
+        let perSample = input.shape.batch > 0 ? input.count / input.shape.batch : 0
+        for _ in 0..<(share.before * perSample) { _ = generator.next() }
         for i in 0..<input.count {
             let keep = generator.nextUnitFloat() >= probability
             m[i] = keep ? scale : 0
             y[i] *= m[i]
         }
+        for _ in 0..<(share.after * perSample) { _ = generator.next() }
         return output
     }
 

@@ -6,6 +6,9 @@ import CNNCore
 /// μ and σ² are taken over and in the shape of γ, β (see each layer's documentation).
 public enum NormKind: String, CaseIterable, Codable, Sendable {
     case batch, layer, instance, group, none
+    /// BatchNorm with statistics over every process of a data-parallel job (`SyncBatchNorm2D`);
+    /// in one process it is `batch`. Its state_dict is BatchNorm's.
+    case syncbatch
 
     /// One line: what the statistics are taken over.
     public var explanation: String {
@@ -15,6 +18,7 @@ public enum NormKind: String, CaseIterable, Codable, Sendable {
         case .instance: return "per sample and channel over positions (H, W); γ, β per channel"
         case .group: return "per sample over each group of C/G channels and their positions; γ, β per channel"
         case .none: return "no normalization (the preceding conv keeps its bias)"
+        case .syncbatch: return "batch, with statistics over the samples of every process (mpirun); batch in one process"
         }
     }
 
@@ -47,6 +51,8 @@ public enum NormFactory {
             return nil
         case .batch:
             return BatchNorm2D(channelCount: channelCount)
+        case .syncbatch:
+            return SyncBatchNorm2D(channelCount: channelCount)
         case .layer:
             if height == 1 && width == 1 { return LayerNorm(featureCount: channelCount) }
             return LayerNorm(channelCount: channelCount, height: height, width: width)

@@ -8,6 +8,6 @@ extension Layer {
         return total
     }
 
-    /// One of the four norms of `NormKind`.
-    public var isNormLayer: Bool { self is BatchNorm2D || self is GroupNorm || self is LayerNorm || self is InstanceNorm }
+    /// One of the norms of `NormKind`.
+    public var isNormLayer: Bool { self is BatchNorm2D || self is SyncBatchNorm2D || self is GroupNorm || self is LayerNorm || self is InstanceNorm }
 }

@@ -29,7 +29,7 @@ public struct NormSlot: Sendable, Equatable {
         switch kind {
         case .none: return []
         case .layer where height * width > 1: return [channelCount, height, width]
-        case .batch, .layer, .instance, .group: return [channelCount]
+        case .batch, .syncbatch, .layer, .instance, .group: return [channelCount]
         }
     }
 
@@ -51,7 +51,7 @@ public struct NormSlot: Sendable, Equatable {
             return "cannot normalize \(channelCount) channels at \(height)×\(width)"
         }
         switch kind {
-        case .none, .batch, .layer:
+        case .none, .batch, .syncbatch, .layer:
             return nil
         case .instance:
             guard NormSlot.instanceNormFits(height: height, width: width) else {

@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures (never pass/fail): speed against PyTorch, one engine's training speed and profile, kernels, norms, decode.",
-        subcommands: [SpeedBench.self, TrainBench.self, KernelsBench.self, NormsBench.self, DecodeBench.self])
+        subcommands: [SpeedBench.self, TrainBench.self, KernelsBench.self, NormsBench.self, DecodeBench.self,
+                      AllReduceBench.self])
 
     static func printEngine() {
         print("OpenBLAS core: \(BLAS.coreName) (AVX-512 \(BLAS.cpuSupportsAVX512 ? "available" : "not available")), engine threads: \(Parallel.threadCount)\n")

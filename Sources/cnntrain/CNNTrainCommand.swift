@@ -21,6 +21,7 @@ struct CNNTrainCommand: ParsableCommand {
 
     /// Reads negative numbers after an option as its value, then runs as ArgumentParser does.
     static func main() {
+        RankOutput.silenceSetupOnOtherRanks()
         main(CommandLineArguments.attachingNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
     }
 }

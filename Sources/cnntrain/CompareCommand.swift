@@ -50,6 +50,8 @@ struct CompareCommand: ParsableCommand {
     var python: String?
     @Flag(help: "Do not draw the plots at the end.")
     var noPlots = false
+    @Option(help: "Processes per cell: each cell runs as `mpirun -np W cnntrain train …` (Open MPI), with the batch sizes global (each process takes batch/W, which must divide). Default: 1 (no mpirun).")
+    var processes = 1
 
     func validate() throws {
         _ = try norms.kinds(option: "--norms")
@@ -57,6 +59,7 @@ struct CompareCommand: ParsableCommand {
         _ = try rule()
         guard (1...100).contains(seeds) else { throw ValidationError("--seeds \(seeds) is not allowed; use 1 to 100") }
         try cellOptions.validateForCommandLine()
+        guard (1...256).contains(processes) else { throw ValidationError("--processes \(processes) is not allowed; use 1 to 256") }
     }
 
     /// What every cell shares, as a run configuration (checked as train checks it).
@@ -67,6 +70,13 @@ struct CompareCommand: ParsableCommand {
         options.trainLimit = trainLimit
         options.testLimit = testLimit
         return options
+    }
+
+    /// The norms of the cells. `all` has syncbatch only when the cells run on several processes:
+    /// in one process it is batch.
+    func cellNorms() throws -> [NormKind] {
+        let kinds = try norms.kinds(option: "--norms")
+        return norms.text == "all" && processes == 1 ? kinds.filter { $0 != .syncbatch } : kinds
     }
 
     func parsedBatchSizes() throws -> [Int] {
@@ -102,8 +112,9 @@ struct CompareCommand: ParsableCommand {
         // Ctrl-C stops the study after the running cell (see StudyRunner.stopIfAsked).
         StopRequest.install()
         try runReportingErrors {
-            let settings = StudySettings(cellOptions)
-            let plan = StudyPlan(norms: try norms.kinds(option: "--norms"), batchSizes: try parsedBatchSizes(),
+            var settings = StudySettings(cellOptions)
+            settings.processes = processes > 1 ? processes : nil
+            let plan = StudyPlan(norms: try cellNorms(), batchSizes: try parsedBatchSizes(),
                                  rule: try rule(), seedCount: seeds)
             let directory = out ?? Study.defaultPath(model: settings.model)
             let executable = ChildProcess.currentExecutable

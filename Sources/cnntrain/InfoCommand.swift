@@ -15,7 +15,7 @@ struct InfoCommand: ParsableCommand {
     var norm = NormList(TrainingOptions().norm.rawValue)
     @Option(help: "Number of classes of the final layer.")
     var classes = 10
-    @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read); with --norm all, a JSON array of the five.")
+    @Flag(help: "Print the resolved model as JSON (the format the PyTorch scripts read); with --norm all, a JSON array of the six (syncbatch is batch with statistics over processes).")
     var json = false
 
     func validate() throws {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CNNCore
+import CNNDistributed
 import CNNModels
 import CNNNorms
 import CNNTraining
@@ -86,18 +88,26 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // Ctrl-C and SIGTERM from here on stop the run between two steps (see StopRequest).
         StopRequest.install()
-        let printer = ProgressPrinter(quiet: quiet)
+        // Under mpirun: one process of a data-parallel job (see README, "Several processes").
+        var communicator: Communicator = SingleProcessCommunicator.shared
+        try runReportingErrors { communicator = try World.communicator() }
+        let printer = ProgressPrinter(quiet: quiet || communicator.rank != 0)
         var trainer: Trainer!
         // Everything checked before training is the user's input: exit status 64 (see ExitStatus).
         try runReportingErrors {
-            let options = try trainingOptions()
+            var options = try trainingOptions()
+            // --threads is the host's: its ranks share it (Open MPI says how many run here).
+            if communicator.isDistributed { options.threads = max(1, options.threads / World.localSize) }
             trainer = try Trainer(options: options, run: runDirectory(options),
                                   resume: resume.map { Trainer.Resume(path: $0, epochs: recipe.epochs) },
-                                  initialize: initialize, printer: printer)
+                                  initialize: initialize, printer: printer, communicator: communicator)
         }
+        RankOutput.trainingStarted()
         trainer.profile = profile
         try runReportingErrors(status: ExitStatus.failure) {
             let summary = try trainer.train()
+            (communicator as? MPICommunicator)?.finalize()
+            guard communicator.rank == 0 else { return }
             print(String(format: "test accuracy %.2f%% (%@, --norm %@, %d epoch%@, %d parameters of which %d in norms, %.0f train images/s) → %@",
                          summary.finalTestAccuracy * 100, summary.model, summary.norm, summary.epochs, summary.epochs == 1 ? "" : "s", summary.parameterCount,
                          summary.normParameterCount, summary.meanImagesPerSecond, trainer.run.path))

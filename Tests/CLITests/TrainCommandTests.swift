@@ -89,7 +89,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(result.output.contains("468,010"), result.output)
     }
 
-    /// `--json` is one JSON document: the resolved model, or with --norm all an array of five.
+    /// `--json` is one JSON document: the resolved model, or with --norm all an array of six.
     func testInfoJSONIsOneDocument() throws {
         let one = try CLI.run(["info", "--norm", "group", "--json"])
         XCTAssertEqual(one.status, 0, one.error)
@@ -98,7 +98,7 @@ final class TrainCommandTests: XCTestCase {
         let all = try CLI.run(["info", "--norm", "all", "--json"])
         XCTAssertEqual(all.status, 0, all.error)
         let models = try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: Any]]
-        XCTAssertEqual(models?.compactMap { $0["norm"] as? String }, ["none", "batch", "layer", "instance", "group"])
+        XCTAssertEqual(models?.compactMap { $0["norm"] as? String }, ["none", "batch", "layer", "instance", "group", "syncbatch"])
     }
 }
 

@@ -6,7 +6,7 @@ import XCTest
 /// NormKind and NormFactory: what `--norm` and `--groups` build, and their error messages.
 final class NormFactoryTests: XCTestCase {
     func testKindsAndExplanations() {
-        XCTAssertEqual(NormKind.allCases.map(\.rawValue), ["batch", "layer", "instance", "group", "none"])
+        XCTAssertEqual(NormKind.allCases.map(\.rawValue), ["batch", "layer", "instance", "group", "none", "syncbatch"])
         XCTAssertTrue(NormKind.allCases.allSatisfy { !$0.explanation.isEmpty && !$0.explanation.contains("\n") })
     }
 

@@ -49,7 +49,8 @@ def build_layers(specs):
         elif t == "norm":
             shape, kind = s["inputShape"], s["norm"]
             c = shape[0]
-            if kind == "batch":
+            if kind in ("batch", "syncbatch"):
+                # syncbatch's state_dict is BatchNorm's (its statistics span processes only in training).
                 layers.append(nn.BatchNorm2d(c) if len(shape) == 3 else nn.BatchNorm1d(c))
             elif kind == "layer" and shape[1:] == [1, 1]:
                 # cnntrain's layer norm on a 1×1 map normalizes its C values with γ, β of shape (C);

@@ -26,9 +26,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-NORM_ORDER = ["none", "batch", "layer", "instance", "group"]
-COLORS = {"none": "#7f7f7f", "batch": "#1f77b4", "layer": "#2ca02c", "instance": "#9467bd", "group": "#d62728"}
-LABELS = {"none": "no norm", "batch": "BatchNorm", "layer": "LayerNorm", "instance": "InstanceNorm", "group": "GroupNorm"}
+NORM_ORDER = ["none", "batch", "syncbatch", "layer", "instance", "group"]
+COLORS = {"none": "#7f7f7f", "batch": "#1f77b4", "syncbatch": "#17becf", "layer": "#2ca02c", "instance": "#9467bd",
+          "group": "#d62728"}
+LABELS = {"none": "no norm", "batch": "BatchNorm", "syncbatch": "SyncBatchNorm", "layer": "LayerNorm",
+          "instance": "InstanceNorm", "group": "GroupNorm"}
 
 
 def fmt_lr(value):

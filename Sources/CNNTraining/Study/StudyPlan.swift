@@ -40,6 +40,9 @@ public struct StudySettings: Codable, Equatable, Sendable {
     public var normPosition: NormPosition = .before
     public var trainLimit: Int? = nil
     public var testLimit: Int? = nil
+    /// Processes per cell: each cell a data-parallel job `mpirun -np W cnntrain train …` (nil: one
+    /// process, no mpirun). `--batch-size` stays the global batch.
+    public var processes: Int? = nil
     public init() {}
 
     /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).

@@ -69,6 +69,24 @@ public struct StudyRunner {
     /// The cell's configuration file, written into its folder before its run starts.
     public func configurationPath(_ cell: StudyCell) -> String { cellDirectory(cell) + "/cell.json" }
 
+    /// A cell's command, launched as a W-process job when `settings.processes` W > 1:
+    /// `mpirun -np W --bind-to none [--oversubscribe] [--allow-run-as-root] <command>`.
+    public func cellCommand(_ command: ChildCommand) throws -> ChildCommand {
+        guard let processes = settings.processes, processes > 1 else { return command }
+        guard let mpirun = Self.findMPIRun() else {
+            throw TrainingError("--processes \(processes) needs Open MPI's mpirun, which is not on PATH; install it with scripts/setup.sh (openmpi-bin)")
+        }
+        var launcher = ["-np", String(processes), "--bind-to", "none"]
+        if processes > ProcessInfo.processInfo.activeProcessorCount { launcher.append("--oversubscribe") }
+        if geteuid() == 0 { launcher.append("--allow-run-as-root") }
+        return ChildCommand(program: mpirun, arguments: launcher + [command.program] + command.arguments)
+    }
+
+    static func findMPIRun() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { $0 + "/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Runs (or keeps) every cell in order and returns one result per cell, failed ones included.
     public func run() throws -> [CellResult] {
         try prepare()
@@ -112,7 +130,7 @@ public struct StudyRunner {
         log("\(prefix) training…")
         let start = Date()
         try trainingOptions(cell).write(to: configurationPath(cell))
-        let command = commands.train(configuration: configurationPath(cell), runDirectory: folder)
+        let command = try cellCommand(commands.train(configuration: configurationPath(cell), runDirectory: folder))
         let outcome = try ChildProcess.run(command, stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
         let seconds = Date().timeIntervalSince(start)
         if outcome.succeeded, let data = FileManager.default.contents(atPath: summaryPath),

@@ -25,6 +25,8 @@ public final class Trainer {
     var lastEvaluationSeconds: Double? = nil
     /// Profile every step (forward/backward per layer, time per kind) and write profile.json.
     public var profile = false
+    /// The processes of a data-parallel job (`mpirun`); the one-process world otherwise.
+    public let communicator: Communicator
 
     /// Prepares a run: everything that can fail on user input fails here, before any training.
     /// - Parameters:
@@ -38,8 +40,11 @@ public final class Trainer {
         public init(path: String, epochs: Int?) { self.path = path; self.epochs = epochs }
     }
 
+    ///   - communicator: the processes of a data-parallel job: each trains on its share of every
+    ///     global batch (`--batch-size` is global and must split evenly); rank 0 alone writes `run`.
     public init(options: TrainingOptions, run: RunDirectory, resume: Resume? = nil, initialize: String? = nil,
-                printer: ProgressPrinter) throws {
+                printer: ProgressPrinter, communicator: Communicator = SingleProcessCommunicator.shared) throws {
+        self.communicator = communicator
         var options = options
         var resumed: LoadedCheckpoint? = nil
         if let resume {
@@ -96,11 +101,15 @@ public final class Trainer {
         let norm = NormConfiguration(kind: options.norm, groupCount: options.groups, position: options.normPosition)
         resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
         model = try ModelBuilder.build(resolved, seed: options.seed)
+        Trainer.connect(model, to: communicator)
         normalization = resumed?.normalization ?? DatasetStatistics.compute(trainSet)
         // A batch larger than the training set is the whole set: buffers are sized for what is used.
         if options.batchSize > trainSet.count {
             printer.log("note: --batch-size \(options.batchSize) is larger than the \(trainSet.count) training images; each step uses all \(trainSet.count)")
             options.batchSize = trainSet.count
+        }
+        if communicator.isDistributed && !options.batchSize.isMultiple(of: communicator.size) {
+            throw TrainingError("--batch-size \(options.batchSize) does not split evenly into \(communicator.size) processes: --batch-size is the global batch, each process takes batch-size/\(communicator.size) images; use a multiple of \(communicator.size)")
         }
         let bytesPerImage = MemoryBudget.bytesPerTrainingImage(report: ModelReport(resolved: resolved, model: model),
                                                                inputShape: resolved.inputShape)
@@ -121,13 +130,16 @@ public final class Trainer {
         }
         try model.validate(Shape([options.batchSize] + resolved.inputShape), mode: .training)
         self.options = options
-        try self.run.prepare(options: options, model: resolved)
-        try run.checkFreeSpace(needed: CheckpointWriter.estimatedBytes(model: model, optimizer: optimizer))
+        if communicator.rank == 0 {  // rank 0 owns the run directory
+            try self.run.prepare(options: options, model: resolved)
+            try run.checkFreeSpace(needed: CheckpointWriter.estimatedBytes(model: model, optimizer: optimizer))
+        }
     }
 
     /// Runs the remaining epochs. Returns the summary also written to `summary.json`.
     @discardableResult
     public func train() throws -> TrainingSummary {
+        if communicator.isDistributed { return try trainDataParallel() }
         let batchSize = options.batchSize
         var generator = SeededGenerator(state: state.shuffleGeneratorState)
         let batcher = Batcher(store: trainSet, batchSize: batchSize, shuffle: true, normalization: normalization,
@@ -284,6 +296,8 @@ public struct TrainingSummary: Codable, Sendable {
     public var seed: UInt64
     public var history: [EpochRecord]
     public var checkpoint: String
+    /// Processes of a data-parallel run (nil: one).
+    public var processes: Int? = nil
 }
 
 /// Where training stands; saved in checkpoints so `--resume` continues exactly.

@@ -6,7 +6,7 @@ import CNNTraining
 struct RecipeOptions: ParsableArguments {
     @Option(help: "Epochs to train (default 10). With --resume: the total to reach, to extend a finished or interrupted run (its cosine schedule is stretched to the new total).")
     var epochs: Int?
-    @Option(help: "Images per training step (default 64). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training.")
+    @Option(help: "Images per training step (default 64), over all processes when run with mpirun: each of W processes takes batch-size/W (which must divide). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training.")
     var batchSize: Int?
     @Option(name: .customLong("lr"), help: "Base learning rate (default 0.05).")
     var learningRate: Float?
