@@ -212,7 +212,7 @@ final class DataParallelTrainingTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = try MPIRun.commandLine(processes: 2, transport: .sharedMemory,
-                                                   ["--norm", "group", "--epochs", "2", "--batch-size", "32", "--train-limit", "1280",
+                                                   ["--norm", "group", "--epochs", "2", "--batch-size", "32", "--train-limit", "6400",
                                                     "--test-limit", "64", "--threads", "2", "--quiet", "--out", out], timeout: 300)
         process.environment = MPIRun.environment
         let errorFile = Self.folder.appendingPathComponent("stopped.err")
@@ -223,7 +223,9 @@ final class DataParallelTrainingTests: XCTestCase {
         let checkpoint = out + "/checkpoint.safetensors"
         let deadline = Date().addingTimeInterval(240)
         while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        Thread.sleep(forTimeInterval: 1)
+        // Epoch 2 has 200 steps, seconds of work even with fast kernels on a quiet machine: the
+        // signal lands inside it (with 40 steps the run once finished before the signal came).
+        Thread.sleep(forTimeInterval: 0.3)
         guard let victim = Self.rankProcess(1, under: process.processIdentifier) else {
             process.terminate(); process.waitUntilExit()
             return XCTFail("no rank 1 under mpirun")
