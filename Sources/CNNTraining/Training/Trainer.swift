@@ -17,7 +17,7 @@ public final class Trainer {
     public let testSet: ImageStore
     public let normalization: DatasetStatistics
     public private(set) var run: RunDirectory
-    let optimizer: Optimizer
+    package let optimizer: Optimizer
     let schedule: LearningRateSchedule
     let printer: ProgressPrinter
     var state: TrainerState

@@ -1,5 +1,6 @@
 import CNNModels
 import CNNNorms
+import CNNTraining
 import Foundation
 
 /// Runs the cells of a study, each as a child process `cnntrain train` on the cell's configuration

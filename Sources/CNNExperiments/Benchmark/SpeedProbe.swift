@@ -1,6 +1,7 @@
 import CNNCore
 import CNNData
 import CNNLayers
+import CNNTraining
 import Foundation
 #if canImport(Glibc)
 import Glibc

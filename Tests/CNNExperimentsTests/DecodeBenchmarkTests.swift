@@ -1,4 +1,5 @@
 import CNNData
+import CNNExperiments
 import Foundation
 import TestSupport
 import XCTest
