@@ -34,7 +34,7 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     // clock settle; without it the first slot measured reads up to 1.5× slower.
     do {
         let warmInput = randomBenchmarkTensor(Shape(batchSize, 32, 28, 28), seed: 1)
-        let warmLayer = BatchNorm2D(channelCount: 32)
+        let warmLayer = BatchNorm(channelCount: 32)
         let start = monotonicNanoseconds()
         while monotonicNanoseconds() - start < 200_000_000 {
             _ = warmLayer.forward(warmInput, mode: .training)
