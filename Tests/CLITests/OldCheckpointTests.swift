@@ -66,7 +66,7 @@ final class OldCheckpointTests: XCTestCase {
         guard probe.terminationStatus == 0 else { throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts")
+        process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch")
         process.arguments = ["-c", "import sys, torch_model; model, _ = torch_model.load_checkpoint(sys.argv[1]); print(sum(p.numel() for p in model.parameters()))",
                              Fixtures.url("checkpoints/before-layer-table/checkpoint.safetensors").path]
         let pipe = Pipe()

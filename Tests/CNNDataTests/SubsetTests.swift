@@ -70,7 +70,7 @@ final class SubsetTests: XCTestCase {
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts")
+        process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch")
         process.arguments = ["-c", "import cnn_subset, sys; labels = [int(x) for x in sys.argv[1].split(',')]; "
             + "print(cnn_subset.indices(labels, 123, int(sys.argv[2]))); print(cnn_subset.test_seed(int(sys.argv[2])))",
                              labels.map(String.init).joined(separator: ","), String(seed)]

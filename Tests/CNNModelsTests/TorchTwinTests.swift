@@ -87,7 +87,7 @@ final class TorchTwinTests: XCTestCase {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script, Fixtures.repositoryRoot.appendingPathComponent("scripts").path]
+        process.arguments = ["-c", Self.script, Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch").path]
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
