@@ -57,7 +57,7 @@ let swiftTargets: [Target] = [
         "CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "CNNTraining",
     ]),
     .executableTarget(name: "cnntrain", dependencies: [
-        "CNNExperiments", "CNNTraining", "CNNDistributed", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CNNExperiments", "CNNTraining", "CNNDistributed", "CNNModels", "CNNData", "ImageIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
 
@@ -74,7 +74,7 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
     .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "CNNExperimentsTests", dependencies: [
-        "CNNExperiments", "CNNTraining", "CNNData", "CNNLayers", "CNNNorms", "CNNCore", "TestSupport",
+        "CNNExperiments", "CNNTraining", "CNNData", "ImageIO", "CNNLayers", "CNNNorms", "CNNCore", "TestSupport",
     ]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
 ]
