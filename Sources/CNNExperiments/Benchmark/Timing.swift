@@ -1,9 +1,7 @@
-import Dispatch
+import CNNCore
 
-// Timing and number formatting shared by the benchmarks and the speed comparison.
-
-/// A reading of the monotonic clock in nanoseconds (never jumps, unlike the wall clock).
-func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+// Timing and number formatting shared by the benchmarks, the speed probe and the speed comparison,
+// on CNNCore's `monotonicNanoseconds()` (the profiler's clock).
 
 /// Seconds since `start`, a reading of `monotonicNanoseconds()`.
 func seconds(since start: UInt64) -> Double { Double(monotonicNanoseconds() - start) / 1e9 }
