@@ -51,8 +51,13 @@ let swiftTargets: [Target] = [
     .target(name: "CNNTraining", dependencies: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "ImageIO"]),
     // The communicator seam is in CNNCore (Communicator.swift); its Open MPI implementation here.
     .target(name: "CNNDistributed", dependencies: ["CNNCore", "CMPI"]),
+    // Studies that spawn processes, the benchmarks and the PyTorch speed comparison: used by the
+    // `cnntrain` executable, not part of the CNNTrainKit product.
+    .target(name: "CNNExperiments", dependencies: [
+        "CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "CNNTraining",
+    ]),
     .executableTarget(name: "cnntrain", dependencies: [
-        "CNNTraining", "CNNDistributed", "CNNModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CNNExperiments", "CNNTraining", "CNNDistributed", "CNNModels", "CNNData", "ImageIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
 
@@ -68,6 +73,9 @@ let testTargets: [Target] = [
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
     .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
+    .testTarget(name: "CNNExperimentsTests", dependencies: [
+        "CNNExperiments", "CNNTraining", "CNNData", "ImageIO", "CNNLayers", "CNNNorms", "CNNCore", "TestSupport",
+    ]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
 ]
 

@@ -2,12 +2,6 @@ import CNNCore
 import Foundation
 import ImageIO
 
-/// The file format of exported or generated image folders.
-public enum ImageFileFormat: String, CaseIterable, Sendable {
-    case png, jpeg
-    public var fileExtension: String { self == .png ? "png" : "jpg" }
-}
-
 /// A class name as a directory name: "/" and NUL become "_" (so "T-shirt/top" → "T-shirt_top").
 public func directoryName(forClass name: String) -> String {
     let cleaned = String(name.map { $0 == "/" || $0 == "\0" ? "_" : $0 })
@@ -18,7 +12,7 @@ public func directoryName(forClass name: String) -> String {
 /// (position in the store), class directories named by `directoryName(forClass:)`. Encodes in
 /// parallel (`threads`, 0 = `Parallel.threadCount`).
 /// - Parameter quality: JPEG quality 1–100 (ignored for PNG).
-public func exportImageFolder(store: ImageStore, root: String, format: ImageFileFormat, quality: Int = 90,
+public func exportImageFolder(store: ImageStore, root: String, format: ImageFormat, quality: Int = 90,
                               threads: Int = 0) throws {
     let manager = FileManager.default
     for name in store.classNames {
@@ -47,7 +41,7 @@ public func exportImageFolder(store: ImageStore, root: String, format: ImageFile
 
 /// Writes a loaded dataset as `root/train/<class>/…` and `root/test/<class>/…` (the layout
 /// `DatasetSource.imageFolder` reads back with the same split).
-public func exportDataset(_ dataset: LoadedDataset, root: String, format: ImageFileFormat, quality: Int = 90,
+public func exportDataset(_ dataset: LoadedDataset, root: String, format: ImageFormat, quality: Int = 90,
                           threads: Int = 0) throws {
     try exportImageFolder(store: dataset.train, root: root + "/train", format: format, quality: quality, threads: threads)
     try exportImageFolder(store: dataset.test, root: root + "/test", format: format, quality: quality, threads: threads)

@@ -85,7 +85,7 @@ public enum ShapesDataset {
 /// Writes the shapes dataset as an image folder: `root/train/<class>/…` with `countPerClass`
 /// images per class and `root/test/<class>/…` with max(1, countPerClass / 5) other images per class
 /// (test images use indices after the training ones, so no image is in both).
-public func generateShapesDataset(root: String, countPerClass: Int, seed: UInt64, format: ImageFileFormat,
+public func generateShapesDataset(root: String, countPerClass: Int, seed: UInt64, format: ImageFormat,
                                   quality: Int = 95) throws {
     if countPerClass < 1 { throw DataError.invalidOption("count per class must be at least 1, got \(countPerClass)") }
     let testCount = max(1, countPerClass / 5)

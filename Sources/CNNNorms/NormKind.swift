@@ -6,7 +6,7 @@ import CNNCore
 /// μ and σ² are taken over and in the shape of γ, β (see each layer's documentation).
 public enum NormKind: String, CaseIterable, Codable, Sendable {
     case batch, layer, instance, group, none
-    /// BatchNorm with statistics over every process of a data-parallel job (`SyncBatchNorm2D`);
+    /// BatchNorm with statistics over every process of a data-parallel job (`SyncBatchNorm`);
     /// in one process it is `batch`. Its state_dict is BatchNorm's.
     case syncbatch
 
@@ -50,9 +50,9 @@ public enum NormFactory {
         case .none:
             return nil
         case .batch:
-            return BatchNorm2D(channelCount: channelCount)
+            return BatchNorm(channelCount: channelCount)
         case .syncbatch:
-            return SyncBatchNorm2D(channelCount: channelCount)
+            return SyncBatchNorm(channelCount: channelCount)
         case .layer:
             if height == 1 && width == 1 { return LayerNorm(featureCount: channelCount) }
             return LayerNorm(channelCount: channelCount, height: height, width: width)

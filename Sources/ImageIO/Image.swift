@@ -30,9 +30,13 @@ public struct Image: Equatable, Sendable {
     public var hasAlpha: Bool { channels == 2 || channels == 4 }
 }
 
-/// The file formats the decoder knows, told apart by their first bytes (never by the extension).
+/// The file formats the decoder knows, told apart by their first bytes (never by the extension);
+/// also the format of exported or generated image folders.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case png, jpeg
+
+    /// The extension written files get: "png", "jpg".
+    public var fileExtension: String { self == .png ? "png" : "jpg" }
 
     /// The format whose signature starts `bytes`, or nil.
     /// PNG: 89 50 4E 47 0D 0A 1A 0A. JPEG: FF D8 FF.

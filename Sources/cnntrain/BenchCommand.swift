@@ -1,8 +1,9 @@
 import ArgumentParser
 import CNNCore
 import CNNData
-import CNNModels
+import CNNExperiments
 import CNNLayers
+import CNNModels
 import CNNNorms
 import CNNTraining
 import Foundation

@@ -1,3 +1,4 @@
+import CNNExperiments
 import CNNTraining
 
 /// The child command lines of studies and speed comparisons, spelled with the options of this

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNNExperiments
 import CNNModels
 import CNNNorms
 import CNNTraining

@@ -3,8 +3,9 @@ import CNNCore
 import CNNData
 import CNNTraining
 import Foundation
+import ImageIO
 
-extension ImageFileFormat: ExpressibleByArgument {}
+extension ImageFormat: ExpressibleByArgument {}
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,7 +81,7 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Source dataset (as for train). Default: Fashion-MNIST.")
         var data: String?
         @Option(help: "Image format: png, jpeg.")
-        var format: ImageFileFormat = .png
+        var format: ImageFormat = .png
         @Option(help: "JPEG quality (1–100).")
         var quality = 95
         @Option(help: "Output folder: new or empty.")
@@ -120,7 +121,7 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Training images per class (a fifth as many test images are added).")
         var countPerClass = 500
         @Option(help: "Image format: png, jpeg.")
-        var format: ImageFileFormat = .png
+        var format: ImageFormat = .png
         @Option(help: "Random seed.")
         var seed: UInt64 = 1
         @Flag(help: "Delete the contents of a non-empty output folder first (only an image tree).")

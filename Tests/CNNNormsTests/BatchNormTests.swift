@@ -3,23 +3,23 @@ import CNNNorms
 import TestSupport
 import XCTest
 
-/// BatchNorm2D against PyTorch (scripts/golden/make_norms.py), finite differences and edge cases.
+/// BatchNorm against PyTorch (scripts/golden/make_norms.py), finite differences and edge cases.
 final class BatchNormTests: XCTestCase {
     func testGoldenTrainingForwardAndGradients() throws {
-        let layer = BatchNorm2D(channelCount: 4)
+        let layer = BatchNorm(channelCount: 4)
         try NormTesting.checkGolden(layer, weight: layer.weight, bias: layer.bias, caseName: "batch")
         XCTAssertEqual(layer.batchesTrackedCount, 1)
     }
 
     func testGoldenRankTwoInput() throws {
-        let layer = BatchNorm2D(channelCount: 7)
+        let layer = BatchNorm(channelCount: 7)
         try NormTesting.checkGolden(layer, weight: layer.weight, bias: layer.bias, caseName: "batch_rank2")
     }
 
     func testGoldenRunningStatisticsAfterThreeStepsAndInference() throws {
         let golden = try NormTesting.golden()
         let name = "batch_running"
-        let layer = BatchNorm2D(channelCount: 3)
+        let layer = BatchNorm(channelCount: 3)
         layer.weight.value.copyValues(try NormTesting.values(golden, name, "weight"))
         layer.bias.value.copyValues(try NormTesting.values(golden, name, "bias"))
         for step in 0..<3 { _ = layer.forward(try golden.entry(name, "x\(step)").tensor, mode: .training) }
@@ -41,14 +41,14 @@ final class BatchNormTests: XCTestCase {
             Case(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
             Case(batch: 1, channels: 64, height: 28, width: 28, samples: 6),
         ]) { c in
-            let layer = BatchNorm2D(channelCount: c.channels)
+            let layer = BatchNorm(channelCount: c.channels)
             return (layer, layer.weight, layer.bias)
         }
     }
 
     /// After an inference forward, backward is the gradient of the frozen affine map.
     func testFiniteDifferencesInInferenceMode() {
-        let layer = BatchNorm2D(channelCount: 3)
+        let layer = BatchNorm(channelCount: 3)
         _ = layer.forward(GradientCheck.randomTensor(Shape(4, 3, 5, 7), seed: 1, low: -2, high: 3), mode: .training)
         NormTesting.randomizeAffine(layer.weight, layer.bias, seed: 2)
         GradientCheck.check(layer, input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 3), mode: .inference)
@@ -56,7 +56,7 @@ final class BatchNormTests: XCTestCase {
 
     func testMatchesReferenceKernel() {
         for (index, shape) in [Shape(3, 5, 4, 9), Shape(2, 16, 28, 28), Shape(9, 6)].enumerated() {
-            let layer = BatchNorm2D(channelCount: shape.channels)
+            let layer = BatchNorm(channelCount: shape.channels)
             NormTesting.randomizeAffine(layer.weight, layer.bias, seed: UInt64(index))
             let x = GradientCheck.randomTensor(shape, seed: UInt64(10 + index), low: -3, high: 5)
             let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
@@ -73,7 +73,7 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testBatchOfOneWithSpatialMapTrains() throws {
-        let layer = BatchNorm2D(channelCount: 3)
+        let layer = BatchNorm(channelCount: 3)
         let shape = Shape(1, 3, 5, 7)
         XCTAssertNoThrow(try layer.validate(shape, mode: .training))
         let y = layer.forward(GradientCheck.randomTensor(shape, seed: 4), mode: .training)
@@ -82,7 +82,7 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testBatchOfOneAtOneByOneThrowsInTrainingButRunsInInference() throws {
-        let layer = BatchNorm2D(channelCount: 4)
+        let layer = BatchNorm(channelCount: 4)
         XCTAssertThrowsError(try layer.validate(Shape(1, 4, 1, 1), mode: .training)) { error in
             XCTAssertEqual("\(error)", "BatchNorm needs more than one value per channel in training (batch 1 at 1×1); "
                            + "use a batch size ≥ 2 or another --norm")
@@ -97,7 +97,7 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testConstantInputGivesFiniteOutputAndGradients() {
-        let layer = BatchNorm2D(channelCount: 2)
+        let layer = BatchNorm(channelCount: 2)
         let x = Tensor(shape: Shape(4, 2, 3, 3))
         x.fill(7.25)
         let y = layer.forward(x, mode: .training)
@@ -114,7 +114,7 @@ final class BatchNormTests: XCTestCase {
         let shifted = Tensor(shape: shape, values: noise.array.map { 1e4 + $0 })
         // The exact difference of the float32 inputs (Sterbenz), so both see the same deviations.
         let exact = Tensor(shape: shape, values: shifted.array.map { $0 - 1e4 })
-        let a = BatchNorm2D(channelCount: 3), b = BatchNorm2D(channelCount: 3)
+        let a = BatchNorm(channelCount: 3), b = BatchNorm(channelCount: 3)
         let ya = a.forward(shifted, mode: .training).array, yb = b.forward(exact, mode: .training).array
         XCTAssertLessThan(NormTesting.maxDifference(ya, yb), 2e-5)
         let dy = GradientCheck.randomTensor(shape, seed: 9)
@@ -125,7 +125,7 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testStateMatchesPyTorchNamesAndOrder() {
-        let layer = BatchNorm2D(channelCount: 64)
+        let layer = BatchNorm(channelCount: 64)
         XCTAssertEqual(layer.namedParameters().map(\.name), ["weight", "bias"])
         XCTAssertEqual(layer.namedBuffers().map(\.name), ["running_mean", "running_var", "num_batches_tracked"])
         XCTAssertEqual(layer.parameterCount, 128)
@@ -139,7 +139,7 @@ final class BatchNormTests: XCTestCase {
         let x = GradientCheck.randomTensor(shape, seed: 51), dy = GradientCheck.randomTensor(shape, seed: 52)
         var results: [[Float]] = []
         for _ in 0..<2 {
-            let layer = BatchNorm2D(channelCount: 5)
+            let layer = BatchNorm(channelCount: 5)
             let y = layer.forward(x, mode: .training).array, dx = layer.backward(dy, needsInputGradient: true)!.array
             results.append(y + dx + layer.weight.gradient.array + layer.bias.gradient.array + layer.runningVarianceTensor.array)
         }
@@ -152,7 +152,7 @@ final class BatchNormTests: XCTestCase {
         let shape = Shape(3, 2, 8, 8)
         let x = GradientCheck.randomTensor(shape, seed: 61)
         x[0] = 3e3
-        let layer = BatchNorm2D(channelCount: 2)
+        let layer = BatchNorm(channelCount: 2)
         let reference = NormReference(shape: shape, statistics: .batch)
         assertClose(layer.forward(x, mode: .training).array,
                     reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),

@@ -15,7 +15,7 @@ final class NormFactoryTests: XCTestCase {
             try NormFactory.make(kind, channelCount: c, height: h, width: w, groupCount: groups, layerName: "conv4 norm")
         }
         XCTAssertNil(try make(.none))
-        XCTAssertTrue(try make(.batch) is BatchNorm2D)
+        XCTAssertTrue(try make(.batch) is BatchNorm)
         XCTAssertEqual(try make(.batch)?.parameterCount, 128)
         XCTAssertEqual(try make(.layer)?.parameterCount, 25_088)
         XCTAssertEqual(try make(.instance)?.parameterCount, 128)

@@ -3,8 +3,8 @@ import CNNNorms
 import TestSupport
 import XCTest
 
-/// SyncBatchNorm2D on W in-process ranks (`ThreadWorld`) against PyTorch's BatchNorm2d on the
-/// concatenated batch (scripts/golden/make_syncbatch.py), and against BatchNorm2D in one process.
+/// SyncBatchNorm on W in-process ranks (`ThreadWorld`) against PyTorch's BatchNorm2d on the
+/// concatenated batch (scripts/golden/make_syncbatch.py), and against BatchNorm in one process.
 final class SyncBatchNormTests: XCTestCase {
     struct RankResult {
         var y: [Float], dx: [Float], dweight: [Float], dbias: [Float], runningMean: [Float], runningVariance: [Float]
@@ -23,7 +23,7 @@ final class SyncBatchNormTests: XCTestCase {
         let world = ThreadWorld(size: shares.count)
         let ranks = world.run { communicator -> RankResult in
             let r = communicator.rank
-            let layer = SyncBatchNorm2D(channelCount: C)
+            let layer = SyncBatchNorm(channelCount: C)
             layer.communicator = communicator
             layer.weight.value.copyValues(weight)
             layer.bias.value.copyValues(bias)
@@ -78,7 +78,7 @@ final class SyncBatchNormTests: XCTestCase {
         let x = try golden.entry(name, "x").tensor
         let expected = try golden.entry(name, "y").values.map(Float.init)
         let half = x.count / 2
-        let layer = BatchNorm2D(channelCount: x.shape.channels)
+        let layer = BatchNorm(channelCount: x.shape.channels)
         layer.weight.value.copyValues(try golden.entry(name, "weight").values.map(Float.init))
         layer.bias.value.copyValues(try golden.entry(name, "bias").values.map(Float.init))
         let first = Tensor(shape: Shape([3] + Array(x.shape.dimensions.dropFirst())), values: Array(x.array[..<half]))
@@ -88,10 +88,10 @@ final class SyncBatchNormTests: XCTestCase {
         XCTAssertGreaterThan(difference, 1e-2)
     }
 
-    /// In one process SyncBatchNorm2D is BatchNorm2D, bit for bit, over several steps.
+    /// In one process SyncBatchNorm is BatchNorm, bit for bit, over several steps.
     func testOneProcessIsBatchNormBitForBit() {
         let shape = Shape(5, 6, 7, 7)
-        let sync = SyncBatchNorm2D(channelCount: 6), plain = BatchNorm2D(channelCount: 6)
+        let sync = SyncBatchNorm(channelCount: 6), plain = BatchNorm(channelCount: 6)
         NormTesting.randomizeAffine(sync.weight, sync.bias, seed: 3)
         plain.weight.value.copyValues(sync.weight.value.array)
         plain.bias.value.copyValues(sync.bias.value.array)
@@ -112,7 +112,7 @@ final class SyncBatchNormTests: XCTestCase {
     }
 
     func testStateDictIsBatchNorms() {
-        let sync = SyncBatchNorm2D(channelCount: 4), plain = BatchNorm2D(channelCount: 4)
+        let sync = SyncBatchNorm(channelCount: 4), plain = BatchNorm(channelCount: 4)
         XCTAssertEqual(sync.parameters.map(\.name), plain.parameters.map(\.name))
         XCTAssertEqual(sync.buffers.map(\.name), plain.buffers.map(\.name))
         XCTAssertTrue(sync.isNormLayer)
@@ -124,13 +124,13 @@ final class SyncBatchNormTests: XCTestCase {
             Case(batch: 2, channels: 3, height: 5, width: 7),
             Case(batch: 8, channels: 4, height: 1, width: 1),
         ]) { c in
-            let layer = SyncBatchNorm2D(channelCount: c.channels)
+            let layer = SyncBatchNorm(channelCount: c.channels)
             return (layer, layer.weight, layer.bias)
         }
     }
 
     func testFactoryBuildsItForSyncbatch() throws {
         let layer = try NormFactory.make(.syncbatch, channelCount: 8, height: 4, width: 4, groupCount: 1, layerName: "test")
-        XCTAssertTrue(layer is SyncBatchNorm2D)
+        XCTAssertTrue(layer is SyncBatchNorm)
     }
 }

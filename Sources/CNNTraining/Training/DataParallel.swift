@@ -91,7 +91,7 @@ extension Layer {
 extension Trainer {
     /// Connects the model's SyncBatchNorm layers to the processes of the job.
     static func connect(_ model: Sequential, to communicator: Communicator) {
-        for case let norm as SyncBatchNorm2D in model.allLayers { norm.communicator = communicator }
+        for case let norm as SyncBatchNorm in model.allLayers { norm.communicator = communicator }
     }
 
     /// Makes every process's buffers (BatchNorm's running statistics, which plain `batch` norm

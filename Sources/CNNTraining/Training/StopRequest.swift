@@ -36,13 +36,13 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
     /// 128 + the signal: 130 for SIGINT, 143 for SIGTERM.
     public var exitStatus: Int32 { 128 + signal }
 
-    init(signal: Int32, message: String) {
+    package init(signal: Int32, message: String) {
         self.signal = signal
         description = message
     }
 
     /// "SIGINT (Ctrl-C)", "SIGTERM".
-    static func name(_ signal: Int32) -> String {
+    package static func name(_ signal: Int32) -> String {
         signal == SIGINT ? "SIGINT (Ctrl-C)" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
     }
 

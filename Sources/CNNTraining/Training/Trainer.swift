@@ -17,7 +17,7 @@ public final class Trainer {
     public let testSet: ImageStore
     public let normalization: DatasetStatistics
     public private(set) var run: RunDirectory
-    let optimizer: Optimizer
+    package let optimizer: Optimizer
     let schedule: LearningRateSchedule
     let printer: ProgressPrinter
     var state: TrainerState
@@ -262,80 +262,5 @@ public final class Trainer {
                                trainImages: trainSet.count, testImages: testSet.count,
                                threads: options.threads, seed: options.seed, history: state.history,
                                checkpoint: run.checkpointPath)
-    }
-}
-
-/// What a finished run reports (`summary.json`).
-public struct TrainingSummary: Codable, Sendable {
-    public var model: String
-    public var norm: String
-    public var normPosition: String
-    public var groups: Int?
-    public var batchSize: Int
-    public var learningRate: Float
-    public var epochs: Int
-    public var parameterCount: Int
-    public var normParameterCount: Int
-    public var finalTestAccuracy: Double
-    public var finalTrainAccuracy: Double
-    public var finalTrainLoss: Double
-    public var finalTestLoss: Double
-    public var bestTestAccuracy: Double
-    /// The epoch whose weights best.safetensors holds (the first with the best test accuracy).
-    public var bestEpoch: Int?
-    /// best.safetensors of the run (weights only: for eval, predict, --init; not for --resume).
-    public var bestCheckpoint: String?
-    public var meanImagesPerSecond: Double
-    public var meanEpochSeconds: Double
-    /// Test images per second of the last epoch's evaluation (inference mode, batches of 256);
-    /// nil when this process evaluated nothing (a resumed run that had no epoch left).
-    public var inferenceImagesPerSecond: Double?
-    public var trainImages: Int
-    public var testImages: Int
-    public var threads: Int
-    public var seed: UInt64
-    public var history: [EpochRecord]
-    public var checkpoint: String
-    /// Processes of a data-parallel run (nil: one).
-    public var processes: Int? = nil
-}
-
-/// Where training stands; saved in checkpoints so `--resume` continues exactly.
-public struct TrainerState: Codable, Equatable, Sendable {
-    public var completedEpochs = 0
-    public var globalStep = 0
-    public var shuffleGeneratorState: [UInt64]
-    public var history: [EpochRecord] = []
-
-    public init(seed: UInt64) {
-        // The shuffling stream is separate from the initialization stream (seed + 1 ≠ seed).
-        shuffleGeneratorState = SeededGenerator(seed: seed &+ 0x5348_5546).stateWords
-    }
-}
-
-extension ImageStore {
-    /// The first `limit` images (all when nil or larger than the store).
-    public func prefix(_ limit: Int?) -> ImageStore {
-        guard let limit, limit < count else { return self }
-        return subset(Array(0..<max(limit, 0)))
-    }
-}
-
-extension SeededGenerator {
-    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
-    public init(state words: [UInt64]) {
-        precondition(words.count == 4, "a generator state has four words")
-        self.init(state: (words[0], words[1], words[2], words[3]))
-    }
-}
-
-/// A failure of a training run with a message that says what to do.
-public struct TrainingError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ message: String) { description = message }
-
-    static func diverged(loss: Float, epoch: Int, step: Int, learningRate: Float, checkpoint: String?) -> TrainingError {
-        let kept = checkpoint.map { "The last good checkpoint is kept: \($0)." } ?? "No epoch finished, so there is no checkpoint."
-        return TrainingError("training diverged: the loss became \(loss.isNaN ? "NaN" : loss > 0 ? "+infinity" : "-infinity") at epoch \(epoch), step \(step) (learning rate \(learningRate)). \(kept) Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
     }
 }

@@ -37,7 +37,7 @@ extension TrainingOptions {
     }
 
     /// A decoding error in one line: which field, and what was wrong.
-    static func describe(_ error: Error) -> String {
+    package static func describe(_ error: Error) -> String {
         switch error as? DecodingError {
         case .keyNotFound(let key, let context)?:
             return "the field \"\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))\" is missing"

@@ -1,4 +1,5 @@
 import CNNModels
+import CNNTraining
 import Foundation
 
 /// The files a study writes: results.csv (one row per cell), results.json (cells, aggregates over

@@ -1,4 +1,5 @@
 import CNNModels
+import CNNTraining
 #if canImport(Glibc)
 import Glibc
 #endif

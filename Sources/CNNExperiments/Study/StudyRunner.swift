@@ -1,5 +1,7 @@
+import CNNCore
 import CNNModels
 import CNNNorms
+import CNNTraining
 import Foundation
 
 /// Runs the cells of a study, each as a child process `cnntrain train` on the cell's configuration
@@ -128,18 +130,18 @@ public struct StudyRunner {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         log("\(prefix) training…")
-        let start = Date()
+        let start = monotonicNanoseconds()
         try trainingOptions(cell).write(to: configurationPath(cell))
         let command = try cellCommand(commands.train(configuration: configurationPath(cell), runDirectory: folder))
         let outcome = try ChildProcess.run(command, stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
-        let seconds = Date().timeIntervalSince(start)
+        let elapsed = seconds(since: start)
         if outcome.succeeded, let data = FileManager.default.contents(atPath: summaryPath),
            let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
             var result = CellResult(cell: cell, status: "ok")
             result.fill(from: summary)
             result.peakMemoryMiB = outcome.peakMemoryMiB
             try AtomicFile.write(try JSONEncoder().encode(Resources(peakMemoryMiB: outcome.peakMemoryMiB)), to: resourcesPath)
-            log("\(prefix) test accuracy \(percent(summary.finalTestAccuracy)) in \(String(format: "%.1f", seconds)) s, peak \(String(format: "%.0f", outcome.peakMemoryMiB)) MiB")
+            log("\(prefix) test accuracy \(percent(summary.finalTestAccuracy)) in \(fixed(elapsed, digits: 1)) s, peak \(String(format: "%.0f", outcome.peakMemoryMiB)) MiB")
             return result
         }
         var reason = ChildProcess.lastLine(of: folder + "/stderr.log")

@@ -25,7 +25,7 @@ import CNNCore
 /// and b. Backward: Σ dy and Σ dy·x̂ per channel (which are also dβ and dγ), then dx in a second
 /// pass. A backward after an inference forward is the gradient of the inference map (frozen
 /// statistics).
-public final class BatchNorm2D: Layer {
+public final class BatchNorm: Layer {
     public let channelCount: Int
     public let epsilon: Float
     public let momentum: Float
@@ -55,7 +55,7 @@ public final class BatchNorm2D: Layer {
     ///   - momentum: m in r ← (1 − m)·r + m·batch (PyTorch's convention, default 0.1).
     /// - Precondition: channelCount ≥ 1, 0 ≤ momentum ≤ 1.
     public init(channelCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
-        precondition(channelCount >= 1, "BatchNorm2D needs at least one channel")
+        precondition(channelCount >= 1, "BatchNorm needs at least one channel")
         precondition((0...1).contains(momentum), "momentum \(momentum) is outside 0…1")
         self.channelCount = channelCount
         self.epsilon = epsilon

@@ -1,4 +1,5 @@
 import CNNNorms
+import CNNTraining
 import Foundation
 
 /// What one cell of a study measured (a row of results.csv).

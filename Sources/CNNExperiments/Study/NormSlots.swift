@@ -1,5 +1,6 @@
 import CNNModels
 import CNNNorms
+import CNNTraining
 import Foundation
 
 /// The parameters of one norm slot of a model with one norm kind (a row of the report's

@@ -1,4 +1,5 @@
 import CNNCore
+import CNNData
 import Foundation
 
 /// Decode throughput of image-folder trees (e.g. Fashion-MNIST exported as PNG and JPEG), on 1 and
@@ -16,17 +17,17 @@ public func decodeBenchmarkReport(pngRoot: String?, jpegRoot: String?, threadCou
         _ = try? DatasetLoader.load(.imageFolder(root: root), options: LoadOptions(threads: 0))
         for threads in threadCounts {
             do {
-                let start = Date()
+                let start = monotonicNanoseconds()
                 let cold = try DatasetLoader.load(.imageFolder(root: root), options: LoadOptions(threads: threads, cacheDirectory: nil))
-                let coldSeconds = Date().timeIntervalSince(start)
+                let coldSeconds = seconds(since: start)
                 let images = cold.train.count + cold.test.count
                 _ = try DatasetLoader.load(.imageFolder(root: root), options: LoadOptions(threads: threads, cacheDirectory: cacheDirectory))
-                let cacheStart = Date()
+                let cacheStart = monotonicNanoseconds()
                 let cached = try DatasetLoader.load(.imageFolder(root: root), options: LoadOptions(threads: threads, cacheDirectory: cacheDirectory))
-                let cacheSeconds = Date().timeIntervalSince(cacheStart)
+                let cacheSeconds = seconds(since: cacheStart)
                 precondition(cached.fromCache, "second load did not come from the cache")
-                lines.append("| \(name) | \(images) | \(threads) | \(Int(Double(images) / coldSeconds)) | \(rounded(coldSeconds)) | "
-                    + "\(Int(Double(images) / cacheSeconds)) | \(rounded(cacheSeconds)) |")
+                lines.append("| \(name) | \(images) | \(threads) | \(Int(Double(images) / coldSeconds)) | \(fixed(coldSeconds, digits: 3)) | "
+                    + "\(Int(Double(images) / cacheSeconds)) | \(fixed(cacheSeconds, digits: 3)) |")
             } catch {
                 lines.append("| \(name) \(root) | error: \(error) | | | | | |")
             }
@@ -35,4 +36,3 @@ public func decodeBenchmarkReport(pngRoot: String?, jpegRoot: String?, threadCou
     return lines.joined(separator: "\n")
 }
 
-private func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }

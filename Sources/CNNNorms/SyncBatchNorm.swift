@@ -4,7 +4,7 @@ import CNNCore
 /// data-parallel job: PyTorch's `nn.SyncBatchNorm` (`--norm syncbatch`).
 ///
 /// Ioffe & Szegedy, ICML 2015, with the batch spread over W ranks (Peng et al., "MegDet", CVPR 2018
-/// for the synchronized form). Conventions are `BatchNorm2D`'s (PyTorch's), over the global batch of
+/// for the synchronized form). Conventions are `BatchNorm`'s (PyTorch's), over the global batch of
 /// M = Σ_r N_r·H·W values per channel:
 ///
 /// - Training forward: μ and the **biased** variance σ² of the channel over all ranks' samples
@@ -15,15 +15,15 @@ import CNNCore
 /// - Backward: Σ dy and Σ dy·(x − K) per channel are summed over ranks (one `allReduceSum` of 2·C
 ///   doubles) for dx = γ·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M); dγ and dβ get this rank's own sums, as in
 ///   PyTorch, because the trainer's gradient all-reduce sums them over ranks.
-/// - Inference: running statistics, no communication: it is then `BatchNorm2D`.
+/// - Inference: running statistics, no communication: it is then `BatchNorm`.
 ///
-/// In a one-process world it is `BatchNorm2D`, bit for bit. Its state_dict is BatchNorm's
+/// In a one-process world it is `BatchNorm`, bit for bit. Its state_dict is BatchNorm's
 /// (`weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`), so a checkpoint loads
 /// into `nn.BatchNorm2d` with strict=True.
 ///
 /// Collectives: every training forward and backward is one collective that all ranks must reach
 /// (the trainer guarantees it: every rank runs every step with at least one sample).
-public final class SyncBatchNorm2D: Layer {
+public final class SyncBatchNorm: Layer {
     public let channelCount: Int
     public let epsilon: Float
     public let momentum: Float
@@ -58,7 +58,7 @@ public final class SyncBatchNorm2D: Layer {
     ///   - momentum: m in r ← (1 − m)·r + m·batch (PyTorch's convention, default 0.1).
     /// - Precondition: channelCount ≥ 1, 0 ≤ momentum ≤ 1.
     public init(channelCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
-        precondition(channelCount >= 1, "SyncBatchNorm2D needs at least one channel")
+        precondition(channelCount >= 1, "SyncBatchNorm needs at least one channel")
         precondition((0...1).contains(momentum), "momentum \(momentum) is outside 0…1")
         self.channelCount = channelCount
         self.epsilon = epsilon
@@ -110,7 +110,7 @@ public final class SyncBatchNorm2D: Layer {
         return tensor
     }
 
-    /// This rank's mean and biased variance per channel (BatchNorm2D's statistics pass).
+    /// This rank's mean and biased variance per channel (BatchNorm's statistics pass).
     private func localStatistics(_ xp: UnsafePointer<Float>, N: Int, C: Int, S: Int) -> [SetStatistics] {
         let threads = Parallel.threadCount
         let sums = partials.reserve(threads * 2 * C)
@@ -138,7 +138,7 @@ public final class SyncBatchNorm2D: Layer {
 
     /// The global statistics from every rank's (count, mean, biased variance), combined in rank
     /// order: n = n_a + n_b, δ = μ_b − μ_a, μ = μ_a + δ·n_b/n, M2 = M2_a + M2_b + δ²·n_a·n_b/n.
-    /// One rank's own statistics are returned unchanged (so one process is BatchNorm2D exactly).
+    /// One rank's own statistics are returned unchanged (so one process is BatchNorm exactly).
     private func globalStatistics(_ local: [SetStatistics], count: Int, C: Int) -> (statistics: [SetStatistics], count: Int) {
         guard communicator.size > 1 else { return (local, count) }
         var message = [Double(count)]

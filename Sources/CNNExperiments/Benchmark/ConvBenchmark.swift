@@ -1,5 +1,5 @@
 import CNNCore
-import Dispatch
+import CNNLayers
 
 // Legend (this file): N = batch size, C = input channels, F = output channels, S = image side,
 // P = S·S output positions (3×3, stride 1, pad 1), R = C·9 column rows.
@@ -30,10 +30,10 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
         })
     }
     BLAS.setThreadCount(1)
-    let squareRate = 2 * Double(square * square * square) / squareTimes.dropFirst().sorted()[squareTimes.count / 2 - 1] / 1e9
+    let squareRate = 2 * Double(square * square * square) / median(Array(squareTimes.dropFirst())) / 1e9  // 0: warm-up
     var table = """
     Conv kernels, batch \(N), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS \(BLAS.coreName), \(ConvKernels.isAvailable ? "our AVX-512 conv kernels" : "im2col + OpenBLAS"), medians of \(repetitions)
-    sgemm 1024³ (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s")): \(fixed(squareRate, 1)) GFLOP/s
+    sgemm 1024³ (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s")): \(fixed(squareRate, digits: 1)) GFLOP/s
 
     | conv 3×3 p1 | GEMM M×N×K | raw sgemm GFLOP/s | forward GFLOP/s | backward GFLOP/s | forward % raw | backward % raw |
     | --- | --- | ---: | ---: | ---: | ---: | ---: |
@@ -84,17 +84,17 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
             times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
             if repetition > 0 { for (column, time) in times.enumerated() { samples[column].append(time) } }  // 0: warm-up
         }
-        let medians = samples.map { $0.sorted()[$0.count / 2] }
+        let medians = samples.map(median)
         let (raw, perImage, forward, backward) = (medians[0], medians[1], medians[2], medians[3])
         conv.zeroGradients()
 
         func rate(_ flops: Double, _ seconds: Double) -> Double { flops / seconds / 1e9 }
         let name = "\(C)→\(F), \(S)×\(S)"
         let rawRate = rate(gemmFLOPs, raw)
-        table += "| \(name) | \(F)×\(N * P)×\(R) | \(fixed(rawRate, 1)) | \(fixed(rate(forwardFLOPs, forward), 1)) | "
-            + "\(fixed(rate(backwardFLOPs, backward), 1))\(needsInputGradient ? "" : " (no ∂x)") | "
-            + "\(fixed(100 * rate(forwardFLOPs, forward) / rawRate, 0))% | \(fixed(100 * rate(backwardFLOPs, backward) / rawRate, 0))% |\n"
-        variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), 1)) | \(fixed(rawRate, 1)) |\n"
+        table += "| \(name) | \(F)×\(N * P)×\(R) | \(fixed(rawRate, digits: 1)) | \(fixed(rate(forwardFLOPs, forward), digits: 1)) | "
+            + "\(fixed(rate(backwardFLOPs, backward), digits: 1))\(needsInputGradient ? "" : " (no ∂x)") | "
+            + "\(fixed(100 * rate(forwardFLOPs, forward) / rawRate, digits: 0))% | \(fixed(100 * rate(backwardFLOPs, backward) / rawRate, digits: 0))% |\n"
+        variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), digits: 1)) | \(fixed(rawRate, digits: 1)) |\n"
     }
     return table + variants
 }
@@ -103,24 +103,4 @@ private func benchmarkTensor(_ shape: Shape, _ generator: inout SeededGenerator)
     let tensor = Tensor(shape: shape)
     for i in 0..<tensor.count { tensor[i] = generator.uniform(-1, 1) }
     return tensor
-}
-
-/// Wall time of one run of `body`.
-private func seconds(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-}
-
-private func fixed(_ value: Double, _ decimals: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    if decimals == 0 { return String(Int(rounded)) }
-    var text = String(rounded)
-    if let dot = text.firstIndex(of: ".") {
-        let have = text.distance(from: dot, to: text.endIndex) - 1
-        if have < decimals { text += String(repeating: "0", count: decimals - have) }
-    }
-    return text
 }

@@ -1,3 +1,4 @@
+import CNNTraining
 import Foundation
 
 /// Which Python runs the PyTorch scripts (`bench speed`, `compare --with-pytorch`): `--python PATH`,

@@ -1,4 +1,5 @@
 import CNNNorms
+import CNNTraining
 
 extension NormKind {
     /// Every kind, in the order of comparison tables (`--norm all`, `--norms all`): the baseline

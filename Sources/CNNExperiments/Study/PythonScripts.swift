@@ -1,3 +1,4 @@
+import CNNTraining
 import Foundation
 
 /// The Python side of studies and speed comparisons: finding `scripts/…`, asking

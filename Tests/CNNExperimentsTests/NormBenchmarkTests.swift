@@ -1,4 +1,5 @@
 import CNNCore
+import CNNExperiments
 import CNNNorms
 import XCTest
 

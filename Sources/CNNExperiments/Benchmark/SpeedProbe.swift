@@ -1,6 +1,7 @@
 import CNNCore
 import CNNData
 import CNNLayers
+import CNNTraining
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -113,7 +114,7 @@ public enum SpeedProbe {
         Profiler.current = profiler
         let trainStart = monotonicNanoseconds(), trainCPUStart = processCPUSeconds()
         for _ in 0..<steps { trainOneStep() }
-        let trainSeconds = Double(monotonicNanoseconds() - trainStart) / 1e9
+        let trainSeconds = seconds(since: trainStart)
         let trainCPUSeconds = processCPUSeconds() - trainCPUStart
         Profiler.current = nil
 
@@ -124,7 +125,7 @@ public enum SpeedProbe {
         let inferenceStart = monotonicNanoseconds(), inferenceCPUStart = processCPUSeconds()
         _ = Evaluator.evaluate(trainer.model, store: testSet, normalization: trainer.normalization,
                                batchSize: settings.inferenceBatchSize)
-        let inferenceSeconds = Double(monotonicNanoseconds() - inferenceStart) / 1e9
+        let inferenceSeconds = seconds(since: inferenceStart)
         let inferenceCPUSeconds = processCPUSeconds() - inferenceCPUStart
 
         let gemmFLOPs = Double(trainingGEMMFLOPs(trainer.model, input: Shape([batchSize] + trainer.resolved.inputShape))) / Double(batchSize)
@@ -181,7 +182,7 @@ func sgemm1024(threads: Int) -> Double {
         let start = monotonicNanoseconds()
         BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a.data, lda: n, b: b.data, ldb: n,
                    beta: 0, c: c.data, ldc: n)
-        best = min(best, Double(monotonicNanoseconds() - start) / 1e9)
+        best = min(best, seconds(since: start))
     }
     return 2 * Double(n * n * n) / best / 1e9
 }

@@ -1,3 +1,4 @@
+import CNNExperiments
 import CNNNorms
 import CNNTraining
 import Foundation

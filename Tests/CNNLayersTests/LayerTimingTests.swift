@@ -4,19 +4,15 @@ import Dispatch
 import TestSupport
 import XCTest
 
-/// Prints the conv kernel benchmark and a training-step throughput figure for a smallcnn-like
-/// network (`CNNTRAIN_BENCH=1 swift test -c release --skip-build --filter ConvBenchmarkTests`);
-/// skipped otherwise. Not timed assertions.
-final class ConvBenchmarkTests: XCTestCase {
+/// Prints pooling timings and a training-step throughput figure for a smallcnn-like network
+/// (`CNNTRAIN_BENCH=1 swift test -c release --skip-build --filter LayerTimingTests`); skipped
+/// otherwise. Not timed assertions. The conv kernel benchmark is in CNNExperimentsTests.
+final class LayerTimingTests: XCTestCase {
     private func requireBenchmarkEnvironment() throws -> Int {
         guard ProcessInfo.processInfo.environment["CNNTRAIN_BENCH"] == "1" else {
             throw XCTSkip("set CNNTRAIN_BENCH=1 to run the benchmarks")
         }
         return ProcessInfo.processInfo.environment["CNNTRAIN_BENCH_REPS"].flatMap(Int.init) ?? 5
-    }
-
-    func testPrintConvBenchmark() throws {
-        print(convBenchmarkReport(repetitions: try requireBenchmarkEnvironment()))
     }
 
     func testPrintPoolTiming() throws {

@@ -1,5 +1,6 @@
 import CNNModels
 import CNNNorms
+import CNNTraining
 import Foundation
 
 /// How a study picks each cell's learning rate.

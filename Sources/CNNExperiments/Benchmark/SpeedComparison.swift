@@ -1,4 +1,5 @@
 import CNNNorms
+import CNNTraining
 import Foundation
 
 /// `cnntrain bench speed`: this engine and PyTorch on the same model, norm by norm, side by side.
@@ -127,9 +128,9 @@ public struct SpeedComparison {
         return keys.enumerated().map { index, key in
             func figures(_ side: Side) -> Figures? {
                 guard let list = samples[index]?[side], !list.isEmpty else { return nil }
-                return Figures(trainImagesPerSecond: Self.median(list.map(\.0.trainImagesPerSecond)),
-                               inferenceImagesPerSecond: Self.median(list.map(\.0.inferenceImagesPerSecond)),
-                               peakMemoryMiB: Self.median(list.map(\.1)), repeats: list.count,
+                return Figures(trainImagesPerSecond: median(list.map(\.0.trainImagesPerSecond)),
+                               inferenceImagesPerSecond: median(list.map(\.0.inferenceImagesPerSecond)),
+                               peakMemoryMiB: median(list.map(\.1)), repeats: list.count,
                                trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine,
                                trainImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.trainImagesPerCPUSecond)),
                                inferenceImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.inferenceImagesPerCPUSecond)))
@@ -162,21 +163,15 @@ public struct SpeedComparison {
         return present.count == values.count && !present.isEmpty ? median(present) : nil
     }
 
-    public static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
     /// Images per CPU-second, ours and PyTorch's (both formats), with the ratio to the faster; nil
     /// when no row has them on every side.
     public static func cpuMarkdown(_ rows: [Row]) -> String? {
         let complete = rows.filter { $0.cnntrain?.trainImagesPerCPUSecond != nil && $0.pytorch?.trainImagesPerCPUSecond != nil }
         guard !complete.isEmpty else { return nil }
-        func number(_ value: Double?) -> String { value.map { String(format: "%.0f", $0) } ?? "–" }
+        func number(_ value: Double?) -> String { value.map { fixed($0, digits: 0) } ?? "–" }
         func ratio(_ ours: Double?, _ theirs: [Double?]) -> String {
             guard let ours, let best = theirs.compactMap({ $0 }).max(), best > 0 else { return "–" }
-            return String(format: "%.2f×", ours / best)
+            return fixed(ours / best, digits: 2) + "×"
         }
         var lines = ["| norm | batch | threads | train img per CPU-s cnntrain | PyTorch | channels_last | ratio | inference cnntrain | PyTorch | channels_last | ratio |",
                      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -200,9 +195,9 @@ public struct SpeedComparison {
             let formatter = NumberFormatter()
             formatter.numberStyle = .decimal
             formatter.maximumFractionDigits = 0
-            return formatter.string(from: NSNumber(value: value.rounded())) ?? String(format: "%.0f", value)
+            return formatter.string(from: NSNumber(value: value.rounded())) ?? fixed(value, digits: 0)
         }
-        func ratio(_ value: Double?) -> String { value.map { String(format: "%.2f×", $0) } ?? "–" }
+        func ratio(_ value: Double?) -> String { value.map { fixed($0, digits: 2) + "×" } ?? "–" }
         let engine = rows.lazy.compactMap { $0.pytorch?.engine ?? $0.pytorchChannelsLast?.engine }.first
         let version = engine.map { $0.replacingOccurrences(of: "pytorch ", with: "") } ?? ""
         let torchNames = ["PyTorch \(version)", "\(version) channels_last"]

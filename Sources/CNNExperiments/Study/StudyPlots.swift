@@ -1,3 +1,4 @@
+import CNNTraining
 import Foundation
 
 /// The plots of a study (scripts/reports/plot_study.py, when /usr/bin/python3 has matplotlib).

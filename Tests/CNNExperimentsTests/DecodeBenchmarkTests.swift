@@ -1,5 +1,7 @@
 import CNNData
+import CNNExperiments
 import Foundation
+import ImageIO
 import TestSupport
 import XCTest
 
@@ -12,7 +14,7 @@ final class DecodeBenchmarkTests: XCTestCase {
         let generated = Fixtures.repositoryRoot.appendingPathComponent("Datasets/generated").path
         let pngRoot = generated + "/fashion-png", jpegRoot = generated + "/fashion-jpeg"
         let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: nil))
-        for (root, format) in [(pngRoot, ImageFileFormat.png), (jpegRoot, .jpeg)] where !FileManager.default.fileExists(atPath: root) {
+        for (root, format) in [(pngRoot, ImageFormat.png), (jpegRoot, .jpeg)] where !FileManager.default.fileExists(atPath: root) {
             let start = Date()
             try exportDataset(dataset, root: root, format: format, quality: 90)
             print("exported \(root) in \(Date().timeIntervalSince(start)) s")

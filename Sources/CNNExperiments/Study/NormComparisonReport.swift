@@ -1,4 +1,5 @@
 import CNNModels
+import CNNTraining
 import Foundation
 
 /// `cnntrain info --norm all`: one model with each norm, side by side, as Markdown: the parameters,

@@ -1,14 +1,15 @@
 import CNNCore
-import Dispatch
+import CNNLayers
+import CNNNorms
 
 /// Times every norm kind at the four norm slots of the reference model (`smallcnn`) and sets each
 /// against the convolution that precedes it, as a Markdown table (`cnntrain bench norms`).
 ///
 /// The slots at batch N: (32, 28, 28) after conv 1→32, (32, 28, 28) after conv 32→32,
 /// (64, 14, 14) after conv 32→64 and (64, 14, 14) after conv 64→64, all 3×3 pad 1. Norms run in
-/// training mode, forward then backward with the input gradient. The convolution is a plain
-/// im2col + sgemm per image, parallel over images (the first conv's backward skips the input
-/// gradient, as the engine does for a network's first layer). Each round runs conv forward → norm
+/// training mode, forward then backward with the input gradient. The convolution is CNNLayers'
+/// `Conv2D` without bias (the first conv's backward skips the input gradient, as the engine does
+/// for a network's first layer). Each round runs conv forward → norm
 /// forward → norm backward → conv backward for every kind in turn; figures are medians over
 /// `repetitions` rounds after one warm-up round. They print, they are never asserted.
 ///
@@ -33,9 +34,9 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     // clock settle; without it the first slot measured reads up to 1.5× slower.
     do {
         let warmInput = randomBenchmarkTensor(Shape(batchSize, 32, 28, 28), seed: 1)
-        let warmLayer = BatchNorm2D(channelCount: 32)
-        let start = now()
-        while now() - start < 200_000_000 {
+        let warmLayer = BatchNorm(channelCount: 32)
+        let start = monotonicNanoseconds()
+        while monotonicNanoseconds() - start < 200_000_000 {
             _ = warmLayer.forward(warmInput, mode: .training)
             _ = warmLayer.backward(warmInput, needsInputGradient: true)
         }
@@ -43,10 +44,11 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
 
     for stage in stages {
         let C = stage.channels, H = stage.size, W = stage.size
-        let conv = BenchmarkConvolution(inputChannels: stage.inputChannels, outputChannels: C, size: H, seed: 3)
+        var convGenerator = SeededGenerator(seed: 3)
+        let conv = Conv2D(inputChannels: stage.inputChannels, outputChannels: C, kernelSize: 3, padding: 1, bias: false,
+                          generator: &convGenerator)
         let convInput = randomBenchmarkTensor(Shape(batchSize, stage.inputChannels, H, W), seed: 11)
-        let convOutput = Tensor(shape: Shape(batchSize, C, H, W))
-        let convInputGradient = Tensor(shape: convInput.shape)
+        var convOutput = Tensor(shape: Shape(batchSize, C, H, W))
         let gradient = randomBenchmarkTensor(Shape(batchSize, C, H, W), seed: 12)
         let layers: [(kind: NormKind, layer: Layer)] = kinds.compactMap { kind in
             (try? NormFactory.make(kind, channelCount: C, height: H, width: W, groupCount: groupCount,
@@ -60,13 +62,12 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
         var normTimes = [([Double], [Double])](repeating: ([], []), count: layers.count)
         for round in 0...max(1, repetitions) {  // round 0 is the warm-up
             for (index, entry) in layers.enumerated() {
-                let convForwardTime = milliseconds { conv.forward(convInput, into: convOutput) }
+                let convForwardTime = milliseconds { convOutput = conv.forward(convInput, mode: .training) }
                 let forwardTime = milliseconds { _ = entry.layer.forward(convOutput, mode: .training) }
                 var inputGradient: Tensor?
                 let backwardTime = milliseconds { inputGradient = entry.layer.backward(gradient, needsInputGradient: true) }
                 let convBackwardTime = milliseconds {
-                    conv.backward(convInput, outputGradient: inputGradient ?? gradient,
-                                  inputGradient: stage.first ? nil : convInputGradient)
+                    _ = conv.backward(inputGradient ?? gradient, needsInputGradient: !stage.first)
                 }
                 if round > 0 {
                     convTimes.0.append(convForwardTime); convTimes.1.append(convBackwardTime)
@@ -82,8 +83,7 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
             let time = milliseconds {
                 Parallel.forEachChunk(batchSize) { _, images in
                     let start = images.lowerBound * slotCount
-                    NormKernels.scaleShift(convOutput.data + start, passOutput.data + start, images.count * slotCount,
-                                           center: 0, scale: 1, shift: 0)
+                    (passOutput.data + start).update(from: convOutput.data + start, count: images.count * slotCount)
                 }
             }
             if round > 0 { passTimes.append(time) }
@@ -135,105 +135,9 @@ private func format(_ milliseconds: Double) -> String { fixed(milliseconds, digi
 private func percent(_ fraction: Double) -> String { fixed(100 * fraction, digits: 0) + "%" }
 private func ratio(_ value: Double) -> String { fixed(value, digits: 2) + "×" }
 
-/// `value` with `digits` decimals (no Foundation in the engine modules).
-private func fixed(_ value: Double, digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale), fraction = Int(scaled - Double(whole) * scale)
-    var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
-    if digits > 0 {
-        let digitsText = String(fraction)
-        text += "." + String(repeating: "0", count: digits - digitsText.count) + digitsText
-    }
-    return text
-}
-
-private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-
-/// The wall time of one run of `body`.
-private func milliseconds(_ body: () -> Void) -> Double {
-    let start = now()
-    body()
-    return Double(now() - start) / 1e6
-}
-
-private func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    if sorted.isEmpty { return 0 }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
 private func randomBenchmarkTensor(_ shape: Shape, seed: UInt64, scale: Float = 1, offset: Float = 0) -> Tensor {
     var generator = SeededGenerator(seed: seed)
     let tensor = Tensor(shape: shape)
     for i in 0..<tensor.count { tensor[i] = offset + scale * generator.uniform(-1, 1) }
     return tensor
-}
-
-/// A 3×3, pad 1, stride 1 convolution without bias: im2col + sgemm per image, parallel over images.
-/// Only the reference point for the norm timings (the real layer lives in CNNLayers).
-///
-/// Legend: N = batch, C = input channels, F = output channels, H = W = size, K = C·3·3 rows of the
-/// column matrix, P = H·W output positions.
-private final class BenchmarkConvolution {
-    let geometry: ConvGeometry
-    let outputChannels: Int
-    let weights: Tensor            // (F, K)
-    let weightGradient: Tensor     // (F, K)
-    let columns: Tensor            // (threads, K, P)
-    let weightPartials: Tensor     // (threads, F, K)
-
-    init(inputChannels: Int, outputChannels: Int, size: Int, seed: UInt64) {
-        geometry = ConvGeometry(channels: inputChannels, height: size, width: size, kernelHeight: 3, kernelWidth: 3,
-                                stride: 1, padding: 1)
-        self.outputChannels = outputChannels
-        let K = geometry.columnRows
-        weights = randomBenchmarkTensor(Shape(outputChannels, K), seed: seed, scale: 1 / Float(K).squareRoot())
-        weightGradient = Tensor(shape: Shape(outputChannels, K))
-        columns = Tensor(shape: Shape(Parallel.threadCount, K, geometry.columnCount))
-        weightPartials = Tensor(shape: Shape(Parallel.threadCount, outputChannels, K))
-    }
-
-    func forward(_ input: Tensor, into output: Tensor) {
-        let g = geometry, F = outputChannels, K = g.columnRows, P = g.columnCount
-        let imageSize = g.channels * g.height * g.width
-        let x = input.data, y = output.data, w = weights.data, columns = self.columns.data
-        Parallel.forEachChunk(input.shape.batch) { chunk, images in
-            let cols = columns + chunk * K * P
-            for n in images {
-                im2col(x + n * imageSize, g, cols)
-                BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: K, alpha: 1, a: w, lda: K,
-                           b: cols, ldb: P, beta: 0, c: y + n * F * P, ldc: P)
-            }
-        }
-    }
-
-    /// dW (= Σ dy·colsᵀ) always; dx (Wᵀ·dy, col2im) when `inputGradient` is given.
-    func backward(_ input: Tensor, outputGradient: Tensor, inputGradient: Tensor?) {
-        let g = geometry, F = outputChannels, K = g.columnRows, P = g.columnCount
-        let imageSize = g.channels * g.height * g.width
-        let x = input.data, dy = outputGradient.data, w = weights.data
-        let columns = self.columns.data, partials = weightPartials.data, dx = inputGradient?.data
-        weightPartials.zero()
-        Parallel.forEachChunk(input.shape.batch) { chunk, images in
-            let cols = columns + chunk * K * P, partial = partials + chunk * F * K
-            for n in images {
-                im2col(x + n * imageSize, g, cols)
-                BLAS.sgemm(transposeA: false, transposeB: true, m: F, n: K, k: P, alpha: 1, a: dy + n * F * P, lda: P,
-                           b: cols, ldb: P, beta: 1, c: partial, ldc: K)
-                if let dx {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: K, n: P, k: F, alpha: 1, a: w, lda: K,
-                               b: dy + n * F * P, ldb: P, beta: 0, c: cols, ldc: P)
-                    (dx + n * imageSize).update(repeating: 0, count: imageSize)
-                    col2im(cols, g, dx + n * imageSize)
-                }
-            }
-        }
-        let total = weightGradient.data
-        for k in 0..<Parallel.threadCount {
-            for i in 0..<(F * K) { total[i] += partials[k * F * K + i] }
-        }
-    }
 }
