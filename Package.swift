@@ -7,9 +7,12 @@ import PackageDescription
 let products: [Product] = [
     .executable(name: "cnntrain", targets: ["cnntrain"]),
     // The engine as a library another Swift package can depend on.
-    .library(name: "CNNTrainKit",
-             targets: ["CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining",
-                       "CNNDistributed"]),
+    .library(
+        name: "CNNTrainKit",
+        targets: [
+            "CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "ImageIO", "CNNData", "CNNTraining",
+            "CNNDistributed"
+        ])
 ]
 
 // MARK: - C shims and system libraries
@@ -31,7 +34,7 @@ let cTargets: [Target] = [
     .target(name: "CKernels"),
     // Open MPI is loaded with dlopen, not linked, so that a machine without it builds and runs
     // single-process (see Sources/CMPI/include/cnn_mpi.h).
-    .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")])
 ]
 
 // MARK: - Swift modules
@@ -53,12 +56,17 @@ let swiftTargets: [Target] = [
     .target(name: "CNNDistributed", dependencies: ["CNNCore", "CMPI"]),
     // Studies that spawn processes, the benchmarks and the PyTorch speed comparison: used by the
     // `cnntrain` executable, not part of the CNNTrainKit product.
-    .target(name: "CNNExperiments", dependencies: [
-        "CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "CNNTraining",
-    ]),
-    .executableTarget(name: "cnntrain", dependencies: [
-        "CNNExperiments", "CNNTraining", "CNNDistributed", "CNNModels", "CNNData", "ImageIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
+    .target(
+        name: "CNNExperiments",
+        dependencies: [
+            "CNNCore", "CNNLayers", "CNNNorms", "CNNModels", "CNNData", "CNNTraining"
+        ]),
+    .executableTarget(
+        name: "cnntrain",
+        dependencies: [
+            "CNNExperiments", "CNNTraining", "CNNDistributed", "CNNModels", "CNNData", "ImageIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")
+        ])
 ]
 
 // MARK: - Tests
@@ -72,11 +80,14 @@ let testTargets: [Target] = [
     .testTarget(name: "CNNModelsTests", dependencies: ["CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
-    .testTarget(name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
-    .testTarget(name: "CNNExperimentsTests", dependencies: [
-        "CNNExperiments", "CNNTraining", "CNNData", "ImageIO", "CNNLayers", "CNNNorms", "CNNCore", "TestSupport",
-    ]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(
+        name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
+    .testTarget(
+        name: "CNNExperimentsTests",
+        dependencies: [
+            "CNNExperiments", "CNNTraining", "CNNData", "ImageIO", "CNNLayers", "CNNNorms", "CNNCore", "TestSupport"
+        ]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport"])
 ]
 
 let package = Package(
@@ -84,7 +95,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: products,
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: cTargets + swiftTargets + testTargets,
     swiftLanguageModes: [.v5]

@@ -20,10 +20,11 @@ public enum ConvKernels {
     /// The kernels' geometry for a stride-1 convolution, or nil when they do not handle it.
     public static func geometry(_ g: ConvGeometry) -> Geometry? {
         guard isAvailable, g.stride == 1 else { return nil }
-        var k = cnn_conv_geometry(channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
-                                  kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
-                                  padding: Int32(g.padding), output_height: Int32(g.outputHeight),
-                                  output_width: Int32(g.outputWidth))
+        var k = cnn_conv_geometry(
+            channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
+            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+            padding: Int32(g.padding), output_height: Int32(g.outputHeight),
+            output_width: Int32(g.outputWidth))
         return cnn_conv_supported(&k) != 0 ? Geometry(raw: k) : nil
     }
 
@@ -31,45 +32,57 @@ public enum ConvKernels {
     /// KH − 1 − padding, or nil when the kernels do not handle it.
     public static func transposedGeometry(_ g: ConvGeometry, outputChannels F: Int) -> Geometry? {
         guard isAvailable, g.stride == 1, g.padding <= g.kernelHeight - 1, g.padding <= g.kernelWidth - 1,
-              g.kernelHeight == g.kernelWidth else { return nil }
-        var k = cnn_conv_geometry(channels: Int32(F), height: Int32(g.outputHeight), width: Int32(g.outputWidth),
-                                  kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
-                                  padding: Int32(g.kernelHeight - 1 - g.padding), output_height: Int32(g.height),
-                                  output_width: Int32(g.width))
+            g.kernelHeight == g.kernelWidth
+        else { return nil }
+        var k = cnn_conv_geometry(
+            channels: Int32(F), height: Int32(g.outputHeight), width: Int32(g.outputWidth),
+            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+            padding: Int32(g.kernelHeight - 1 - g.padding), output_height: Int32(g.height),
+            output_width: Int32(g.width))
         return cnn_conv_supported(&k) != 0 ? Geometry(raw: k) : nil
     }
 
     /// Floats of packed weights for F output channels and R inputs.
-    public static func packedCount(outputs F: Int, rows R: Int) -> Int { cnn_conv_packed_weights_count(Int32(F), Int32(R)) }
+    public static func packedCount(outputs F: Int, rows R: Int) -> Int {
+        cnn_conv_packed_weights_count(Int32(F), Int32(R))
+    }
     /// Floats of one thread's panel for R rows.
     public static func panelCount(rows R: Int) -> Int { cnn_conv_panel_count(Int32(R)) }
 
-    public static func packWeights(_ weights: UnsafePointer<Float>, outputs F: Int, rows R: Int,
-                                   into packed: UnsafeMutablePointer<Float>) {
+    public static func packWeights(
+        _ weights: UnsafePointer<Float>, outputs F: Int, rows R: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
         cnn_conv_pack_weights(weights, Int32(F), Int32(R), packed)
     }
 
-    public static func packTransposedWeights(_ weights: UnsafePointer<Float>, outputs F: Int, inputs C: Int,
-                                             kernelHeight KH: Int, kernelWidth KW: Int,
-                                             into packed: UnsafeMutablePointer<Float>) {
+    public static func packTransposedWeights(
+        _ weights: UnsafePointer<Float>, outputs F: Int, inputs C: Int,
+        kernelHeight KH: Int, kernelWidth KW: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
         cnn_conv_pack_weights_transposed(weights, Int32(F), Int32(C), Int32(KH), Int32(KW), packed)
     }
 
     /// accT (R, F) += columns(image) × ∂Yᵀ, one image's weight gradient transposed.
     /// `dyT` is scratch of P·F floats, `panel` of `panelCount(rows:)`.
     @inline(__always)
-    public static func weightGradient(_ image: UnsafePointer<Float>, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,
-                                      outputs F: Int, transposedScratch dyT: UnsafeMutablePointer<Float>,
-                                      panel: UnsafeMutablePointer<Float>, accumulator accT: UnsafeMutablePointer<Float>) {
+    public static func weightGradient(
+        _ image: UnsafePointer<Float>, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,
+        outputs F: Int, transposedScratch dyT: UnsafeMutablePointer<Float>,
+        panel: UnsafeMutablePointer<Float>, accumulator accT: UnsafeMutablePointer<Float>
+    ) {
         var raw = geometry.raw
         cnn_conv_weight_gradient(image, &raw, dy, Int32(F), dyT, panel, accT)
     }
 
     /// out (F, OH, OW) = packed weights × columns(image) [+ bias], one image.
     @inline(__always)
-    public static func forward(_ image: UnsafePointer<Float>, _ geometry: Geometry,
-                               packed: UnsafePointer<Float>, outputs F: Int, bias: UnsafePointer<Float>?,
-                               out: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>) {
+    public static func forward(
+        _ image: UnsafePointer<Float>, _ geometry: Geometry,
+        packed: UnsafePointer<Float>, outputs F: Int, bias: UnsafePointer<Float>?,
+        out: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
+    ) {
         var raw = geometry.raw
         cnn_conv_forward(image, &raw, packed, Int32(F), bias, out, panel)
     }

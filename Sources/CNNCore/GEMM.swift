@@ -27,20 +27,25 @@ public enum BLAS {
 
     /// OpenBLAS `cblas_sgemm`, row-major.
     @inlinable
-    public static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func sgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         ensureLoaded()
-        cnn_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
-                  a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cnn_sgemm(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     @usableFromInline static func ensureLoaded() { _ = loaded }
 
     /// The naive triple loop: the test oracle for `sgemm`, kept beside it.
-    public static func sgemmReference(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func sgemmReference(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         for i in 0..<m {
             for j in 0..<n {
                 var sum: Double = 0
@@ -59,6 +64,8 @@ public enum BLAS {
 public enum BLASError: Error, CustomStringConvertible {
     case unavailable(String)
     public var description: String {
-        switch self { case .unavailable(let message): return message }
+        switch self {
+        case .unavailable(let message): return message
+        }
     }
 }

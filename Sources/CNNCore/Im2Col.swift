@@ -8,14 +8,19 @@ public struct ConvGeometry: Hashable, Sendable {
     public let channels: Int, height: Int, width: Int
     public let kernelHeight: Int, kernelWidth: Int
     public let stride: Int, padding: Int
-    public var outputHeight: Int { slidingOutputSize(input: height, kernel: kernelHeight, stride: stride, padding: padding) }
-    public var outputWidth: Int { slidingOutputSize(input: width, kernel: kernelWidth, stride: stride, padding: padding) }
+    public var outputHeight: Int {
+        slidingOutputSize(input: height, kernel: kernelHeight, stride: stride, padding: padding)
+    }
+    public var outputWidth: Int {
+        slidingOutputSize(input: width, kernel: kernelWidth, stride: stride, padding: padding)
+    }
     /// Rows of the column matrix: C·KH·KW.
     public var columnRows: Int { channels * kernelHeight * kernelWidth }
     /// Columns of the column matrix: OH·OW.
     public var columnCount: Int { outputHeight * outputWidth }
 
-    public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) {
+    public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int)
+    {
         self.channels = channels; self.height = height; self.width = width
         self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.stride = stride; self.padding = padding

@@ -25,8 +25,10 @@ public enum Parallel {
 
     /// Splits `0..<count` into at most `threadCount` contiguous chunks and runs `body(chunk, range)`
     /// for each, in parallel. `chunk` is in `0..<threadCount`, for per-thread scratch buffers.
-    public static func forEachChunk(_ count: Int, minimumPerChunk: Int = 1,
-                                    _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, minimumPerChunk: Int = 1,
+        _ body: (_ chunk: Int, _ range: Range<Int>) -> Void
+    ) {
         if count <= 0 { return }
         let chunks = max(1, min(threadCount, count / max(1, minimumPerChunk)))
         if chunks == 1 { body(0, 0..<count); return }
@@ -46,9 +48,9 @@ public enum Parallel {
 }
 
 #if canImport(Glibc)
-import Glibc
-private func sysconf_processors() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    import Glibc
+    private func sysconf_processors() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 #else
-import Foundation
-private func sysconf_processors() -> Int { ProcessInfo.processInfo.activeProcessorCount }
+    import Foundation
+    private func sysconf_processors() -> Int { ProcessInfo.processInfo.activeProcessorCount }
 #endif

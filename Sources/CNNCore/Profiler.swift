@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a piece of a training step's time is spent on (the rows of `--profile`'s "by kind" table).
@@ -76,7 +76,8 @@ public final class Profiler {
     public func measure<T>(_ layer: AnyObject, _ direction: PassDirection, _ body: () -> T) -> T {
         let start = monotonicNanoseconds()
         let result = body()
-        layers[ObjectIdentifier(layer), default: LayerTimes()].wall[direction.rawValue] += monotonicNanoseconds() - start
+        layers[ObjectIdentifier(layer), default: LayerTimes()].wall[direction.rawValue] +=
+            monotonicNanoseconds() - start
         return result
     }
 
@@ -168,7 +169,9 @@ extension Layer {
     /// `backward`, timed as this layer's when a profiler is on.
     @inline(__always)
     public func profiledBackward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        guard let profiler = Profiler.current else { return backward(outputGradient, needsInputGradient: needsInputGradient) }
+        guard let profiler = Profiler.current else {
+            return backward(outputGradient, needsInputGradient: needsInputGradient)
+        }
         return profiler.measure(self, .backward) { backward(outputGradient, needsInputGradient: needsInputGradient) }
     }
 }

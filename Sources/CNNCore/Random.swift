@@ -52,11 +52,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 // Foundation-free log/cos so that the core needs only the standard library and Glibc.
 #if canImport(Glibc)
-import Glibc
-@usableFromInline func _log(_ x: Double) -> Double { Glibc.log(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+    import Glibc
+    @usableFromInline func _log(_ x: Double) -> Double { Glibc.log(x) }
+    @usableFromInline func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 #else
-import Foundation
-@usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+    import Foundation
+    @usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }
+    @usableFromInline func _cos(_ x: Double) -> Double { Foundation.cos(x) }
 #endif

@@ -82,11 +82,14 @@ public final class Batcher {
     /// (C, 256): the normalized value of every pixel value per channel.
     private var table: [Float]
 
-    public init(store: ImageStore, batchSize: Int, shuffle: Bool, dropLast: Bool = false,
-                normalization: DatasetStatistics, augmentation: Augmentation? = nil) {
+    public init(
+        store: ImageStore, batchSize: Int, shuffle: Bool, dropLast: Bool = false,
+        normalization: DatasetStatistics, augmentation: Augmentation? = nil
+    ) {
         precondition(batchSize >= 1, "batch size must be at least 1")
-        precondition(normalization.mean.count == store.channels,
-                     "normalization has \(normalization.mean.count) channels, the store \(store.channels)")
+        precondition(
+            normalization.mean.count == store.channels,
+            "normalization has \(normalization.mean.count) channels, the store \(store.channels)")
         self.store = store
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -128,8 +131,9 @@ public final class Batcher {
     /// together are that batch.
     public func fill(batch index: Int, samples: Range<Int>, into images: Tensor, labels: inout [Int32]) {
         precondition(index >= 0 && index < batchesPerEpoch, "batch \(index) out of 0..<\(batchesPerEpoch)")
-        precondition(samples.lowerBound >= 0 && samples.upperBound <= batchCount(index),
-                     "samples \(samples) outside batch \(index) of \(batchCount(index))")
+        precondition(
+            samples.lowerBound >= 0 && samples.upperBound <= batchCount(index),
+            "samples \(samples) outside batch \(index) of \(batchCount(index))")
         let n = samples.count
         let C = store.channels, H = store.height, W = store.width, size = C * H * W
         images.resize(to: Shape(n, C, H, W))
@@ -144,7 +148,8 @@ public final class Batcher {
                         let source = pixels.baseAddress! + order[first + k] * size
                         let target = output + k * size
                         if let augmentation {
-                            var generator = SeededGenerator(seed: epochSeed ^ (UInt64(first + k) &* 0x9E37_79B9_7F4A_7C15))
+                            var generator = SeededGenerator(
+                                seed: epochSeed ^ (UInt64(first + k) &* 0x9E37_79B9_7F4A_7C15))
                             Batcher.augment(source, target, table.baseAddress!, C, H, W, augmentation, &generator)
                         } else {
                             for c in 0..<C {
@@ -160,8 +165,10 @@ public final class Batcher {
     }
 
     /// One augmented sample: random crop of the zero-padded image, then optional mirror.
-    static func augment(_ source: UnsafePointer<UInt8>, _ target: UnsafeMutablePointer<Float>, _ table: UnsafePointer<Float>,
-                        _ C: Int, _ H: Int, _ W: Int, _ augmentation: Augmentation, _ generator: inout SeededGenerator) {
+    static func augment(
+        _ source: UnsafePointer<UInt8>, _ target: UnsafeMutablePointer<Float>, _ table: UnsafePointer<Float>,
+        _ C: Int, _ H: Int, _ W: Int, _ augmentation: Augmentation, _ generator: inout SeededGenerator
+    ) {
         let P = augmentation.randomCropPadding
         let dy = P > 0 ? Int(generator.next() % UInt64(2 * P + 1)) - P : 0
         let dx = P > 0 ? Int(generator.next() % UInt64(2 * P + 1)) - P : 0

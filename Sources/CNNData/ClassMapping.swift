@@ -24,7 +24,8 @@ public struct ClassMapping: Equatable {
         let unnamed = source == source.indices.map(String.init)
         if unnamed && unnamedSourceMatchesByNumber && source.count <= target.count {
             targetLabels = Array(source.indices)
-            note = "the dataset's classes are unnamed (0…\(source.count - 1)): label k is taken as the checkpoint's class k"
+            note =
+                "the dataset's classes are unnamed (0…\(source.count - 1)): label k is taken as the checkpoint's class k"
             return
         }
         let labels = source.map { name in
@@ -35,7 +36,8 @@ public struct ClassMapping: Equatable {
             throw DataError.classesDiffer(path: sourcePath, dataset: source, checkpoint: target, unmatched: missing)
         }
         targetLabels = labels
-        note = labels == Array(source.indices) && source.count == target.count
+        note =
+            labels == Array(source.indices) && source.count == target.count
             ? "classes matched by name (folder names for class names with \"/\")"
             : "classes matched by name: the dataset's label order differs from the checkpoint's, images are relabelled"
     }
@@ -46,6 +48,7 @@ extension ImageStore {
     /// - Precondition: every label of the store has a target label (`ClassMapping` checks this).
     public func relabeled(_ mapping: ClassMapping, classNames: [String]) -> ImageStore {
         let labels = self.labels.map { Int32(mapping.targetLabels[Int($0)]!) }
-        return ImageStore(channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
+        return ImageStore(
+            channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
     }
 }

@@ -40,14 +40,17 @@ public enum DataError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .defaultDatasetMissing(let path):
-            return "Fashion-MNIST not found at \(path): run scripts/setup.sh (Debian package dataset-fashion-mnist), or pass a dataset path"
+            return
+                "Fashion-MNIST not found at \(path): run scripts/setup.sh (Debian package dataset-fashion-mnist), or pass a dataset path"
         case .notADataset(let path, let reason): return "\(path): \(reason)\n\(DataError.acceptedLayouts)"
         case .invalidIDX(let path, let detail): return "\(path): invalid IDX file: \(detail)"
         case .invalidCIFAR(let path, let detail): return "\(path): invalid CIFAR-10 batch: \(detail)"
         case .empty(let path, let detail): return "\(path): \(detail)"
-        case .badImage(let error): return "\(error) (strict mode: fix or remove the file, or run without --strict to skip it)"
+        case .badImage(let error):
+            return "\(error) (strict mode: fix or remove the file, or run without --strict to skip it)"
         case .tooLargeForMemory(let path, let bytes, let available):
-            return "\(path): the decoded dataset needs \(formatBytes(bytes)) but only \(formatBytes(available)) of memory is available; "
+            return
+                "\(path): the decoded dataset needs \(formatBytes(bytes)) but only \(formatBytes(available)) of memory is available; "
                 + "datasets are held in memory as 8-bit pixels: choose a smaller --height/--width/--channels or a subset"
         case .invalidOption(let message): return message
         case .io(let path, let detail): return "\(path): \(detail)"
@@ -56,7 +59,8 @@ public enum DataError: Error, CustomStringConvertible {
             return "\(path): \(detail) (classes with images: \(names))"
         case .classesDiffer(let path, let dataset, let checkpoint, let unmatched):
             func list(_ names: [String]) -> String { names.map { "\"\($0)\"" }.joined(separator: ", ") }
-            return "\(path): the dataset's classes are not the checkpoint's, so its labels cannot be compared with the model's outputs\n"
+            return
+                "\(path): the dataset's classes are not the checkpoint's, so its labels cannot be compared with the model's outputs\n"
                 + "  dataset classes (label order):    \(list(dataset))\n"
                 + "  checkpoint classes (label order): \(list(checkpoint))\n"
                 + "  not among the checkpoint's: \(list(unmatched))\n"

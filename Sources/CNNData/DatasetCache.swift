@@ -94,19 +94,29 @@ public enum DatasetCache {
         guard let bytes = try? ImageDecoder.readFile(path) else { return nil }
         var reader = ByteReader(bytes: bytes)
         guard reader.take(8) == magic, reader.u32() == version, reader.u64() == key.0, reader.u64() == key.1,
-              reader.string() != nil, reader.string() != nil, reader.u64() != nil, let partCount = reader.u32() else { return nil }
+            reader.string() != nil, reader.string() != nil, reader.u64() != nil, let partCount = reader.u32()
+        else { return nil }
         var parts: [(String, ImageStore)] = []
         for _ in 0..<partCount {
-            guard let name = reader.string(), let channels = reader.u32(), let height = reader.u32(), let width = reader.u32(),
-                  let count = reader.u64(), let classCount = reader.u32() else { return nil }
+            guard let name = reader.string(), let channels = reader.u32(), let height = reader.u32(),
+                let width = reader.u32(),
+                let count = reader.u64(), let classCount = reader.u32()
+            else { return nil }
             var names: [String] = []
             for _ in 0..<classCount { guard let n = reader.string() else { return nil }; names.append(n) }
             guard let labelBytes = reader.take(Int(count) * 4) else { return nil }
-            let labels = labelBytes.withUnsafeBytes { raw in (0..<Int(count)).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) } }
+            let labels = labelBytes.withUnsafeBytes { raw in
+                (0..<Int(count)).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) }
+            }
             let size = Int(channels) * Int(height) * Int(width)
             guard channels > 0, height > 0, width > 0, let pixels = reader.take(Int(count) * size) else { return nil }
-            parts.append((name, ImageStore(channels: Int(channels), height: Int(height), width: Int(width), pixels: pixels,
-                                           labels: labels, classNames: names)))
+            parts.append(
+                (
+                    name,
+                    ImageStore(
+                        channels: Int(channels), height: Int(height), width: Int(width), pixels: pixels,
+                        labels: labels, classNames: names)
+                ))
         }
         guard let warningCount = reader.u32() else { return nil }
         var warnings: [String] = []
@@ -120,17 +130,25 @@ public enum DatasetCache {
     /// Writes `contents` unless they alone exceed `limit`, then removes the least recently used
     /// other entries of `directory` until the total fits. Throws (for a warning) when the entry is
     /// too large or cannot be written.
-    static func store(_ contents: Contents, path: String, key: (UInt64, UInt64), description: Description,
-                      directory: String, limit: Int) throws {
+    static func store(
+        _ contents: Contents, path: String, key: (UInt64, UInt64), description: Description,
+        directory: String, limit: Int
+    ) throws {
         let bytes = contents.parts.reduce(0) { $0 + $1.store.pixels.count + $1.store.count * 4 }
         if bytes > limit {
-            throw DataError.io(path: path, detail: "the decoded dataset (\(formatBytes(bytes))) is larger than the cache limit of \(formatBytes(limit)) ($CNNTRAIN_CACHE_LIMIT)")
+            throw DataError.io(
+                path: path,
+                detail:
+                    "the decoded dataset (\(formatBytes(bytes))) is larger than the cache limit of \(formatBytes(limit)) ($CNNTRAIN_CACHE_LIMIT)"
+            )
         }
         try write(path: path, key: key, description: description, contents: contents)
         var total = 0
         for entry in entries(in: directory).sorted(by: { $0.lastUsed > $1.lastUsed }) {
             total += entry.bytes
-            if total > limit && entry.path != path { try? FileManager.default.removeItem(atPath: entry.path); total -= entry.bytes }
+            if total > limit && entry.path != path {
+                try? FileManager.default.removeItem(atPath: entry.path); total -= entry.bytes
+            }
         }
     }
 
@@ -141,7 +159,8 @@ public enum DatasetCache {
             let path = directory + "/" + name
             var status = stat()
             guard stat(path, &status) == 0 else { return nil }
-            let lastUsed = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+            let lastUsed = Date(
+                timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
             return Entry(path: path, bytes: Int(status.st_size), lastUsed: lastUsed, description: readDescription(path))
         }.sorted { $0.lastUsed > $1.lastUsed }
     }
@@ -153,11 +172,14 @@ public enum DatasetCache {
         let removed = entries(in: directory)
         for entry in removed {
             do { try FileManager.default.removeItem(atPath: entry.path) } catch {
-                throw DataError.io(path: entry.path, detail: "cannot remove the cache file: \(error.localizedDescription)")
+                throw DataError.io(
+                    path: entry.path, detail: "cannot remove the cache file: \(error.localizedDescription)")
             }
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.contains(fileExtension + ".tmp-") { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        for name in names where name.contains(fileExtension + ".tmp-") {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
         return removed
     }
 
@@ -168,7 +190,8 @@ public enum DatasetCache {
         let head = [UInt8]((try? handle.read(upToCount: 64 << 10)) ?? Data())
         var reader = ByteReader(bytes: head)
         guard reader.take(8) == magic, reader.u32() == version, reader.u64() != nil, reader.u64() != nil,
-              let root = reader.string(), let geometry = reader.string(), let count = reader.u64() else { return nil }
+            let root = reader.string(), let geometry = reader.string(), let count = reader.u64()
+        else { return nil }
         return Description(root: root, geometry: geometry, imageCount: Int(count))
     }
 
@@ -200,7 +223,8 @@ public enum DatasetCache {
         }
         if rename(temporary, path) != 0 {
             unlink(temporary)
-            throw DataError.io(path: path, detail: "cannot move the cache file into place: \(String(cString: strerror(errno)))")
+            throw DataError.io(
+                path: path, detail: "cannot move the cache file into place: \(String(cString: strerror(errno)))")
         }
     }
 }

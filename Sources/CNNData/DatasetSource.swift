@@ -20,7 +20,9 @@ public enum DatasetSource: Equatable, CustomStringConvertible {
     ///   `DataError.notADataset` naming the path and listing the accepted layouts.
     public static func resolve(path: String?) throws -> DatasetSource {
         guard let path else {
-            if IDXReader.files(in: defaultFashionMNISTDirectory) != nil { return .idx(directory: defaultFashionMNISTDirectory) }
+            if IDXReader.files(in: defaultFashionMNISTDirectory) != nil {
+                return .idx(directory: defaultFashionMNISTDirectory)
+            }
             throw DataError.defaultDatasetMissing(path: defaultFashionMNISTDirectory)
         }
         var isDirectory: ObjCBool = false
@@ -29,8 +31,12 @@ public enum DatasetSource: Equatable, CustomStringConvertible {
         }
         // A path to one IDX file means its directory.
         let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
-        if IDXReader.files(in: directory.isEmpty ? "." : directory) != nil { return .idx(directory: directory.isEmpty ? "." : directory) }
-        guard isDirectory.boolValue else { throw DataError.notADataset(path: path, reason: "a file, not a dataset directory") }
+        if IDXReader.files(in: directory.isEmpty ? "." : directory) != nil {
+            return .idx(directory: directory.isEmpty ? "." : directory)
+        }
+        guard isDirectory.boolValue else {
+            throw DataError.notADataset(path: path, reason: "a file, not a dataset directory")
+        }
         if CIFARReader.batchDirectory(path) != nil { return .cifar(directory: path) }
         let children = listDirectory(path).filter { name in
             var status = stat()
@@ -89,9 +95,11 @@ public struct LoadOptions {
     /// contains "fashion", else "0", "1", …).
     public var classNames: [String]?
 
-    public init(channels: Int? = nil, height: Int? = nil, width: Int? = nil, strict: Bool = false, threads: Int = 0,
-                cacheDirectory: String? = nil, validationFraction: Double = 0.1, seed: UInt64 = 0,
-                maxPixels: Int = ImageDecoder.defaultMaxPixels, memoryLimit: Int? = nil, classNames: [String]? = nil) {
+    public init(
+        channels: Int? = nil, height: Int? = nil, width: Int? = nil, strict: Bool = false, threads: Int = 0,
+        cacheDirectory: String? = nil, validationFraction: Double = 0.1, seed: UInt64 = 0,
+        maxPixels: Int = ImageDecoder.defaultMaxPixels, memoryLimit: Int? = nil, classNames: [String]? = nil
+    ) {
         self.channels = channels
         self.height = height
         self.width = width
@@ -112,10 +120,14 @@ public struct LoadOptions {
     }
 
     func validate() throws {
-        if let channels, ![1, 3].contains(channels) { throw DataError.invalidOption("--channels must be 1 or 3, got \(channels)") }
+        if let channels, ![1, 3].contains(channels) {
+            throw DataError.invalidOption("--channels must be 1 or 3, got \(channels)")
+        }
         if let height, height < 1 { throw DataError.invalidOption("--height must be at least 1, got \(height)") }
         if let width, width < 1 { throw DataError.invalidOption("--width must be at least 1, got \(width)") }
-        if let maxNativeSide, maxNativeSide < 1 { throw DataError.invalidOption("the native size bound must be at least 1, got \(maxNativeSide)") }
+        if let maxNativeSide, maxNativeSide < 1 {
+            throw DataError.invalidOption("the native size bound must be at least 1, got \(maxNativeSide)")
+        }
         if !(0..<1).contains(validationFraction) {
             throw DataError.invalidOption("validation fraction must be in [0, 1), got \(validationFraction)")
         }
@@ -138,8 +150,10 @@ public struct LoadedDataset {
     /// 10% validation split of the training images (seed 1)".
     public let heldOut: String
 
-    public init(source: DatasetSource, train: ImageStore, test: ImageStore, warnings: [String], skippedCount: Int,
-                fromCache: Bool, heldOut: String) {
+    public init(
+        source: DatasetSource, train: ImageStore, test: ImageStore, warnings: [String], skippedCount: Int,
+        fromCache: Bool, heldOut: String
+    ) {
         self.source = source
         self.train = train
         self.test = test
@@ -153,7 +167,8 @@ public struct LoadedDataset {
 
     /// One line: "Fashion-MNIST … 60000 train / 10000 test, 1×28×28, 10 classes".
     public var summary: String {
-        var text = "\(source): \(train.count) train / \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(classNames.count) classes"
+        var text =
+            "\(source): \(train.count) train / \(test.count) test images, \(train.channels)×\(train.height)×\(train.width), \(classNames.count) classes"
         if skippedCount > 0 { text += ", \(skippedCount) file\(skippedCount == 1 ? "" : "s") skipped" }
         if fromCache { text += " (from cache)" }
         return text + "; held-out set: " + heldOut
@@ -170,14 +185,16 @@ public enum DatasetLoader {
         switch source {
         case .idx(let directory):
             let (train, test) = try IDXReader.load(directory: directory, classNames: options.classNames)
-            return LoadedDataset(source: source, train: try conformStore(train, options, path: directory),
-                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
-                                 heldOut: "the t10k (test) files")
+            return LoadedDataset(
+                source: source, train: try conformStore(train, options, path: directory),
+                test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
+                heldOut: "the t10k (test) files")
         case .cifar(let directory):
             let (train, test) = try CIFARReader.load(directory: directory)
-            return LoadedDataset(source: source, train: try conformStore(train, options, path: directory),
-                                 test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
-                                 heldOut: "test_batch.bin")
+            return LoadedDataset(
+                source: source, train: try conformStore(train, options, path: directory),
+                test: try conformStore(test, options, path: directory), warnings: [], skippedCount: 0, fromCache: false,
+                heldOut: "test_batch.bin")
         case .imageFolder(let root):
             return try loadImageFolder(root: root, options: options)
         }
@@ -190,18 +207,24 @@ public enum DatasetLoader {
         // Geometry: the options, else the first decodable image's.
         var geometry = (channels: options.channels ?? 0, height: options.height ?? 0, width: options.width ?? 0)
         if geometry.channels == 0 || geometry.height == 0 || geometry.width == 0 {
-            guard let native = ImageFolderDecoder.nativeGeometry(allFiles, root: root, maxPixels: options.maxPixels) else {
+            guard let native = ImageFolderDecoder.nativeGeometry(allFiles, root: root, maxPixels: options.maxPixels)
+            else {
                 if options.strict, let first = allFiles.first {
-                    do { _ = try ImageDecoder.decode(contentsOf: root + "/" + first.relativePath, maxPixels: options.maxPixels) }
-                    catch let error as ImageError { throw DataError.badImage(error) }
+                    do {
+                        _ = try ImageDecoder.decode(
+                            contentsOf: root + "/" + first.relativePath, maxPixels: options.maxPixels)
+                    } catch let error as ImageError { throw DataError.badImage(error) }
                 }
-                throw DataError.empty(path: root, detail: "none of the first \(min(allFiles.count, 1000)) images decodes")
+                throw DataError.empty(
+                    path: root, detail: "none of the first \(min(allFiles.count, 1000)) images decodes")
             }
             var (height, width) = (native.height, native.width)
             if let bound = options.maxNativeSide, max(height, width) > bound {
                 // Scale the longer side to the bound; the shorter one keeps the aspect ratio.
                 let scale = Double(bound) / Double(max(height, width))
-                (height, width) = (max(1, Int((Double(height) * scale).rounded())), max(1, Int((Double(width) * scale).rounded())))
+                (height, width) = (
+                    max(1, Int((Double(height) * scale).rounded())), max(1, Int((Double(width) * scale).rounded()))
+                )
             }
             if geometry.channels == 0 { geometry.channels = native.channels }
             if geometry.height == 0 { geometry.height = height }
@@ -212,12 +235,15 @@ public enum DatasetLoader {
         if needed > available { throw DataError.tooLargeForMemory(path: root, bytes: needed, available: available) }
 
         let geometryKey = "\(geometry.channels)x\(geometry.height)x\(geometry.width)|max\(options.maxPixels)"
-        let cachePath = options.cacheLimit > 0 ? options.cacheDirectory.map { $0 + "/" + DatasetCache.fileName(root: root, geometry: geometryKey) } : nil
+        let cachePath =
+            options.cacheLimit > 0
+            ? options.cacheDirectory.map { $0 + "/" + DatasetCache.fileName(root: root, geometry: geometryKey) } : nil
         let key = DatasetCache.keyHash(root: root, geometry: geometryKey, files: allFiles)
         var contents: DatasetCache.Contents?
         var fromCache = false
         if let cachePath, let cached = DatasetCache.read(path: cachePath, key: key),
-           !(options.strict && (cached.skippedCount > 0 || cached.damagedCount > 0)) {
+            !(options.strict && (cached.skippedCount > 0 || cached.damagedCount > 0))
+        {
             contents = cached
             fromCache = true
         }
@@ -228,24 +254,30 @@ public enum DatasetLoader {
             var skipped = 0, damaged = 0
             for (name, files) in [("train", layout.train), ("test", layout.test)] {
                 guard let files else { continue }
-                let part = try ImageFolderDecoder.decode(files, root: root, channels: geometry.channels, height: geometry.height,
-                                                         width: geometry.width, classNames: layout.classNames, strict: options.strict,
-                                                         threads: options.threads, maxPixels: options.maxPixels)
+                let part = try ImageFolderDecoder.decode(
+                    files, root: root, channels: geometry.channels, height: geometry.height,
+                    width: geometry.width, classNames: layout.classNames, strict: options.strict,
+                    threads: options.threads, maxPixels: options.maxPixels)
                 parts.append((name, part.store))
                 warnings += part.warnings
                 skipped += part.skippedCount
                 damaged += part.damagedCount
             }
             if layout.ignoredCount > 0 {
-                warnings.append("\(root): ignored \(layout.ignoredCount) file\(layout.ignoredCount == 1 ? "" : "s") without a .png, .jpg or .jpeg extension")
+                warnings.append(
+                    "\(root): ignored \(layout.ignoredCount) file\(layout.ignoredCount == 1 ? "" : "s") without a .png, .jpg or .jpeg extension"
+                )
             }
-            contents = DatasetCache.Contents(parts: parts, warnings: warnings, skippedCount: skipped, damagedCount: damaged)
+            contents = DatasetCache.Contents(
+                parts: parts, warnings: warnings, skippedCount: skipped, damagedCount: damaged)
             if let cachePath, let directory = options.cacheDirectory {
-                let description = DatasetCache.Description(root: root, geometry: geometryKey,
-                                                           imageCount: parts.reduce(0) { $0 + $1.store.count })
+                let description = DatasetCache.Description(
+                    root: root, geometry: geometryKey,
+                    imageCount: parts.reduce(0) { $0 + $1.store.count })
                 do {
-                    try DatasetCache.store(contents!, path: cachePath, key: key, description: description,
-                                           directory: directory, limit: options.cacheLimit)
+                    try DatasetCache.store(
+                        contents!, path: cachePath, key: key, description: description,
+                        directory: directory, limit: options.cacheLimit)
                 } catch {
                     cacheWarning = "cache not written: \(error)"
                 }
@@ -253,7 +285,8 @@ public enum DatasetLoader {
         }
         let result = contents!
         guard var train = result.parts.first(where: { $0.name == "train" })?.store, train.count > 0 else {
-            throw DataError.empty(path: root, detail: "no training image could be decoded (\(result.skippedCount) skipped)")
+            throw DataError.empty(
+                path: root, detail: "no training image could be decoded (\(result.skippedCount) skipped)")
         }
         var test: ImageStore
         let heldOut: String
@@ -262,19 +295,23 @@ public enum DatasetLoader {
             heldOut = "\(layout.heldOutFolder ?? "test")/ (\(test.count) image\(test.count == 1 ? "" : "s"))"
         } else {
             (train, test) = validationSplit(train, fraction: options.validationFraction, seed: options.seed)
-            heldOut = "a seeded \(String(format: "%g", options.validationFraction * 100))% validation split of the training images (\(test.count) image\(test.count == 1 ? "" : "s"); --validation-fraction \(String(format: "%g", options.validationFraction)), seed \(options.seed)), as the tree has no test/ or val/ folder"
+            heldOut =
+                "a seeded \(String(format: "%g", options.validationFraction * 100))% validation split of the training images (\(test.count) image\(test.count == 1 ? "" : "s"); --validation-fraction \(String(format: "%g", options.validationFraction)), seed \(options.seed)), as the tree has no test/ or val/ folder"
         }
         var warnings = layout.notes + result.warnings + (cacheWarning.map { [$0] } ?? [])
         if layout.classNames.count < 2 {
             warnings.append("\(root): only one class (\"\(layout.classNames[0])\"): training needs at least two")
         }
-        return LoadedDataset(source: .imageFolder(root: rootPath), train: train, test: test, warnings: warnings,
-                             skippedCount: result.skippedCount, fromCache: fromCache, heldOut: heldOut)
+        return LoadedDataset(
+            source: .imageFolder(root: rootPath), train: train, test: test, warnings: warnings,
+            skippedCount: result.skippedCount, fromCache: fromCache, heldOut: heldOut)
     }
 
     /// Splits `store` into (train, validation): a seeded shuffle picks round(fraction·count)
     /// images for validation; both parts keep the original order.
-    public static func validationSplit(_ store: ImageStore, fraction: Double, seed: UInt64) -> (train: ImageStore, validation: ImageStore) {
+    public static func validationSplit(_ store: ImageStore, fraction: Double, seed: UInt64) -> (
+        train: ImageStore, validation: ImageStore
+    ) {
         var generator = SeededGenerator(seed: seed)
         var order = Array(0..<store.count)
         order.shuffle(using: &generator)
@@ -286,7 +323,8 @@ public enum DatasetLoader {
 
     /// `store` converted to the requested channels/size (IDX and CIFAR), in parallel.
     static func conformStore(_ store: ImageStore, _ options: LoadOptions, path: String) throws -> ImageStore {
-        let channels = options.channels ?? store.channels, height = options.height ?? store.height, width = options.width ?? store.width
+        let channels = options.channels ?? store.channels, height = options.height ?? store.height,
+            width = options.width ?? store.width
         if channels == store.channels && height == store.height && width == store.width { return store }
         let needed = store.count * channels * height * width
         let available = options.memoryLimit ?? availableMemory()
@@ -302,15 +340,17 @@ public enum DatasetLoader {
                 }
             }
         }
-        return ImageStore(channels: channels, height: height, width: width, pixels: pixels, labels: store.labels,
-                          classNames: store.classNames)
+        return ImageStore(
+            channels: channels, height: height, width: width, pixels: pixels, labels: store.labels,
+            classNames: store.classNames)
     }
 
     /// MemAvailable from /proc/meminfo (physical memory when it cannot be read).
     static func availableMemory() -> Int {
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-           let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") {
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        {
             return kilobytes * 1024
         }
         return Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))

@@ -12,11 +12,14 @@ public func directoryName(forClass name: String) -> String {
 /// (position in the store), class directories named by `directoryName(forClass:)`. Encodes in
 /// parallel (`threads`, 0 = `Parallel.threadCount`).
 /// - Parameter quality: JPEG quality 1–100 (ignored for PNG).
-public func exportImageFolder(store: ImageStore, root: String, format: ImageFormat, quality: Int = 90,
-                              threads: Int = 0) throws {
+public func exportImageFolder(
+    store: ImageStore, root: String, format: ImageFormat, quality: Int = 90,
+    threads: Int = 0
+) throws {
     let manager = FileManager.default
     for name in store.classNames {
-        try manager.createDirectory(atPath: root + "/" + directoryName(forClass: name), withIntermediateDirectories: true)
+        try manager.createDirectory(
+            atPath: root + "/" + directoryName(forClass: name), withIntermediateDirectories: true)
     }
     var failures = [String?](repeating: nil, count: store.count)
     failures.withUnsafeMutableBufferPointer { failureBuffer in
@@ -24,11 +27,14 @@ public func exportImageFolder(store: ImageStore, root: String, format: ImageForm
         forEachChunk(store.count, threads: threads) { range in
             for i in range {
                 let label = Int(store.labels[i])
-                let path = root + "/" + directoryName(forClass: store.classNames[label]) + "/"
-                    + String(repeating: "0", count: max(0, 5 - String(i).count)) + String(i) + "." + format.fileExtension
+                let path =
+                    root + "/" + directoryName(forClass: store.classNames[label]) + "/"
+                    + String(repeating: "0", count: max(0, 5 - String(i).count)) + String(i) + "."
+                    + format.fileExtension
                 do {
                     let image = store.image(at: i)
-                    let bytes = format == .png ? try ImageEncoder.png(image) : try ImageEncoder.jpeg(image, quality: quality)
+                    let bytes =
+                        format == .png ? try ImageEncoder.png(image) : try ImageEncoder.jpeg(image, quality: quality)
                     try writeFile(path, bytes)
                 } catch {
                     failureBase[i] = "\(path): \(error)"
@@ -41,9 +47,12 @@ public func exportImageFolder(store: ImageStore, root: String, format: ImageForm
 
 /// Writes a loaded dataset as `root/train/<class>/…` and `root/test/<class>/…` (the layout
 /// `DatasetSource.imageFolder` reads back with the same split).
-public func exportDataset(_ dataset: LoadedDataset, root: String, format: ImageFormat, quality: Int = 90,
-                          threads: Int = 0) throws {
-    try exportImageFolder(store: dataset.train, root: root + "/train", format: format, quality: quality, threads: threads)
+public func exportDataset(
+    _ dataset: LoadedDataset, root: String, format: ImageFormat, quality: Int = 90,
+    threads: Int = 0
+) throws {
+    try exportImageFolder(
+        store: dataset.train, root: root + "/train", format: format, quality: quality, threads: threads)
     try exportImageFolder(store: dataset.test, root: root + "/test", format: format, quality: quality, threads: threads)
 }
 
@@ -90,25 +99,44 @@ public enum OutputFolder {
         guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
             guard change else { return 0 }
             do { try manager.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw DataError.io(path: path, detail: "cannot create the output folder (\(error.localizedDescription))")
+                throw DataError.io(
+                    path: path, detail: "cannot create the output folder (\(error.localizedDescription))")
             }
             return 0
         }
-        guard isDirectory.boolValue else { throw DataError.outputNotEmpty(path: path, detail: "is a file, not a folder; choose a new or empty folder") }
+        guard isDirectory.boolValue else {
+            throw DataError.outputNotEmpty(path: path, detail: "is a file, not a folder; choose a new or empty folder")
+        }
         let entries = listDirectory(path).sorted()
         if entries.isEmpty { return 0 }
         guard force else {
             let shown = entries.prefix(3).joined(separator: ", ") + (entries.count > 3 ? ", …" : "")
-            throw DataError.outputNotEmpty(path: path, detail: "the folder is not empty (\(entries.count) entr\(entries.count == 1 ? "y" : "ies"): \(shown)); writing into it would mix two datasets. Choose a new or empty folder, or pass --force to delete its contents first")
+            throw DataError.outputNotEmpty(
+                path: path,
+                detail:
+                    "the folder is not empty (\(entries.count) entr\(entries.count == 1 ? "y" : "ies"): \(shown)); writing into it would mix two datasets. Choose a new or empty folder, or pass --force to delete its contents first"
+            )
         }
         let target = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        let protected = ["/", NSHomeDirectory(), manager.currentDirectoryPath].map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
-        if let match = protected.first(where: { $0 == target || $0.hasPrefix(target.hasSuffix("/") ? target : target + "/") }) {
-            throw DataError.outputNotEmpty(path: path, detail: "--force will not delete the contents of \(match == "/" ? "/" : match) or a folder holding it; choose a folder of its own")
+        let protected = ["/", NSHomeDirectory(), manager.currentDirectoryPath].map {
+            URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        if let match = protected.first(where: {
+            $0 == target || $0.hasPrefix(target.hasSuffix("/") ? target : target + "/")
+        }) {
+            throw DataError.outputNotEmpty(
+                path: path,
+                detail:
+                    "--force will not delete the contents of \(match == "/" ? "/" : match) or a folder holding it; choose a folder of its own"
+            )
         }
         var files: [String] = []
         if let stranger = firstNonImage(in: path, files: &files) {
-            throw DataError.outputNotEmpty(path: path, detail: "--force deletes only image trees, and \(stranger) is not a .png, .jpg or .jpeg file; move it away or choose another folder")
+            throw DataError.outputNotEmpty(
+                path: path,
+                detail:
+                    "--force deletes only image trees, and \(stranger) is not a .png, .jpg or .jpeg file; move it away or choose another folder"
+            )
         }
         guard change else { return files.count }
         for entry in entries {
@@ -129,10 +157,12 @@ public enum OutputFolder {
             case S_IFDIR:
                 if let stranger = firstNonImage(in: path, files: &files) { return stranger }
             case S_IFREG:
-                guard let dot = name.lastIndex(of: "."), FolderLayout.imageExtensions.contains(name[name.index(after: dot)...].lowercased()) else { return path }
+                guard let dot = name.lastIndex(of: "."),
+                    FolderLayout.imageExtensions.contains(name[name.index(after: dot)...].lowercased())
+                else { return path }
                 files.append(path)
             default:
-                return path   // symbolic links, sockets, …: never followed or deleted
+                return path  // symbolic links, sockets, …: never followed or deleted
             }
         }
         return nil

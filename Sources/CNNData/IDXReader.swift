@@ -21,8 +21,10 @@ enum FileReader {
 /// labels (N).
 public enum IDXReader {
     /// Fashion-MNIST's class names, in label order.
-    public static let fashionClassNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    public static let fashionClassNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+    ]
 
     /// Reads an IDX3 image file (plain or .gz): (count, rows, columns, pixels in N·rows·columns order).
     public static func readImages(_ path: String) throws -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
@@ -30,7 +32,9 @@ public enum IDXReader {
     }
 
     /// Parses the bytes of an IDX3 image file; `path` names it in error messages.
-    public static func parseImages(_ bytes: [UInt8], path: String) throws -> (count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
+    public static func parseImages(_ bytes: [UInt8], path: String) throws -> (
+        count: Int, rows: Int, columns: Int, pixels: [UInt8]
+    ) {
         let dimensions = try header(bytes, path: path, expectedRank: 3)
         let (count, rows, columns) = (dimensions[0], dimensions[1], dimensions[2])
         if rows == 0 || columns == 0 { throw DataError.invalidIDX(path: path, detail: "image size \(rows)×\(columns)") }
@@ -39,11 +43,18 @@ public enum IDXReader {
         let (total, countOverflow) = count.multipliedReportingOverflow(by: imageSize)
         let (pixelCount, overflow) = (total, sizeOverflow || countOverflow)
         if overflow || pixelCount > bytes.count {
-            throw DataError.invalidIDX(path: path, detail: "header says \(count) images of \(rows)×\(columns) = \(overflow ? "more than \(Int.max)" : String(16 + pixelCount)) bytes, file has \(bytes.count)")
+            throw DataError.invalidIDX(
+                path: path,
+                detail:
+                    "header says \(count) images of \(rows)×\(columns) = \(overflow ? "more than \(Int.max)" : String(16 + pixelCount)) bytes, file has \(bytes.count)"
+            )
         }
         let expected = 16 + pixelCount
         if bytes.count != expected {
-            throw DataError.invalidIDX(path: path, detail: "header says \(count) images of \(rows)×\(columns) = \(expected) bytes, file has \(bytes.count)")
+            throw DataError.invalidIDX(
+                path: path,
+                detail: "header says \(count) images of \(rows)×\(columns) = \(expected) bytes, file has \(bytes.count)"
+            )
         }
         return (count, rows, columns, Array(bytes[16...]))
     }
@@ -57,7 +68,8 @@ public enum IDXReader {
     public static func parseLabels(_ bytes: [UInt8], path: String) throws -> [Int32] {
         let count = try header(bytes, path: path, expectedRank: 1)[0]
         if bytes.count != 8 + count {
-            throw DataError.invalidIDX(path: path, detail: "header says \(count) labels = \(8 + count) bytes, file has \(bytes.count)")
+            throw DataError.invalidIDX(
+                path: path, detail: "header says \(count) labels = \(8 + count) bytes, file has \(bytes.count)")
         }
         return bytes[8...].map { Int32($0) }
     }
@@ -69,7 +81,11 @@ public enum IDXReader {
         let magic = bytes[0..<4].reduce(0) { $0 << 8 | Int($1) }
         let expectedMagic = 0x0800 | expectedRank
         if magic != expectedMagic {
-            throw DataError.invalidIDX(path: path, detail: "magic number 0x\(String(magic, radix: 16)), expected 0x\(String(expectedMagic, radix: 16)) (unsigned bytes, \(expectedRank) dimension\(expectedRank == 1 ? "" : "s"))")
+            throw DataError.invalidIDX(
+                path: path,
+                detail:
+                    "magic number 0x\(String(magic, radix: 16)), expected 0x\(String(expectedMagic, radix: 16)) (unsigned bytes, \(expectedRank) dimension\(expectedRank == 1 ? "" : "s"))"
+            )
         }
         return (0..<expectedRank).map { d in bytes[(4 + 4 * d)..<(8 + 4 * d)].reduce(0) { $0 << 8 | Int($1) } }
     }
@@ -77,7 +93,9 @@ public enum IDXReader {
     /// The four files of an IDX directory: (train images, train labels, test images, test labels),
     /// found by name (`train-images-idx3-ubyte`, `train-images.idx3-ubyte`, with or without `.gz`;
     /// `t10k-` or `test-` for the test split). Nil when the directory does not hold them.
-    public static func files(in directory: String) -> (trainImages: String, trainLabels: String, testImages: String, testLabels: String)? {
+    public static func files(in directory: String) -> (
+        trainImages: String, trainLabels: String, testImages: String, testLabels: String
+    )? {
         let names = listDirectory(directory)
         func find(_ prefixes: [String], _ kind: String, _ idx: String) -> String? {
             for prefix in prefixes {
@@ -93,7 +111,8 @@ public enum IDXReader {
             return nil
         }
         guard let trainImages = find(["train"], "images", "idx3"), let trainLabels = find(["train"], "labels", "idx1"),
-              let testImages = find(["t10k", "test"], "images", "idx3"), let testLabels = find(["t10k", "test"], "labels", "idx1")
+            let testImages = find(["t10k", "test"], "images", "idx3"),
+            let testLabels = find(["t10k", "test"], "labels", "idx1")
         else { return nil }
         return (trainImages, trainLabels, testImages, testLabels)
     }
@@ -101,26 +120,37 @@ public enum IDXReader {
     /// Loads train and test stores from an IDX directory.
     /// - Parameter classNames: names in label order; nil → Fashion-MNIST's names when the path
     ///   contains "fashion" (any case) and labels fit, else the label numbers "0", "1", ….
-    public static func load(directory: String, classNames: [String]? = nil) throws -> (train: ImageStore, test: ImageStore) {
+    public static func load(directory: String, classNames: [String]? = nil) throws -> (
+        train: ImageStore, test: ImageStore
+    ) {
         guard let files = files(in: directory) else {
             throw DataError.notADataset(path: directory, reason: "no IDX files (train-images-idx3-ubyte[.gz] …) found")
         }
         let trainImages = try readImages(files.trainImages), trainLabels = try readLabels(files.trainLabels)
         let testImages = try readImages(files.testImages), testLabels = try readLabels(files.testLabels)
         if trainImages.count != trainLabels.count {
-            throw DataError.invalidIDX(path: files.trainLabels, detail: "\(trainLabels.count) labels for \(trainImages.count) images in \(files.trainImages)")
+            throw DataError.invalidIDX(
+                path: files.trainLabels,
+                detail: "\(trainLabels.count) labels for \(trainImages.count) images in \(files.trainImages)")
         }
         if testImages.count != testLabels.count {
-            throw DataError.invalidIDX(path: files.testLabels, detail: "\(testLabels.count) labels for \(testImages.count) images in \(files.testImages)")
+            throw DataError.invalidIDX(
+                path: files.testLabels,
+                detail: "\(testLabels.count) labels for \(testImages.count) images in \(files.testImages)")
         }
         if (testImages.rows, testImages.columns) != (trainImages.rows, trainImages.columns) {
-            throw DataError.invalidIDX(path: files.testImages, detail: "images are \(testImages.rows)×\(testImages.columns), training images \(trainImages.rows)×\(trainImages.columns)")
+            throw DataError.invalidIDX(
+                path: files.testImages,
+                detail:
+                    "images are \(testImages.rows)×\(testImages.columns), training images \(trainImages.rows)×\(trainImages.columns)"
+            )
         }
         let classCount = Int((trainLabels + testLabels).max() ?? 0) + 1
         var names: [String]
         if let classNames {
             if classNames.count < classCount {
-                throw DataError.invalidOption("\(classNames.count) class names given, but \(directory) has labels up to \(classCount - 1)")
+                throw DataError.invalidOption(
+                    "\(classNames.count) class names given, but \(directory) has labels up to \(classCount - 1)")
             }
             names = classNames
         } else if directory.lowercased().contains("fashion") && classCount <= 10 {
@@ -128,10 +158,12 @@ public enum IDXReader {
         } else {
             names = (0..<classCount).map(String.init)
         }
-        let train = ImageStore(channels: 1, height: trainImages.rows, width: trainImages.columns, pixels: trainImages.pixels,
-                               labels: trainLabels, classNames: names)
-        let test = ImageStore(channels: 1, height: testImages.rows, width: testImages.columns, pixels: testImages.pixels,
-                              labels: testLabels, classNames: names)
+        let train = ImageStore(
+            channels: 1, height: trainImages.rows, width: trainImages.columns, pixels: trainImages.pixels,
+            labels: trainLabels, classNames: names)
+        let test = ImageStore(
+            channels: 1, height: testImages.rows, width: testImages.columns, pixels: testImages.pixels,
+            labels: testLabels, classNames: names)
         return (train, test)
     }
 }
@@ -141,14 +173,18 @@ public enum IDXReader {
 /// 32×32 image, row-major (already CHW).
 public enum CIFARReader {
     public static let recordSize = 3073
-    public static let defaultClassNames = ["airplane", "automobile", "bird", "cat", "deer",
-                                           "dog", "frog", "horse", "ship", "truck"]
+    public static let defaultClassNames = [
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck"
+    ]
 
     /// The directory holding the batches: `directory` itself or its `cifar-10-batches-bin` child.
     public static func batchDirectory(_ directory: String) -> String? {
         for candidate in [directory, directory + "/cifar-10-batches-bin"] {
             let names = listDirectory(candidate)
-            if names.contains("test_batch.bin") || names.contains(where: { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") }) {
+            if names.contains("test_batch.bin")
+                || names.contains(where: { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") })
+            {
                 return candidate
             }
         }
@@ -163,17 +199,21 @@ public enum CIFARReader {
     /// Parses the bytes of one batch file; `path` names it in error messages.
     public static func parseBatch(_ bytes: [UInt8], path: String) throws -> (labels: [Int32], pixels: [UInt8]) {
         if bytes.isEmpty || bytes.count % recordSize != 0 {
-            throw DataError.invalidCIFAR(path: path, detail: "\(bytes.count) bytes is not a whole number of \(recordSize)-byte records")
+            throw DataError.invalidCIFAR(
+                path: path, detail: "\(bytes.count) bytes is not a whole number of \(recordSize)-byte records")
         }
         let count = bytes.count / recordSize
         var labels = [Int32](repeating: 0, count: count)
         var pixels = [UInt8](repeating: 0, count: count * (recordSize - 1))
         for i in 0..<count {
             let label = bytes[i * recordSize]
-            if label > 9 { throw DataError.invalidCIFAR(path: path, detail: "record \(i) has label \(label), expected 0–9") }
+            if label > 9 {
+                throw DataError.invalidCIFAR(path: path, detail: "record \(i) has label \(label), expected 0–9")
+            }
             labels[i] = Int32(label)
-            pixels.replaceSubrange(i * (recordSize - 1)..<(i + 1) * (recordSize - 1),
-                                   with: bytes[(i * recordSize + 1)..<((i + 1) * recordSize)])
+            pixels.replaceSubrange(
+                i * (recordSize - 1)..<(i + 1) * (recordSize - 1),
+                with: bytes[(i * recordSize + 1)..<((i + 1) * recordSize)])
         }
         return (labels, pixels)
     }
@@ -182,7 +222,8 @@ public enum CIFARReader {
     /// from `batches.meta.txt` when present.
     public static func load(directory: String) throws -> (train: ImageStore, test: ImageStore) {
         guard let folder = batchDirectory(directory) else {
-            throw DataError.notADataset(path: directory, reason: "no CIFAR-10 batches (data_batch_*.bin, test_batch.bin) found")
+            throw DataError.notADataset(
+                path: directory, reason: "no CIFAR-10 batches (data_batch_*.bin, test_batch.bin) found")
         }
         let names = listDirectory(folder)
         let trainFiles = names.filter { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") }.sorted()
@@ -201,8 +242,12 @@ public enum CIFARReader {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             if lines.count >= 10 { classNames = Array(lines.prefix(10)) }
         }
-        return (ImageStore(channels: 3, height: 32, width: 32, pixels: trainPixels, labels: trainLabels, classNames: classNames),
-                ImageStore(channels: 3, height: 32, width: 32, pixels: test.pixels, labels: test.labels, classNames: classNames))
+        return (
+            ImageStore(
+                channels: 3, height: 32, width: 32, pixels: trainPixels, labels: trainLabels, classNames: classNames),
+            ImageStore(
+                channels: 3, height: 32, width: 32, pixels: test.pixels, labels: test.labels, classNames: classNames)
+        )
     }
 }
 
@@ -212,7 +257,9 @@ func listDirectory(_ path: String) -> [String] {
     defer { closedir(directory) }
     var names: [String] = []
     while let entry = readdir(directory) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+        }
         if name != "." && name != ".." { names.append(name) }
     }
     return names

@@ -26,7 +26,8 @@ public struct ImageFileList {
         var found: [String] = []
         collect(path, into: &found)
         if found.isEmpty {
-            throw DataError.empty(path: (origin.map { $0 + ": " } ?? "") + path, detail: "no .png, .jpg or .jpeg files in this folder")
+            throw DataError.empty(
+                path: (origin.map { $0 + ": " } ?? "") + path, detail: "no .png, .jpg or .jpeg files in this folder")
         }
         items += found.sorted().map { Item(path: $0, origin: origin) }
     }
@@ -41,18 +42,23 @@ public struct ImageFileList {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let contents = FileManager.default.contents(atPath: listFile) else {
-                throw DataError.io(path: listFile, detail: "cannot read the list file (\(String(cString: strerror(errno))))")
+                throw DataError.io(
+                    path: listFile, detail: "cannot read the list file (\(String(cString: strerror(errno))))")
             }
             data = contents
         }
         let name = listFile == "-" ? "<stdin>" : listFile
         let before = items.count
-        for (number, rawLine) in String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (number, rawLine) in String(decoding: data, as: UTF8.self).split(
+            omittingEmptySubsequences: false, whereSeparator: \.isNewline
+        ).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             try add(path: line, origin: "\(name):\(number + 1)")
         }
-        if items.count == before { throw DataError.empty(path: name, detail: "the list names no image file (one path per line)") }
+        if items.count == before {
+            throw DataError.empty(path: name, detail: "the list names no image file (one path per line)")
+        }
     }
 
     private func collect(_ directory: String, into found: inout [String]) {
@@ -62,7 +68,9 @@ public struct ImageFileList {
             guard stat(path, &status) == 0 else { continue }
             if (status.st_mode & S_IFMT) == S_IFDIR {
                 collect(path, into: &found)
-            } else if let dot = name.lastIndex(of: "."), FolderLayout.imageExtensions.contains(name[name.index(after: dot)...].lowercased()) {
+            } else if let dot = name.lastIndex(of: "."),
+                FolderLayout.imageExtensions.contains(name[name.index(after: dot)...].lowercased())
+            {
                 found.append(path)
             }
         }

@@ -46,7 +46,8 @@ struct FolderLayout {
         let classRoot = split ? root + "/train" : root
         let directories = subdirectories(of: classRoot).sorted()
         if directories.isEmpty {
-            throw DataError.empty(path: classRoot, detail: "no class directories (expected \(classRoot)/<class>/*.png|jpg|jpeg)")
+            throw DataError.empty(
+                path: classRoot, detail: "no class directories (expected \(classRoot)/<class>/*.png|jpg|jpeg)")
         }
         var ignored = 0
         var notes: [String] = []
@@ -54,7 +55,9 @@ struct FolderLayout {
         var filesOfClass: [String: [FolderFile]] = [:]
         for name in directories {
             var found: [FolderFile] = []
-            walk(classRoot + "/" + name, relative: (split ? "train/" : "") + name, label: 0, into: &found, ignored: &ignored)
+            walk(
+                classRoot + "/" + name, relative: (split ? "train/" : "") + name, label: 0, into: &found,
+                ignored: &ignored)
             if found.isEmpty {
                 notes.append("\(classRoot)/\(name): skipped an empty class folder (no .png, .jpg or .jpeg files)")
             } else {
@@ -63,11 +66,14 @@ struct FolderLayout {
         }
         let classNames = directories.filter { filesOfClass[$0] != nil }
         if classNames.isEmpty {
-            throw DataError.empty(path: classRoot, detail: "no .png, .jpg or .jpeg files under the class directories \(directories)")
+            throw DataError.empty(
+                path: classRoot, detail: "no .png, .jpg or .jpeg files under the class directories \(directories)")
         }
         var train: [FolderFile] = []
         for (label, name) in classNames.enumerated() {
-            train += filesOfClass[name]!.map { var file = $0; file.label = Int32(label); return file }
+            train += filesOfClass[name]!.map {
+                var file = $0; file.label = Int32(label); return file
+            }
         }
         train.sort { $0.relativePath < $1.relativePath }
 
@@ -81,8 +87,12 @@ struct FolderLayout {
                     var found: [FolderFile] = []
                     var unused = 0
                     walk(path, relative: name, label: 0, into: &found, ignored: &unused)
-                    if found.isEmpty { continue }   // an empty folder holds no class
-                    throw DataError.empty(path: path, detail: "class \"\(name)\" is not among the training classes \(classNames) (the folders of \(classRoot) that hold images)")
+                    if found.isEmpty { continue }  // an empty folder holds no class
+                    throw DataError.empty(
+                        path: path,
+                        detail:
+                            "class \"\(name)\" is not among the training classes \(classNames) (the folders of \(classRoot) that hold images)"
+                    )
                 }
                 walk(path, relative: heldOut + "/" + name, label: Int32(label), into: &files, ignored: &ignored)
             }
@@ -91,7 +101,9 @@ struct FolderLayout {
                 notes.append("\(root)/\(unused): not used; \(heldOut)/ is the held-out set")
             }
         }
-        return FolderLayout(classNames: classNames, train: train, test: test, heldOutFolder: heldOut, ignoredCount: ignored, notes: notes)
+        return FolderLayout(
+            classNames: classNames, train: train, test: test, heldOutFolder: heldOut, ignoredCount: ignored,
+            notes: notes)
     }
 
     private static func subdirectories(of path: String) -> [String] {
@@ -102,16 +114,23 @@ struct FolderLayout {
         }
     }
 
-    private static func walk(_ directory: String, relative: String, label: Int32, into files: inout [FolderFile], ignored: inout Int) {
+    private static func walk(
+        _ directory: String, relative: String, label: Int32, into files: inout [FolderFile], ignored: inout Int
+    ) {
         for name in listDirectory(directory) where !name.hasPrefix(".") {
             let path = directory + "/" + name
             var status = stat()
             if stat(path, &status) != 0 { ignored += 1; continue }
             if (status.st_mode & S_IFMT) == S_IFDIR {
                 walk(path, relative: relative + "/" + name, label: label, into: &files, ignored: &ignored)
-            } else if let dot = name.lastIndex(of: "."), imageExtensions.contains(name[name.index(after: dot)...].lowercased()) {
+            } else if let dot = name.lastIndex(of: "."),
+                imageExtensions.contains(name[name.index(after: dot)...].lowercased())
+            {
                 let modified = Int(status.st_mtim.tv_sec) * 1_000_000_000 + Int(status.st_mtim.tv_nsec)
-                files.append(FolderFile(relativePath: relative + "/" + name, label: label, size: Int(status.st_size), modified: modified))
+                files.append(
+                    FolderFile(
+                        relativePath: relative + "/" + name, label: label, size: Int(status.st_size), modified: modified
+                    ))
             } else {
                 ignored += 1
             }
@@ -134,8 +153,10 @@ enum ImageFolderDecoder {
     /// the given geometry. Bad files are skipped with a warning, or throw under `strict`. A JPEG
     /// whose data is damaged but decodes (libjpeg's "Corrupt JPEG data" warnings) is kept with a
     /// warning naming it, and is an error under `strict` like any other bad file.
-    static func decode(_ files: [FolderFile], root: String, channels: Int, height: Int, width: Int,
-                       classNames: [String], strict: Bool, threads: Int, maxPixels: Int) throws -> DecodedPart {
+    static func decode(
+        _ files: [FolderFile], root: String, channels: Int, height: Int, width: Int,
+        classNames: [String], strict: Bool, threads: Int, maxPixels: Int
+    ) throws -> DecodedPart {
         let count = files.count, size = channels * height * width
         var pixels = [UInt8](repeating: 0, count: count * size)
         var failures = [ImageError?](repeating: nil, count: count)
@@ -144,34 +165,42 @@ enum ImageFolderDecoder {
         pixels.withUnsafeMutableBufferPointer { pixelBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 notes.withUnsafeMutableBufferPointer { noteBuffer in
-                  damaged.withUnsafeMutableBufferPointer { damagedBuffer in
-                    let pixelBase = pixelBuffer.baseAddress!, failureBase = failureBuffer.baseAddress!, noteBase = noteBuffer.baseAddress!
-                    let damagedBase = damagedBuffer.baseAddress!
-                    forEachChunk(count, threads: threads) { range in
-                        for i in range {
-                            let path = root + "/" + files[i].relativePath
-                            do {
-                                let bytes = try ImageDecoder.readFile(path)
-                                let (image, format, damage) = try bytes.withUnsafeBytes {
-                                    try ImageDecoder.decode(bytes: $0, path: path, maxPixels: maxPixels, minimumSize: (width, height))
+                    damaged.withUnsafeMutableBufferPointer { damagedBuffer in
+                        let pixelBase = pixelBuffer.baseAddress!, failureBase = failureBuffer.baseAddress!,
+                            noteBase = noteBuffer.baseAddress!
+                        let damagedBase = damagedBuffer.baseAddress!
+                        forEachChunk(count, threads: threads) { range in
+                            for i in range {
+                                let path = root + "/" + files[i].relativePath
+                                do {
+                                    let bytes = try ImageDecoder.readFile(path)
+                                    let (image, format, damage) = try bytes.withUnsafeBytes {
+                                        try ImageDecoder.decode(
+                                            bytes: $0, path: path, maxPixels: maxPixels, minimumSize: (width, height))
+                                    }
+                                    if let damage {
+                                        if strict {
+                                            throw ImageError.corrupt(path: path, format: format, detail: damage)
+                                        }
+                                        noteBase[i].append("\(path): \(damage) (kept; --strict refuses it)")
+                                        damagedBase[i] = true
+                                    }
+                                    if let named = ImageFormat.fromExtension(of: path), named != format {
+                                        noteBase[i].append(
+                                            "\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))"
+                                        )
+                                    }
+                                    storeCHW(
+                                        conform(image, channels: channels, height: height, width: width),
+                                        into: pixelBase + i * size)
+                                } catch let error as ImageError {
+                                    failureBase[i] = error
+                                } catch {
+                                    failureBase[i] = .unreadable(path: path, detail: "\(error)")
                                 }
-                                if let damage {
-                                    if strict { throw ImageError.corrupt(path: path, format: format, detail: damage) }
-                                    noteBase[i].append("\(path): \(damage) (kept; --strict refuses it)")
-                                    damagedBase[i] = true
-                                }
-                                if let named = ImageFormat.fromExtension(of: path), named != format {
-                                    noteBase[i].append("\(path): \(format.rawValue.uppercased()) data with a .\(path.split(separator: ".").last ?? "") extension (decoded as \(format.rawValue.uppercased()))")
-                                }
-                                storeCHW(conform(image, channels: channels, height: height, width: width), into: pixelBase + i * size)
-                            } catch let error as ImageError {
-                                failureBase[i] = error
-                            } catch {
-                                failureBase[i] = .unreadable(path: path, detail: "\(error)")
                             }
                         }
                     }
-                  }
                 }
             }
         }
@@ -195,14 +224,18 @@ enum ImageFolderDecoder {
             kept += 1
         }
         pixels.removeSubrange((kept * size)...)
-        let store = ImageStore(channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
-        return DecodedPart(store: store, warnings: warnings, skippedCount: count - kept,
-                           damagedCount: damaged.filter { $0 }.count)
+        let store = ImageStore(
+            channels: channels, height: height, width: width, pixels: pixels, labels: labels, classNames: classNames)
+        return DecodedPart(
+            store: store, warnings: warnings, skippedCount: count - kept,
+            damagedCount: damaged.filter { $0 }.count)
     }
 
     /// The native geometry of a folder: that of the first file (in path order) that decodes,
     /// with alpha dropped (gray+alpha → 1 channel, RGBA → 3).
-    static func nativeGeometry(_ files: [FolderFile], root: String, maxPixels: Int) -> (channels: Int, height: Int, width: Int)? {
+    static func nativeGeometry(_ files: [FolderFile], root: String, maxPixels: Int) -> (
+        channels: Int, height: Int, width: Int
+    )? {
         for file in files.prefix(1000) {
             if let image = try? ImageDecoder.decode(contentsOf: root + "/" + file.relativePath, maxPixels: maxPixels) {
                 return (image.hasAlpha ? image.channels - 1 : image.channels, image.height, image.width)

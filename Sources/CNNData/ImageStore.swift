@@ -21,8 +21,9 @@ public final class ImageStore: @unchecked Sendable {
 
     public init(channels: Int, height: Int, width: Int, pixels: [UInt8], labels: [Int32], classNames: [String]) {
         precondition(channels >= 1 && height >= 1 && width >= 1, "bad store geometry \(channels)×\(height)×\(width)")
-        precondition(pixels.count == labels.count * channels * height * width,
-                     "\(pixels.count) bytes for \(labels.count) images of \(channels)×\(height)×\(width)")
+        precondition(
+            pixels.count == labels.count * channels * height * width,
+            "\(pixels.count) bytes for \(labels.count) images of \(channels)×\(height)×\(width)")
         self.channels = channels
         self.height = height
         self.width = width
@@ -47,8 +48,9 @@ public final class ImageStore: @unchecked Sendable {
                 }
             }
         }
-        return ImageStore(channels: channels, height: height, width: width, pixels: output,
-                          labels: indices.map { labels[$0] }, classNames: classNames)
+        return ImageStore(
+            channels: channels, height: height, width: width, pixels: output,
+            labels: indices.map { labels[$0] }, classNames: classNames)
     }
 
     /// Image `index` as an HWC `Image` (for export and inspection).

@@ -25,16 +25,19 @@ public enum ShapesDataset {
 
     /// Image `index` of class `classIndex` (an index into `classNames`).
     public static func image(classIndex: Int, index: Int, seed: UInt64) -> Image {
-        var generator = SeededGenerator(seed: seed &+ UInt64(classIndex) &* 0x1000_0000_01B3 &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var generator = SeededGenerator(
+            seed: seed &+ UInt64(classIndex) &* 0x1000_0000_01B3 &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         let S = size
         func colour() -> [Int] { (0..<3).map { _ in Int(generator.next() % 256) } }
         var foreground = colour(), background = colour()
         // Keep the two colours apart, so the shape is visible.
-        while zip(foreground, background).map({ abs($0 - $1) }).reduce(0, +) < 180 { foreground = colour(); background = colour() }
-        let radius = 6 + Int(generator.next() % 7)            // 6…12
+        while zip(foreground, background).map({ abs($0 - $1) }).reduce(0, +) < 180 {
+            foreground = colour(); background = colour()
+        }
+        let radius = 6 + Int(generator.next() % 7)  // 6…12
         let cx = radius + Int(generator.next() % UInt64(S - 2 * radius + 1))
         let cy = radius + Int(generator.next() % UInt64(S - 2 * radius + 1))
-        let period = 4 + Int(generator.next() % 5)            // 4…8
+        let period = 4 + Int(generator.next() % 5)  // 4…8
         let phase = Int(generator.next() % UInt64(period))
         let thickness = 2 + Int(generator.next() % 3)
         var image = Image(width: S, height: S, channels: 3)
@@ -47,13 +50,16 @@ public enum ShapesDataset {
                 case "circle": inside = distanceSquared <= radius * radius
                 case "square": inside = abs(dx) <= radius * 3 / 4 && abs(dy) <= radius * 3 / 4
                 case "triangle": inside = dy >= -radius && dy <= radius && abs(dx) * 2 <= (dy + radius)
-                case "cross": inside = (abs(dx) <= thickness / 2 + 1 && abs(dy) <= radius) || (abs(dy) <= thickness / 2 + 1 && abs(dx) <= radius)
+                case "cross":
+                    inside =
+                        (abs(dx) <= thickness / 2 + 1 && abs(dy) <= radius)
+                        || (abs(dy) <= thickness / 2 + 1 && abs(dx) <= radius)
                 case "ring":
                     let inner = radius - thickness
                     inside = distanceSquared <= radius * radius && distanceSquared >= inner * inner
                 case "hstripes": inside = ((y + phase) / (period / 2)) % 2 == 0
                 case "vstripes": inside = ((x + phase) / (period / 2)) % 2 == 0
-                default: inside = (((x + phase) / (period / 2)) + ((y + phase) / (period / 2))) % 2 == 0   // checker
+                default: inside = (((x + phase) / (period / 2)) + ((y + phase) / (period / 2))) % 2 == 0  // checker
                 }
                 let base = inside ? foreground : background
                 for c in 0..<3 {
@@ -73,24 +79,31 @@ public enum ShapesDataset {
             let base = buffer.baseAddress!
             forEachChunk(count, threads: 0) { range in
                 for i in range {
-                    storeCHW(image(classIndex: i / countPerClass, index: firstIndex + i % countPerClass, seed: seed), into: base + i * sampleSize)
+                    storeCHW(
+                        image(classIndex: i / countPerClass, index: firstIndex + i % countPerClass, seed: seed),
+                        into: base + i * sampleSize)
                 }
             }
         }
         let labels = (0..<count).map { Int32($0 / countPerClass) }
-        return ImageStore(channels: 3, height: size, width: size, pixels: pixels, labels: labels, classNames: classNames)
+        return ImageStore(
+            channels: 3, height: size, width: size, pixels: pixels, labels: labels, classNames: classNames)
     }
 }
 
 /// Writes the shapes dataset as an image folder: `root/train/<class>/…` with `countPerClass`
 /// images per class and `root/test/<class>/…` with max(1, countPerClass / 5) other images per class
 /// (test images use indices after the training ones, so no image is in both).
-public func generateShapesDataset(root: String, countPerClass: Int, seed: UInt64, format: ImageFormat,
-                                  quality: Int = 95) throws {
+public func generateShapesDataset(
+    root: String, countPerClass: Int, seed: UInt64, format: ImageFormat,
+    quality: Int = 95
+) throws {
     if countPerClass < 1 { throw DataError.invalidOption("count per class must be at least 1, got \(countPerClass)") }
     let testCount = max(1, countPerClass / 5)
-    try exportImageFolder(store: ShapesDataset.store(countPerClass: countPerClass, seed: seed), root: root + "/train",
-                          format: format, quality: quality)
-    try exportImageFolder(store: ShapesDataset.store(countPerClass: testCount, seed: seed, firstIndex: countPerClass),
-                          root: root + "/test", format: format, quality: quality)
+    try exportImageFolder(
+        store: ShapesDataset.store(countPerClass: countPerClass, seed: seed), root: root + "/train",
+        format: format, quality: quality)
+    try exportImageFolder(
+        store: ShapesDataset.store(countPerClass: testCount, seed: seed, firstIndex: countPerClass),
+        root: root + "/test", format: format, quality: quality)
 }

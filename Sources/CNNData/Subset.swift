@@ -85,17 +85,24 @@ public struct DataSelection {
         test = dataset.test.stratifiedSubset(limit: testLimit, seed: DataSelection.testSeed(seed))
         var notes = ["held-out set: \(dataset.heldOut)"]
         if let trainLimit, trainLimit < dataset.train.count {
-            notes.append("--train-limit \(trainLimit): \(train.count) of \(dataset.train.count) training images, class-stratified with seed \(seed)")
+            notes.append(
+                "--train-limit \(trainLimit): \(train.count) of \(dataset.train.count) training images, class-stratified with seed \(seed)"
+            )
         }
         if let testLimit, testLimit < dataset.test.count {
-            notes.append("--test-limit \(testLimit): \(test.count) of \(dataset.test.count) test images, class-stratified with seed \(seed)")
+            notes.append(
+                "--test-limit \(testLimit): \(test.count) of \(dataset.test.count) test images, class-stratified with seed \(seed)"
+            )
         }
         self.notes = notes
         // An empty training set is the caller's error to report ("no usable images").
         let present = train.presentClassNames
         if train.count > 0 && present.count < 2 {
-            throw DataError.tooFewClasses(path: "\(dataset.source)", classNames: present,
-                                          detail: "the training images (\(train.count)) cover \(present.count) class\(present.count == 1 ? "" : "es"), and a classifier needs at least 2: \(dataset.train.presentClassNames.count >= 2 ? "take a larger --train-limit" : "give a dataset with images of two or more classes")")
+            throw DataError.tooFewClasses(
+                path: "\(dataset.source)", classNames: present,
+                detail:
+                    "the training images (\(train.count)) cover \(present.count) class\(present.count == 1 ? "" : "es"), and a classifier needs at least 2: \(dataset.train.presentClassNames.count >= 2 ? "take a larger --train-limit" : "give a dataset with images of two or more classes")"
+            )
         }
     }
 }

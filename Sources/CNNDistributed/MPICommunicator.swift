@@ -61,7 +61,8 @@ public final class MPICommunicator: Communicator {
 
     private func check(_ status: Int32, _ call: String) {
         if status != 0 {
-            FileHandle.standardError.write("error: rank \(rank): \(call) failed (error \(status)); ending the job\n".data(using: .utf8)!)
+            FileHandle.standardError.write(
+                "error: rank \(rank): \(call) failed (error \(status)); ending the job\n".data(using: .utf8)!)
             abort(code: 1)
         }
     }
@@ -72,7 +73,9 @@ public enum MPILibrary {
     /// Loads libmpi.so.40 (once); the failure says what to install.
     public static func load() -> Result<Void, DistributedError> {
         var message = [CChar](repeating: 0, count: 512)
-        if cnn_mpi_load(&message, Int32(message.count)) != 0 { return .failure(DistributedError(String(cString: message))) }
+        if cnn_mpi_load(&message, Int32(message.count)) != 0 {
+            return .failure(DistributedError(String(cString: message)))
+        }
         return .success(())
     }
 }

@@ -11,8 +11,8 @@ public final class AvgPool2D: Layer {
     public var stride: Int { geometry.stride }
     public var padding: Int { geometry.padding }
 
-    private let output = Tensor(shape: Shape(0))          // (N, C, OH, OW)
-    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
+    private let output = Tensor(shape: Shape(0))  // (N, C, OH, OW)
+    private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
     private var inputShape: Shape?
 
     /// See `PoolWindow` for the meaning and defaults of the arguments.
@@ -63,7 +63,9 @@ public final class AvgPool2D: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         inputGradient.resize(to: s)
         let H = s.height, W = s.width, OH = output.shape.height, OW = output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data

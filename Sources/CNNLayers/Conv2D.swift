@@ -43,22 +43,24 @@ public final class Conv2D: Layer {
     /// (F); state_dict name "bias". `nil` when built with `bias: false` (a norm follows the conv).
     public let bias: Parameter?
 
-    private let output = Tensor(shape: Shape(0))          // (N, F, OH, OW)
-    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
-    private let scratch = Tensor(shape: Shape(0))         // (chunks, R, P) per-chunk columns / ∂columns
+    private let output = Tensor(shape: Shape(0))  // (N, F, OH, OW)
+    private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
+    private let scratch = Tensor(shape: Shape(0))  // (chunks, R, P) per-chunk columns / ∂columns
     private let weightPartials = Tensor(shape: Shape(0))  // (chunks, F, R)
-    private let biasPartials = Tensor(shape: Shape(0))    // (chunks, F)
-    private let packedWeights = Tensor(shape: Shape(0))   // ConvKernels: W packed for forward, or Wᵀ flipped for ∂x
-    private let panels = Tensor(shape: Shape(0))          // ConvKernels: (chunks, R·32) column panels
-    private let transposedGradients = Tensor(shape: Shape(0)) // ConvKernels: (chunks, P, F) ∂Yᵀ
-    private var input: Tensor?                            // (N, C, H, W) of the last training forward
+    private let biasPartials = Tensor(shape: Shape(0))  // (chunks, F)
+    private let packedWeights = Tensor(shape: Shape(0))  // ConvKernels: W packed for forward, or Wᵀ flipped for ∂x
+    private let panels = Tensor(shape: Shape(0))  // ConvKernels: (chunks, R·32) column panels
+    private let transposedGradients = Tensor(shape: Shape(0))  // ConvKernels: (chunks, P, F) ∂Yᵀ
+    private var input: Tensor?  // (N, C, H, W) of the last training forward
     private var geometry: ConvGeometry?
 
     /// PyTorch's default initialization: weight and bias U(−1/√fanIn, 1/√fanIn), fanIn = C·K·K,
     /// weight drawn first.
     /// - Precondition: positive channel counts, kernel size and stride; padding ≥ 0.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, generator: inout SeededGenerator) {
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, generator: inout SeededGenerator
+    ) {
         precondition(inputChannels >= 1 && outputChannels >= 1, "conv needs at least one input and output channel")
         precondition(kernelSize >= 1 && stride >= 1 && padding >= 0, "conv needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
         self.inputChannels = inputChannels
@@ -79,14 +81,16 @@ public final class Conv2D: Layer {
     }
 
     public var summary: String {
-        "conv \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels) s\(stride) p\(padding)" + (bias == nil ? " no-bias" : "")
+        "conv \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels) s\(stride) p\(padding)"
+            + (bias == nil ? " no-bias" : "")
     }
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     private func geometry(for input: Shape) -> ConvGeometry {
-        ConvGeometry(channels: inputChannels, height: input.height, width: input.width, kernelHeight: kernelSize,
-                     kernelWidth: kernelSize, stride: stride, padding: padding)
+        ConvGeometry(
+            channels: inputChannels, height: input.height, width: input.width, kernelHeight: kernelSize,
+            kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
     public func outputShape(for input: Shape) -> Shape {
@@ -99,7 +103,9 @@ public final class Conv2D: Layer {
             throw LayerError("\(summary) needs input (N, \(inputChannels), H, W), got \(input)")
         }
         guard input.height + 2 * padding >= kernelSize, input.width + 2 * padding >= kernelSize else {
-            throw LayerError("\(summary) needs an input of at least \(kernelSize - 2 * padding)×\(kernelSize - 2 * padding) pixels, got \(input.height)×\(input.width)")
+            throw LayerError(
+                "\(summary) needs an input of at least \(kernelSize - 2 * padding)×\(kernelSize - 2 * padding) pixels, got \(input.height)×\(input.width)"
+            )
         }
     }
 
@@ -113,7 +119,8 @@ public final class Conv2D: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let s = input.shape
-        precondition(s.rank == 4 && s.channels == inputChannels, "\(summary) needs input (N, \(inputChannels), H, W), got \(s)")
+        precondition(
+            s.rank == 4 && s.channels == inputChannels, "\(summary) needs input (N, \(inputChannels), H, W), got \(s)")
         let g = geometry(for: s)
         precondition(g.outputHeight >= 1 && g.outputWidth >= 1, "\(summary): input \(s) is smaller than the kernel")
         let N = s.batch, F = outputChannels, R = g.columnRows, P = g.columnCount, CHW = s.sampleCount
@@ -130,48 +137,59 @@ public final class Conv2D: Layer {
             ConvKernels.packWeights(w, outputs: F, rows: R, into: packedWeights.data)
             panels.resize(to: Shape(Self.chunkCount(N), ConvKernels.panelCount(rows: R)))
             let packed = packedWeights.data, panel = panels.data, panelCount = ConvKernels.panelCount(rows: R)
-            Parallel.forEachChunk(N) { chunk, images in times.chunk(chunk) {
-                times.time(chunk, .gemm) {
-                    for n in images {
-                        ConvKernels.forward(x + n * CHW, kernel, packed: packed, outputs: F, bias: b, out: y + n * F * P,
-                                            panel: panel + chunk * panelCount)
+            Parallel.forEachChunk(N) { chunk, images in
+                times.chunk(chunk) {
+                    times.time(chunk, .gemm) {
+                        for n in images {
+                            ConvKernels.forward(
+                                x + n * CHW, kernel, packed: packed, outputs: F, bias: b, out: y + n * F * P,
+                                panel: panel + chunk * panelCount)
+                        }
                     }
                 }
-            } }
+            }
             Profiler.current?.record(self, .forward, times)
             return output
         }
         if !pointwise { scratch.resize(to: Shape(Self.chunkCount(N), R, P)) }
         let perChunk = scratch.data
-        Parallel.forEachChunk(N) { chunk, images in times.chunk(chunk) {
-            for n in images {
-                let image = x + n * CHW
-                var columnMatrix = image                                   // (R, P)
-                if !pointwise {
-                    columnMatrix = perChunk + chunk * R * P
-                    times.time(chunk, .im2col) { im2col(image, g, columnMatrix) }
-                }
-                let out = y + n * F * P                                    // (F, P)
-                times.time(chunk, .gemm) {
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: w, lda: R,
-                               b: columnMatrix, ldb: P, beta: 0, c: out, ldc: P)
-                }
-                if let b {
-                    for f in 0..<F {
-                        let row = out + f * P, value = b[f]
-                        for i in 0..<P { row[i] += value }
+        Parallel.forEachChunk(N) { chunk, images in
+            times.chunk(chunk) {
+                for n in images {
+                    let image = x + n * CHW
+                    var columnMatrix = image  // (R, P)
+                    if !pointwise {
+                        columnMatrix = perChunk + chunk * R * P
+                        times.time(chunk, .im2col) { im2col(image, g, columnMatrix) }
+                    }
+                    let out = y + n * F * P  // (F, P)
+                    times.time(chunk, .gemm) {
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: w, lda: R,
+                            b: columnMatrix, ldb: P, beta: 0, c: out, ldc: P)
+                    }
+                    if let b {
+                        for f in 0..<F {
+                            let row = out + f * P, value = b[f]
+                            for i in 0..<P { row[i] += value }
+                        }
                     }
                 }
             }
-        } }
+        }
         Profiler.current?.record(self, .forward, times)
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        guard let input, let g = geometry else { preconditionFailure("\(summary): backward without a training-mode forward") }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
-        let N = input.shape.batch, F = outputChannels, R = g.columnRows, P = g.columnCount, CHW = input.shape.sampleCount
+        guard let input, let g = geometry else {
+            preconditionFailure("\(summary): backward without a training-mode forward")
+        }
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        let N = input.shape.batch, F = outputChannels, R = g.columnRows, P = g.columnCount,
+            CHW = input.shape.sampleCount
         let chunks = Self.chunkCount(N)
         weightPartials.resize(to: Shape(chunks, F, R))
         biasPartials.resize(to: Shape(chunks, F))
@@ -185,12 +203,14 @@ public final class Conv2D: Layer {
 
         let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
         let C = inputChannels
-        let panelCount = max(transposed.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0,
-                             kernel.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0)
+        let panelCount = max(
+            transposed.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0,
+            kernel.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0)
         if let transposed {
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: C, rows: transposed.rows)))
-            ConvKernels.packTransposedWeights(w, outputs: F, inputs: C, kernelHeight: kernelSize, kernelWidth: kernelSize,
-                                              into: packedWeights.data)
+            ConvKernels.packTransposedWeights(
+                w, outputs: F, inputs: C, kernelHeight: kernelSize, kernelWidth: kernelSize,
+                into: packedWeights.data)
         }
         if panelCount > 0 { panels.resize(to: Shape(chunks, panelCount)) }
         if kernel != nil { transposedGradients.resize(to: Shape(chunks, P, F)) }
@@ -199,59 +219,66 @@ public final class Conv2D: Layer {
         let dwPartials = weightPartials.data, dbPartials = biasPartials.data
         let pointwise = g.isPointwise, hasBias = bias != nil
         let times = ChunkTimes(chunks: chunks)
-        Parallel.forEachChunk(N) { chunk, images in times.chunk(chunk) {
-            let dw = dwPartials + chunk * F * R                             // (F, R)
-            let db = dbPartials + chunk * F                                 // (F)
-            dw.update(repeating: 0, count: F * R)
-            db.update(repeating: 0, count: F)
-            let work = perChunk + chunk * R * P                             // (R, P): columns, then ∂columns
-            for n in images {
-                let image = x + n * CHW
-                let dyImage = dy + n * F * P                                // (F, P)
-                if let kernel {
-                    times.time(chunk, .gemm) {
-                        ConvKernels.weightGradient(image, kernel, outputGradient: dyImage, outputs: F,
-                                                   transposedScratch: dyT + chunk * P * F, panel: panel + chunk * panelCount,
-                                                   accumulator: dw)  // (R, F) here
+        Parallel.forEachChunk(N) { chunk, images in
+            times.chunk(chunk) {
+                let dw = dwPartials + chunk * F * R  // (F, R)
+                let db = dbPartials + chunk * F  // (F)
+                dw.update(repeating: 0, count: F * R)
+                db.update(repeating: 0, count: F)
+                let work = perChunk + chunk * R * P  // (R, P): columns, then ∂columns
+                for n in images {
+                    let image = x + n * CHW
+                    let dyImage = dy + n * F * P  // (F, P)
+                    if let kernel {
+                        times.time(chunk, .gemm) {
+                            ConvKernels.weightGradient(
+                                image, kernel, outputGradient: dyImage, outputs: F,
+                                transposedScratch: dyT + chunk * P * F, panel: panel + chunk * panelCount,
+                                accumulator: dw)  // (R, F) here
+                        }
+                    } else {
+                        var columnMatrix = image
+                        if !pointwise {
+                            times.time(chunk, .im2col) { im2col(image, g, work) }
+                            columnMatrix = work
+                        }
+                        times.time(chunk, .gemm) {
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dyImage, lda: P,
+                                b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
+                        }
                     }
-                } else {
-                    var columnMatrix = image
-                    if !pointwise {
-                        times.time(chunk, .im2col) { im2col(image, g, work) }
-                        columnMatrix = work
+                    if hasBias {
+                        for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
                     }
-                    times.time(chunk, .gemm) {
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dyImage, lda: P,
-                                   b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
-                    }
-                }
-                if hasBias {
-                    for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
-                }
-                guard needsInputGradient else { continue }
-                let dxImage = dx + n * CHW                                  // (C, H, W)
-                if let transposed {
-                    times.time(chunk, .gemm) {
-                        ConvKernels.forward(dyImage, transposed, packed: packed, outputs: C, bias: nil, out: dxImage,
-                                            panel: panel + chunk * panelCount)
-                    }
-                } else if pointwise {
-                    times.time(chunk, .gemm) {
-                        BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
-                                   b: dyImage, ldb: P, beta: 0, c: dxImage, ldc: P)
-                    }
-                } else {
-                    times.time(chunk, .gemm) {
-                        BLAS.sgemm(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
-                                   b: dyImage, ldb: P, beta: 0, c: work, ldc: P)
-                    }
-                    times.time(chunk, .im2col) {
-                        dxImage.update(repeating: 0, count: CHW)
-                        col2im(work, g, dxImage)
+                    guard needsInputGradient else { continue }
+                    let dxImage = dx + n * CHW  // (C, H, W)
+                    if let transposed {
+                        times.time(chunk, .gemm) {
+                            ConvKernels.forward(
+                                dyImage, transposed, packed: packed, outputs: C, bias: nil, out: dxImage,
+                                panel: panel + chunk * panelCount)
+                        }
+                    } else if pointwise {
+                        times.time(chunk, .gemm) {
+                            BLAS.sgemm(
+                                transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
+                                b: dyImage, ldb: P, beta: 0, c: dxImage, ldc: P)
+                        }
+                    } else {
+                        times.time(chunk, .gemm) {
+                            BLAS.sgemm(
+                                transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: w, lda: R,
+                                b: dyImage, ldb: P, beta: 0, c: work, ldc: P)
+                        }
+                        times.time(chunk, .im2col) {
+                            dxImage.update(repeating: 0, count: CHW)
+                            col2im(work, g, dxImage)
+                        }
                     }
                 }
             }
-        } }
+        }
         Profiler.current?.record(self, .backward, times)
         // Fixed-order reduction of the chunks' partial gradients.
         let dW = weight.gradient.data

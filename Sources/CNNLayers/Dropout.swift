@@ -10,9 +10,9 @@ public final class Dropout: Layer {
     /// The source of the masks; public so that a checkpoint can save and restore it.
     public var generator: SeededGenerator
 
-    private let output = Tensor(shape: Shape(0))          // input's shape
-    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
-    private let mask = Tensor(shape: Shape(0))            // input's shape: 0 or 1/(1 − p)
+    private let output = Tensor(shape: Shape(0))  // input's shape
+    private let inputGradient = Tensor(shape: Shape(0))  // input's shape
+    private let mask = Tensor(shape: Shape(0))  // input's shape: 0 or 1/(1 − p)
     private var lastForwardDropped = false
     /// Samples of the global batch before and after this process's share (data-parallel training;
     /// (0, 0) in one process). A training forward skips the draws of the other processes' samples,
@@ -50,7 +50,9 @@ public final class Dropout: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         inputGradient.copy(from: outputGradient)
         if lastForwardDropped {
             let m = mask.data, dx = inputGradient.data

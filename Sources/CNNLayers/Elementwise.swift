@@ -8,17 +8,17 @@ func forEachElementChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
 }
 
 #if canImport(Glibc)
-import Glibc
-@inline(__always) func exponential(_ x: Float) -> Float { expf(x) }
-@inline(__always) func hyperbolicTangent(_ x: Float) -> Float { tanhf(x) }
-@inline(__always) func exponential(_ x: Double) -> Double { exp(x) }
-@inline(__always) func logarithm(_ x: Double) -> Double { log(x) }
+    import Glibc
+    @inline(__always) func exponential(_ x: Float) -> Float { expf(x) }
+    @inline(__always) func hyperbolicTangent(_ x: Float) -> Float { tanhf(x) }
+    @inline(__always) func exponential(_ x: Double) -> Double { exp(x) }
+    @inline(__always) func logarithm(_ x: Double) -> Double { log(x) }
 #else
-import Foundation
-@inline(__always) func exponential(_ x: Float) -> Float { expf(x) }
-@inline(__always) func hyperbolicTangent(_ x: Float) -> Float { tanhf(x) }
-@inline(__always) func exponential(_ x: Double) -> Double { exp(x) }
-@inline(__always) func logarithm(_ x: Double) -> Double { log(x) }
+    import Foundation
+    @inline(__always) func exponential(_ x: Float) -> Float { expf(x) }
+    @inline(__always) func hyperbolicTangent(_ x: Float) -> Float { tanhf(x) }
+    @inline(__always) func exponential(_ x: Double) -> Double { exp(x) }
+    @inline(__always) func logarithm(_ x: Double) -> Double { log(x) }
 #endif
 
 /// Σ x[0..<count] with 16 independent lanes (a plain loop is one dependent add per element,

@@ -6,8 +6,8 @@ import CNNCore
 /// input gradient a copy of the output gradient in the input's shape), so no tensor is ever shared
 /// between two layers. The copy costs one pass over a small activation.
 public final class Flatten: Layer {
-    private let output = Tensor(shape: Shape(0))          // (N, C·H·W)
-    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
+    private let output = Tensor(shape: Shape(0))  // (N, C·H·W)
+    private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
     private var inputShape: Shape?
 
     public init() {}

@@ -4,8 +4,8 @@ import CNNCore
 
 /// Mean over each (H, W) plane: (N, C, H, W) → (N, C, 1, 1), as `torch.nn.AdaptiveAvgPool2d(1)`.
 public final class GlobalAvgPool2D: Layer {
-    private let output = Tensor(shape: Shape(0))          // (N, C, 1, 1)
-    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
+    private let output = Tensor(shape: Shape(0))  // (N, C, 1, 1)
+    private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
     private var inputShape: Shape?
 
     public init() {}
@@ -35,7 +35,9 @@ public final class GlobalAvgPool2D: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         inputGradient.resize(to: s)
         let HW = s.height * s.width, dy = outputGradient.data, dx = inputGradient.data
         Parallel.forEachChunk(s.batch * s.channels, minimumPerChunk: 64) { _, planes in

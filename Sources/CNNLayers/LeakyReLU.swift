@@ -4,9 +4,9 @@ import CNNCore
 /// slope·x otherwise (so the gradient at 0 is `slope`, as in PyTorch). Any shape.
 public final class LeakyReLU: Layer {
     public let slope: Float
-    private let output = Tensor(shape: Shape(0))          // input's shape
-    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
-    private var input: Tensor?                            // the last training forward's input
+    private let output = Tensor(shape: Shape(0))  // input's shape
+    private let inputGradient = Tensor(shape: Shape(0))  // input's shape
+    private var input: Tensor?  // the last training forward's input
 
     public init(slope: Float = 0.01) { self.slope = slope }
 
@@ -27,7 +27,9 @@ public final class LeakyReLU: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let input else { preconditionFailure("\(summary): backward without a training-mode forward") }
-        precondition(outputGradient.shape == input.shape, "\(summary): output gradient \(outputGradient.shape), expected \(input.shape)")
+        precondition(
+            outputGradient.shape == input.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(input.shape)")
         inputGradient.resize(to: input.shape)
         let x = input.data, dy = outputGradient.data, dx = inputGradient.data, slope = slope
         forEachElementChunk(input.count) { range in

@@ -15,9 +15,9 @@ public final class Linear: Layer {
     /// (O); state_dict name "bias". `nil` when built with `bias: false`.
     public let bias: Parameter?
 
-    private let output = Tensor(shape: Shape(0))          // (N, O)
-    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
-    private var input: Tensor?                            // (N, I) of the last training forward
+    private let output = Tensor(shape: Shape(0))  // (N, O)
+    private let inputGradient = Tensor(shape: Shape(0))  // input's shape
+    private var input: Tensor?  // (N, I) of the last training forward
 
     /// PyTorch's default initialization: weight and bias U(−1/√I, 1/√I), weight drawn first.
     public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, generator: inout SeededGenerator) {
@@ -50,7 +50,9 @@ public final class Linear: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let s = input.shape
-        precondition(s.rank >= 2 && s.sampleCount == inputFeatures, "\(summary) needs \(inputFeatures) features per sample, got \(s)")
+        precondition(
+            s.rank >= 2 && s.sampleCount == inputFeatures,
+            "\(summary) needs \(inputFeatures) features per sample, got \(s)")
         let N = s.batch, I = inputFeatures, O = outputFeatures
         output.resize(to: Shape(N, O))
         let y = output.data
@@ -60,8 +62,10 @@ public final class Linear: Layer {
         // Rows (samples) split over the engine's threads (OpenBLAS runs at one thread).
         let x = input.data, w = weight.value.data, beta: Float = bias == nil ? 0 : 1
         Parallel.forEachChunk(N, minimumPerChunk: 4) { _, rows in
-            BLAS.sgemm(transposeA: false, transposeB: true, m: rows.count, n: O, k: I, alpha: 1, a: x + rows.lowerBound * I, lda: I,
-                       b: w, ldb: I, beta: beta, c: y + rows.lowerBound * O, ldc: O)
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: rows.count, n: O, k: I, alpha: 1, a: x + rows.lowerBound * I,
+                lda: I,
+                b: w, ldb: I, beta: beta, c: y + rows.lowerBound * O, ldc: O)
         }
         self.input = mode == .training ? input : nil
         return output
@@ -69,15 +73,19 @@ public final class Linear: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let input else { preconditionFailure("\(summary): backward without a training-mode forward") }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         let N = input.shape.batch, I = inputFeatures, O = outputFeatures
         let dy = outputGradient.data
         // ∂W (O, I) += ∂Yᵀ (O, N) × X (N, I), its rows (outputs) split over the threads: each
         // thread owns its rows of ∂W, so there is nothing to reduce.
         let x = input.data, dW = weight.gradient.data
         Parallel.forEachChunk(O, minimumPerChunk: 8) { _, outputs in
-            BLAS.sgemm(transposeA: true, transposeB: false, m: outputs.count, n: I, k: N, alpha: 1, a: dy + outputs.lowerBound, lda: O,
-                       b: x, ldb: I, beta: 1, c: dW + outputs.lowerBound * I, ldc: I)
+            BLAS.sgemm(
+                transposeA: true, transposeB: false, m: outputs.count, n: I, k: N, alpha: 1, a: dy + outputs.lowerBound,
+                lda: O,
+                b: x, ldb: I, beta: 1, c: dW + outputs.lowerBound * I, ldc: I)
         }
         if let bias {
             let db = bias.gradient.data
@@ -91,8 +99,10 @@ public final class Linear: Layer {
         inputGradient.resize(to: input.shape)
         let w = weight.value.data, dx = inputGradient.data
         Parallel.forEachChunk(N, minimumPerChunk: 4) { _, rows in
-            BLAS.sgemm(transposeA: false, transposeB: false, m: rows.count, n: I, k: O, alpha: 1, a: dy + rows.lowerBound * O, lda: O,
-                       b: w, ldb: I, beta: 0, c: dx + rows.lowerBound * I, ldc: I)
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: rows.count, n: I, k: O, alpha: 1, a: dy + rows.lowerBound * O,
+                lda: O,
+                b: w, ldb: I, beta: 0, c: dx + rows.lowerBound * I, ldc: I)
         }
         return inputGradient
     }

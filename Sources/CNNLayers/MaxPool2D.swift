@@ -14,9 +14,9 @@ public final class MaxPool2D: Layer {
     public var stride: Int { geometry.stride }
     public var padding: Int { geometry.padding }
 
-    private let output = Tensor(shape: Shape(0))          // (N, C, OH, OW)
-    private let inputGradient = Tensor(shape: Shape(0))   // (N, C, H, W)
-    private var argmax: [Int32] = []                      // (N, C, OH, OW), index into the (H, W) plane
+    private let output = Tensor(shape: Shape(0))  // (N, C, OH, OW)
+    private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
+    private var argmax: [Int32] = []  // (N, C, OH, OW), index into the (H, W) plane
     private var inputShape: Shape?
 
     /// See `PoolWindow` for the meaning and defaults of the arguments.
@@ -75,8 +75,10 @@ public final class MaxPool2D: Layer {
     /// `forward`, mispredicts a branch per comparison on real data (2.5 ms vs 0.6 ms for a
     /// 64×32×28×28 batch on 2 threads).
     @inline(__always)
-    private static func forward2x2(_ x: UnsafeMutablePointer<Float>, _ W: Int, _ OH: Int, _ OW: Int,
-                                   _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+    private static func forward2x2(
+        _ x: UnsafeMutablePointer<Float>, _ W: Int, _ OH: Int, _ OW: Int,
+        _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>
+    ) {
         for oy in 0..<OH {
             let top = 2 * oy * W, row = oy * OW
             if OW >= 8 {
@@ -85,7 +87,8 @@ public final class MaxPool2D: Layer {
                     let upper = UnsafeRawPointer(x + a).loadUnaligned(as: SIMD16<Float>.self)
                     let lower = UnsafeRawPointer(x + a + W).loadUnaligned(as: SIMD16<Float>.self)
                     let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(a)
-                    let (best, at) = select(upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, first, Int32(W))
+                    let (best, at) = select(
+                        upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, first, Int32(W))
                     UnsafeMutableRawPointer(y + row + ox).storeBytes(of: best, as: SIMD8<Float>.self)
                     UnsafeMutableRawPointer(index + row + ox).storeBytes(of: at, as: SIMD8<Int32>.self)
                 }
@@ -96,7 +99,8 @@ public final class MaxPool2D: Layer {
                     let upper = UnsafeRawPointer(x + a).loadUnaligned(as: SIMD8<Float>.self)
                     let lower = UnsafeRawPointer(x + a + W).loadUnaligned(as: SIMD8<Float>.self)
                     let first = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(a)
-                    let (best, at) = select(upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, first, Int32(W))
+                    let (best, at) = select(
+                        upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, first, Int32(W))
                     UnsafeMutableRawPointer(y + row + ox).storeBytes(of: best, as: SIMD4<Float>.self)
                     UnsafeMutableRawPointer(index + row + ox).storeBytes(of: at, as: SIMD4<Int32>.self)
                 }
@@ -110,8 +114,10 @@ public final class MaxPool2D: Layer {
     /// Row-major window order; a later value wins only if larger or NaN (PyTorch's rule).
     /// (Written for each width: a generic version was not specialized and ran 20× slower.)
     @inline(__always)
-    private static func select(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>,
-                               _ first: SIMD8<Int32>, _ W: Int32) -> (SIMD8<Float>, SIMD8<Int32>) {
+    private static func select(
+        _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>,
+        _ first: SIMD8<Int32>, _ W: Int32
+    ) -> (SIMD8<Float>, SIMD8<Int32>) {
         var best = a, at = first
         var take = (b .> best) .| (b .!= b)
         best.replace(with: b, where: take)
@@ -126,8 +132,10 @@ public final class MaxPool2D: Layer {
     }
 
     @inline(__always)
-    private static func select(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>,
-                               _ first: SIMD4<Int32>, _ W: Int32) -> (SIMD4<Float>, SIMD4<Int32>) {
+    private static func select(
+        _ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>,
+        _ first: SIMD4<Int32>, _ W: Int32
+    ) -> (SIMD4<Float>, SIMD4<Int32>) {
         var best = a, at = first
         var take = (b .> best) .| (b .!= b)
         best.replace(with: b, where: take)
@@ -143,8 +151,10 @@ public final class MaxPool2D: Layer {
 
     /// Outputs `from..<OW` of one output row of the 2×2 stride-2 case, one at a time.
     @inline(__always)
-    private static func scalar2x2(_ x: UnsafeMutablePointer<Float>, _ W: Int, _ top: Int, _ row: Int, _ from: Int, _ OW: Int,
-                                  _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) {
+    private static func scalar2x2(
+        _ x: UnsafeMutablePointer<Float>, _ W: Int, _ top: Int, _ row: Int, _ from: Int, _ OW: Int,
+        _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>
+    ) {
         for ox in from..<OW {
             let a = top + 2 * ox
             var at = a, best = x[a]
@@ -162,7 +172,9 @@ public final class MaxPool2D: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         inputGradient.resize(to: s)
         let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data

@@ -12,7 +12,9 @@ public struct PoolWindow: Hashable, Sendable {
     ///   - stride: defaults to `kernelSize`, as in PyTorch.
     ///   - padding: at most `kernelSize / 2` (PyTorch's rule; `validate` checks it).
     public init(kernelSize: Int, stride: Int?, padding: Int) {
-        precondition(kernelSize >= 1 && (stride ?? 1) >= 1 && padding >= 0, "a pooling window needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
+        precondition(
+            kernelSize >= 1 && (stride ?? 1) >= 1 && padding >= 0,
+            "a pooling window needs kernel ≥ 1, stride ≥ 1, padding ≥ 0")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -25,17 +27,22 @@ public struct PoolWindow: Hashable, Sendable {
 
     /// (N, C, OH, OW) for an (N, C, H, W) input.
     public func outputShape(for input: Shape) -> Shape {
-        Shape(input.batch, input.channels,
-              slidingOutputSize(input: input.height, kernel: kernelSize, stride: stride, padding: padding),
-              slidingOutputSize(input: input.width, kernel: kernelSize, stride: stride, padding: padding))
+        Shape(
+            input.batch, input.channels,
+            slidingOutputSize(input: input.height, kernel: kernelSize, stride: stride, padding: padding),
+            slidingOutputSize(input: input.width, kernel: kernelSize, stride: stride, padding: padding))
     }
 
     /// Throws when the input is not (N, C, H, W), the padding breaks PyTorch's rule, or the
     /// padded input is smaller than the window; `summary` names the layer in the message.
     public func validate(_ input: Shape, summary: String) throws {
         guard input.rank == 4 else { throw LayerError("\(summary) needs input (N, C, H, W), got \(input)") }
-        guard padding <= kernelSize / 2 else { throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))") }
+        guard padding <= kernelSize / 2 else {
+            throw LayerError("\(summary): padding must be at most half the kernel size (\(kernelSize / 2))")
+        }
         let output = outputShape(for: input)
-        guard output.height >= 1, output.width >= 1 else { throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel") }
+        guard output.height >= 1, output.width >= 1 else {
+            throw LayerError("\(summary): input \(input.height)×\(input.width) is smaller than the kernel")
+        }
     }
 }

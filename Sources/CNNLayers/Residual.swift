@@ -12,8 +12,8 @@ public final class Residual: Layer {
     public let body: Sequential
     public let shortcut: Sequential?
 
-    private let output = Tensor(shape: Shape(0))          // (N, C, H, W)
-    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
+    private let output = Tensor(shape: Shape(0))  // (N, C, H, W)
+    private let inputGradient = Tensor(shape: Shape(0))  // input's shape
 
     public init(body: Sequential, shortcut: Sequential? = nil) {
         self.body = body
@@ -39,7 +39,9 @@ public final class Residual: Layer {
         let bodyShape = body.outputShape(for: input)
         let shortcutShape = shortcut?.outputShape(for: input) ?? input
         guard bodyShape == shortcutShape else {
-            throw LayerError("residual: body gives \(bodyShape) but the \(shortcut == nil ? "identity shortcut" : "shortcut") gives \(shortcutShape); add a projection shortcut (1×1 conv with the body's stride and channels)")
+            throw LayerError(
+                "residual: body gives \(bodyShape) but the \(shortcut == nil ? "identity shortcut" : "shortcut") gives \(shortcutShape); add a projection shortcut (1×1 conv with the body's stride and channels)"
+            )
         }
     }
 
@@ -58,7 +60,11 @@ public final class Residual: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         let throughBody = body.profiledBackward(outputGradient, needsInputGradient: needsInputGradient)
         let throughShortcut: Tensor?
-        if let shortcut { throughShortcut = shortcut.profiledBackward(outputGradient, needsInputGradient: needsInputGradient) } else { throughShortcut = outputGradient }
+        if let shortcut {
+            throughShortcut = shortcut.profiledBackward(outputGradient, needsInputGradient: needsInputGradient)
+        } else {
+            throughShortcut = outputGradient
+        }
         guard needsInputGradient, let throughBody, let throughShortcut else { return nil }
         inputGradient.resize(to: throughBody.shape)
         let a = throughBody.data, b = throughShortcut.data, dx = inputGradient.data

@@ -51,7 +51,8 @@ public final class Sequential: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         var gradient: Tensor? = outputGradient
         for index in layers.indices.reversed() {
-            gradient = layers[index].profiledBackward(gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
+            gradient = layers[index].profiledBackward(
+                gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
         }
         return layers.isEmpty ? (needsInputGradient ? outputGradient : nil) : gradient
     }

@@ -7,9 +7,9 @@ import CNNCore
 /// Activation Functions", 2017. ∂y/∂x = σ(x)·(1 + x·(1 − σ(x))) = σ + y·(1 − σ), from the saved σ
 /// and output (no copy of the input). Any shape; the output has the input's shape.
 public final class SiLU: Layer {
-    private let output = Tensor(shape: Shape(0))          // input's shape
-    private let sigmoid = Tensor(shape: Shape(0))         // σ(x), input's shape
-    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
+    private let output = Tensor(shape: Shape(0))  // input's shape
+    private let sigmoid = Tensor(shape: Shape(0))  // σ(x), input's shape
+    private let inputGradient = Tensor(shape: Shape(0))  // input's shape
 
     public init() {}
 
@@ -30,7 +30,9 @@ public final class SiLU: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         inputGradient.resize(to: output.shape)
         let s = sigmoid.data, y = output.data, dy = outputGradient.data, dx = inputGradient.data
         forEachElementChunk(output.count) { range in

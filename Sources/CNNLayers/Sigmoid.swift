@@ -3,8 +3,8 @@ import CNNCore
 /// Logistic sigmoid, as `torch.nn.Sigmoid`: y = 1 / (1 + e⁻ˣ); ∂y/∂x = y(1 − y) from the saved output.
 /// Any shape; the output has the input's shape.
 public final class Sigmoid: Layer {
-    private let output = Tensor(shape: Shape(0))          // input's shape
-    private let inputGradient = Tensor(shape: Shape(0))   // input's shape
+    private let output = Tensor(shape: Shape(0))  // input's shape
+    private let inputGradient = Tensor(shape: Shape(0))  // input's shape
 
     public init() {}
 
@@ -23,7 +23,9 @@ public final class Sigmoid: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        precondition(outputGradient.shape == output.shape, "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        precondition(
+            outputGradient.shape == output.shape,
+            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
         inputGradient.resize(to: output.shape)
         let y = output.data, dy = outputGradient.data, dx = inputGradient.data
         forEachElementChunk(output.count) { range in

@@ -12,14 +12,15 @@ import CNNCore
 public final class SoftmaxCrossEntropy {
     public let labelSmoothing: Float
 
-    private let softmax = Tensor(shape: Shape(0))         // (N, K) of the last forward
-    private let gradient = Tensor(shape: Shape(0))        // logits' shape
-    private var labels: [Int32] = []                      // (N) of the last forward
+    private let softmax = Tensor(shape: Shape(0))  // (N, K) of the last forward
+    private let gradient = Tensor(shape: Shape(0))  // logits' shape
+    private var labels: [Int32] = []  // (N) of the last forward
     private var logitsShape: Shape?
 
     /// - Precondition: 0 ≤ labelSmoothing ≤ 1.
     public init(labelSmoothing: Float = 0) {
-        precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got \(labelSmoothing)")
+        precondition(
+            labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got \(labelSmoothing)")
         self.labelSmoothing = labelSmoothing
     }
 
@@ -49,10 +50,10 @@ public final class SoftmaxCrossEntropy {
                 sumExp += exponential(shifted)
                 sumLogits += shifted
             }
-            let logSumExp = logarithm(sumExp)                            // of the shifted logits
+            let logSumExp = logarithm(sumExp)  // of the shifted logits
             for k in 0..<K { probabilities[k] = Float(exponential(Double(row[k] - maximum) - logSumExp)) }
             let negativeLogLikelihood = logSumExp - Double(row[label] - maximum)
-            let smoothLoss = logSumExp - sumLogits / Double(K)             // −mean(ℓ)
+            let smoothLoss = logSumExp - sumLogits / Double(K)  // −mean(ℓ)
             total += (1 - smoothing) * negativeLogLikelihood + smoothing * smoothLoss
         }
         return (Float(total / Double(N)), correct)

@@ -11,7 +11,9 @@ struct ArgumentReader {
         self.statement = statement; self.path = path; self.classCount = classCount; self.keys = keys
     }
 
-    func error(_ message: String) -> ModelFileError { ModelFileError(path: path, line: statement.line, message: message) }
+    func error(_ message: String) -> ModelFileError {
+        ModelFileError(path: path, line: statement.line, message: message)
+    }
 
     /// "outputChannels, kernelSize, stride, padding, bias", or "no arguments".
     var allowedText: String { keys.isEmpty ? "no arguments" : keys.map(\.name).joined(separator: ", ") }
@@ -25,7 +27,9 @@ struct ArgumentReader {
         // ModelFile keeps keys in lower case: show the current name as the README writes it.
         let shown = given.map { $0 == key.lowercased() ? key : $0 }
         guard let spelling = given.first else { return nil }
-        guard given.count == 1 else { throw error("'\(shown[0])' and '\(shown[1])' are the same argument; give it once") }
+        guard given.count == 1 else {
+            throw error("'\(shown[0])' and '\(shown[1])' are the same argument; give it once")
+        }
         used.insert(spelling)
         return (shown[0], statement.arguments[spelling]!)
     }
@@ -70,7 +74,9 @@ struct ArgumentReader {
     func rejectUnknownKeys() throws {
         let known = keys.flatMap(\.spellings)
         if let unknown = statement.argumentOrder.first(where: { !known.contains($0) }) {
-            throw error("'\(statement.kind)' has no argument '\(unknown)'\(suggestion(for: unknown, among: known)); it takes \(allowedText)")
+            throw error(
+                "'\(statement.kind)' has no argument '\(unknown)'\(suggestion(for: unknown, among: known)); it takes \(allowedText)"
+            )
         }
     }
 
@@ -84,7 +90,8 @@ struct ArgumentReader {
     /// " (did you mean 'filters'?)" for a near miss, else "".
     private func suggestion(for key: String, among known: [String]) -> String {
         guard let nearest = known.min(by: { editDistance($0, key) < editDistance($1, key) }),
-              editDistance(nearest, key) <= max(2, key.count / 3) else { return "" }
+            editDistance(nearest, key) <= max(2, key.count / 3)
+        else { return "" }
         let written = keys.flatMap { [$0.name] + $0.formerNames }.first { $0.lowercased() == nearest } ?? nearest
         return " (did you mean '\(written)'?)"
     }

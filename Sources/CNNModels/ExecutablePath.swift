@@ -27,7 +27,10 @@ public enum ExecutablePath {
         var url = URL(fileURLWithPath: current).deletingLastPathComponent()
         for _ in 0..<5 {
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path),
-               FileManager.default.fileExists(atPath: url.appendingPathComponent("Models").path) { return url.path }
+                FileManager.default.fileExists(atPath: url.appendingPathComponent("Models").path)
+            {
+                return url.path
+            }
             url = url.deletingLastPathComponent()
         }
         return nil
@@ -37,7 +40,9 @@ public enum ExecutablePath {
     /// it is there, else under the executable's repository, so defaults work from any directory.
     public static func repositoryFile(_ relative: String) -> String {
         if FileManager.default.fileExists(atPath: relative) { return relative }
-        if let root = repositoryRoot, FileManager.default.fileExists(atPath: root + "/" + relative) { return root + "/" + relative }
+        if let root = repositoryRoot, FileManager.default.fileExists(atPath: root + "/" + relative) {
+            return root + "/" + relative
+        }
         return relative
     }
 }

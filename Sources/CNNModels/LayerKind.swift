@@ -20,7 +20,8 @@ protocol LayerKind: Sendable {
 
     /// Fills `spec` (type, line and input shape set) from a model-file line; nil removes the
     /// line from the model (a norm slot under `--norm none`). Shapes are left to `outputShape`.
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec?
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
 
     /// The output shape for one sample of shape `input`, after checking every field `build`
     /// trusts; adds the layer's parameters to `walker`.
@@ -37,7 +38,9 @@ extension LayerKind {
     var hasBias: Bool { false }
 
     /// Kinds without arguments read nothing.
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec? {
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
+    {
         spec
     }
 }
@@ -49,17 +52,23 @@ struct LayerProblem: Error {
     init(_ message: String) { self.message = message }
 
     /// The field's value when it is present and in minimum…maximum.
-    static func require(_ value: Int?, _ field: String, minimum: Int = 1,
-                        maximum: Int = ResolvedModel.maximumDimension) throws -> Int {
+    static func require(
+        _ value: Int?, _ field: String, minimum: Int = 1,
+        maximum: Int = ResolvedModel.maximumDimension
+    ) throws -> Int {
         guard let value else { throw LayerProblem("has no \(field)") }
-        guard (minimum...maximum).contains(value) else { throw LayerProblem("\(field) \(value) is outside \(minimum)…\(maximum)") }
+        guard (minimum...maximum).contains(value) else {
+            throw LayerProblem("\(field) \(value) is outside \(minimum)…\(maximum)")
+        }
         return value
     }
 
     /// Throws unless `shape` is one image (C, H, W).
     static func requireImage(_ keyword: String, _ shape: [Int]) throws {
         guard shape.count == 3 else {
-            throw LayerProblem("'\(keyword)' needs an image input (C×H×W) but gets \(shape.map(String.init).joined(separator: "×")) features; put it before `flatten`")
+            throw LayerProblem(
+                "'\(keyword)' needs an image input (C×H×W) but gets \(shape.map(String.init).joined(separator: "×")) features; put it before `flatten`"
+            )
         }
     }
 }

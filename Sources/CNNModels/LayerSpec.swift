@@ -50,7 +50,7 @@ public struct LayerSpec: Codable, Equatable, Sendable {
 extension LayerSpec {
     enum CodingKeys: String, CodingKey {
         case type, line, inputShape, outputShape, inputChannels, outputChannels, kernelSize, stride, padding,
-             inputFeatures, outputFeatures, bias, norm, groups, probability, slope, body, shortcut
+            inputFeatures, outputFeatures, bias, norm, groups, probability, slope, body, shortcut
     }
 
     /// The names of checkpoints written before the layer table (commit 0886f9d and earlier): conv

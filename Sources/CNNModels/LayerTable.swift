@@ -19,7 +19,7 @@ public enum LayerTable {
         GlobalAvgPoolKind(),
         DropoutKind(),
         FlattenKind(),
-        ResidualKind(),
+        ResidualKind()
     ]
 
     private static let byKeyword = Dictionary(uniqueKeysWithValues: kinds.map { ($0.keyword, $0) })

@@ -24,7 +24,8 @@ public enum ModelCatalog {
     public static func availableNames() -> [String] {
         for folder in searchFolders {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-                .filter { $0.hasSuffix("." + fileExtension) }.map { String($0.dropLast(fileExtension.count + 1)) }.sorted()
+                .filter { $0.hasSuffix("." + fileExtension) }.map { String($0.dropLast(fileExtension.count + 1)) }
+                .sorted()
             if !names.isEmpty { return names }
         }
         return []
@@ -41,17 +42,27 @@ public enum ModelCatalog {
         for path in candidates where FileManager.default.fileExists(atPath: path) {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw ModelFileError(path: path, line: 0, message: "is a directory; give a .\(fileExtension) file (for example \(path.hasSuffix("/") ? path : path + "/")smallcnn.\(fileExtension)) or one of: \(availableNames().joined(separator: ", "))")
+                throw ModelFileError(
+                    path: path, line: 0,
+                    message:
+                        "is a directory; give a .\(fileExtension) file (for example \(path.hasSuffix("/") ? path : path + "/")smallcnn.\(fileExtension)) or one of: \(availableNames().joined(separator: ", "))"
+                )
             }
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 throw ModelFileError(path: path, line: 0, message: "cannot be read as UTF-8 text")
             }
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let shown = path.hasPrefix(FileManager.default.currentDirectoryPath + "/")
+            let shown =
+                path.hasPrefix(FileManager.default.currentDirectoryPath + "/")
                 ? String(path.dropFirst(FileManager.default.currentDirectoryPath.count + 1)) : path
             return (name, try ModelFile(text: text, path: shown))
         }
         let available = availableNames()
-        throw ModelFileError(path: nameOrPath, line: 0, message: "no such model file; give a path to a .\(fileExtension) file or one of: \(available.isEmpty ? "(no Models/ folder found)" : available.joined(separator: ", "))")
+        throw ModelFileError(
+            path: nameOrPath, line: 0,
+            message:
+                "no such model file; give a path to a .\(fileExtension) file or one of: \(available.isEmpty ? "(no Models/ folder found)" : available.joined(separator: ", "))"
+        )
     }
 }

@@ -45,9 +45,11 @@ public struct ModelFile {
             var order: [String] = []
             for token in tokens.dropFirst() {
                 guard let equals = token.firstIndex(of: "="), equals != token.startIndex,
-                      token.index(after: equals) != token.endIndex else {
-                    throw ModelFileError(path: path, line: lineNumber,
-                                         message: "'\(token)' is not of the form key=value (for example filters=32)")
+                    token.index(after: equals) != token.endIndex
+                else {
+                    throw ModelFileError(
+                        path: path, line: lineNumber,
+                        message: "'\(token)' is not of the form key=value (for example filters=32)")
                 }
                 let key = String(token[..<equals]).lowercased()
                 if arguments[key] != nil {
@@ -56,7 +58,8 @@ public struct ModelFile {
                 arguments[key] = String(token[token.index(after: equals)...])
                 order.append(key)
             }
-            statements.append(Statement(kind: kind.lowercased(), arguments: arguments, argumentOrder: order, line: lineNumber))
+            statements.append(
+                Statement(kind: kind.lowercased(), arguments: arguments, argumentOrder: order, line: lineNumber))
         }
         self.statements = statements
         self.description = header.joined(separator: "\n").trimmingCharacters(in: "\n ")

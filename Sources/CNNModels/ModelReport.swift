@@ -31,7 +31,10 @@ public struct ModelReport: Sendable {
         for (index, (spec, layer)) in zip(specs, layers).enumerated() {
             let name = prefix + String(index)
             if let residual = layer as? Residual, let body = spec.body {
-                rows.append(Row(index: name, summary: "residual block", outputShape: spec.outputShape, parameters: 0, isNorm: false, flops: 0))
+                rows.append(
+                    Row(
+                        index: name, summary: "residual block", outputShape: spec.outputShape, parameters: 0,
+                        isNorm: false, flops: 0))
                 append(specs: body, layers: residual.body.layers, prefix: name + ".body.")
                 if let shortcut = spec.shortcut, let shortcutLayer = residual.shortcut {
                     append(specs: shortcut, layers: shortcutLayer.layers, prefix: name + ".shortcut.")
@@ -39,8 +42,10 @@ public struct ModelReport: Sendable {
                 continue
             }
             let ownParameters = layer.parameters.reduce(0) { $0 + $1.count }
-            rows.append(Row(index: name, summary: layer.summary, outputShape: spec.outputShape, parameters: ownParameters,
-                            isNorm: layer.isNormLayer, flops: layer.forwardFLOPs(for: Shape([1] + spec.inputShape))))
+            rows.append(
+                Row(
+                    index: name, summary: layer.summary, outputShape: spec.outputShape, parameters: ownParameters,
+                    isNorm: layer.isNormLayer, flops: layer.forwardFLOPs(for: Shape([1] + spec.inputShape))))
         }
     }
 
@@ -48,9 +53,13 @@ public struct ModelReport: Sendable {
     public var markdown: String {
         var lines = ["| # | layer | output | parameters | FLOPs |", "| --- | --- | --- | ---: | ---: |"]
         for row in rows {
-            lines.append("| \(row.index) | \(row.summary) | \(row.outputShape.map(String.init).joined(separator: "×")) | \(grouped(row.parameters))\(row.isNorm ? " (norm)" : "") | \(grouped(row.flops)) |")
+            lines.append(
+                "| \(row.index) | \(row.summary) | \(row.outputShape.map(String.init).joined(separator: "×")) | \(grouped(row.parameters))\(row.isNorm ? " (norm)" : "") | \(grouped(row.flops)) |"
+            )
         }
-        lines.append("| | **total** | | **\(grouped(totalParameters))** (norms \(grouped(normParameters))) | **\(grouped(totalFLOPs))** |")
+        lines.append(
+            "| | **total** | | **\(grouped(totalParameters))** (norms \(grouped(normParameters))) | **\(grouped(totalFLOPs))** |"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -6,29 +6,41 @@ import CNNNorms
 public enum ModelResolver {
     /// Keywords that give the file its structure but are no layer of their own.
     static let structuralKeywords = ["input", "shortcut", "end"]
-    static let inputKeys = [ArgumentKey("channels", example: "1"), ArgumentKey("size", example: "28"),
-                            ArgumentKey("height", example: "28"), ArgumentKey("width", example: "28")]
+    static let inputKeys = [
+        ArgumentKey("channels", example: "1"), ArgumentKey("size", example: "28"),
+        ArgumentKey("height", example: "28"), ArgumentKey("width", example: "28")
+    ]
 
-    public static func resolve(_ file: ModelFile, name: String, classCount: Int, norm: NormConfiguration) throws -> ResolvedModel {
+    public static func resolve(_ file: ModelFile, name: String, classCount: Int, norm: NormConfiguration) throws
+        -> ResolvedModel
+    {
         let (channels, height, width) = try inputShape(of: file)
         var context = Context(path: file.path, classCount: classCount, norm: norm, rest: file.statements.dropFirst())
         var layers = try context.resolveBlock(from: [channels, height, width], until: [])
         if let extra = context.rest.first {
-            throw ModelFileError(path: file.path, line: extra.line, message: "'\(extra.kind)' without a matching `residual`")
+            throw ModelFileError(
+                path: file.path, line: extra.line, message: "'\(extra.kind)' without a matching `residual`")
         }
         let shape = layers.last?.outputShape ?? [channels, height, width]
         guard shape.count == 1 else {
-            throw ModelFileError(path: file.path, line: file.statements.last?.line ?? 0,
-                                 message: "the model ends with shape \(shape.map(String.init).joined(separator: "×")); it must end with `linear outputFeatures=classes` (after `flatten`)")
+            throw ModelFileError(
+                path: file.path, line: file.statements.last?.line ?? 0,
+                message:
+                    "the model ends with shape \(shape.map(String.init).joined(separator: "×")); it must end with `linear outputFeatures=classes` (after `flatten`)"
+            )
         }
         guard shape[0] == classCount else {
-            throw ModelFileError(path: file.path, line: file.statements.last?.line ?? 0,
-                                 message: "the model ends with \(shape[0]) outputs but the dataset has \(classCount) classes; use `linear outputFeatures=classes`")
+            throw ModelFileError(
+                path: file.path, line: file.statements.last?.line ?? 0,
+                message:
+                    "the model ends with \(shape[0]) outputs but the dataset has \(classCount) classes; use `linear outputFeatures=classes`"
+            )
         }
         layers = placeNorms(layers, position: norm.position)
         dropRedundantBiases(&layers)
-        let model = ResolvedModel(name: name, inputShape: [channels, height, width], classCount: classCount, layers: layers,
-                                  norm: norm.kind.rawValue, normPosition: norm.position.rawValue, description: file.description)
+        let model = ResolvedModel(
+            name: name, inputShape: [channels, height, width], classCount: classCount, layers: layers,
+            norm: norm.kind.rawValue, normPosition: norm.position.rawValue, description: file.description)
         // Each line is checked as it is read; what is left is the total, with the final biases.
         do { _ = try model.validatedParameterCount() } catch {
             throw ModelFileError(path: file.path, line: 0, message: "\(error)")
@@ -40,18 +52,21 @@ public enum ModelResolver {
     /// decoded to this shape before the rest of the model is resolved.
     public static func inputShape(of file: ModelFile) throws -> (channels: Int, height: Int, width: Int) {
         guard let first = file.statements.first else {
-            throw ModelFileError(path: file.path, line: 0, message: "the file has no layers; it must start with an `input` line")
+            throw ModelFileError(
+                path: file.path, line: 0, message: "the file has no layers; it must start with an `input` line")
         }
         guard first.kind == "input" else {
-            throw ModelFileError(path: file.path, line: first.line,
-                                 message: "the first line must be `input channels=C height=H width=W` (or size=S), not '\(first.kind)'")
+            throw ModelFileError(
+                path: file.path, line: first.line,
+                message: "the first line must be `input channels=C height=H width=W` (or size=S), not '\(first.kind)'")
         }
         var reader = ArgumentReader(statement: first, path: file.path, classCount: 1, keys: inputKeys)
         try reader.rejectUnknownKeys()
         let channels = try reader.int("channels", min: 1)
         let size = try reader.optionalInt("size", min: 1)
         guard let height = try reader.optionalInt("height", min: 1) ?? size,
-              let width = try reader.optionalInt("width", min: 1) ?? size else {
+            let width = try reader.optionalInt("width", min: 1) ?? size
+        else {
             throw ModelFileError(path: file.path, line: first.line, message: "`input` needs size=S or height=H width=W")
         }
         try reader.finish()
@@ -158,7 +173,10 @@ public enum ModelResolver {
             default:
                 let known = LayerTable.keywords + ModelResolver.structuralKeywords
                 let suggestion = known.min { editDistance($0, statement.kind) < editDistance($1, statement.kind) }!
-                return error(statement, "unknown layer '\(statement.kind)' (did you mean '\(suggestion)'?); known layers: \(LayerTable.keywords.joined(separator: ", "))")
+                return error(
+                    statement,
+                    "unknown layer '\(statement.kind)' (did you mean '\(suggestion)'?); known layers: \(LayerTable.keywords.joined(separator: ", "))"
+                )
             }
         }
     }

@@ -20,7 +20,8 @@ extension ResolvedModel {
     /// - Throws: `ModelValidationError` naming the layer (by its model-file line) and the problem.
     public func validatedParameterCount() throws -> Int {
         guard inputShape.count == 3, inputShape.allSatisfy({ (1...Self.maximumDimension).contains($0) }) else {
-            throw ModelValidationError("the model's input shape \(inputShape) is not three sizes in 1…\(Self.maximumDimension)")
+            throw ModelValidationError(
+                "the model's input shape \(inputShape) is not three sizes in 1…\(Self.maximumDimension)")
         }
         var walker = ShapeWalker()
         let output = try walker.walk(layers, from: inputShape)

@@ -17,12 +17,16 @@ struct ShapeWalker {
         let name = "layer '\(layer.type)'" + (layer.line.map { " (line \($0))" } ?? "")
         func fail(_ problem: String) -> ModelValidationError { ModelValidationError("\(name): \(problem)") }
         guard let kind = LayerTable.kind(layer.type) else { throw fail("unknown layer type") }
-        guard layer.inputShape == shape else { throw fail("says its input is \(layer.inputShape) but receives \(shape)") }
+        guard layer.inputShape == shape else {
+            throw fail("says its input is \(layer.inputShape) but receives \(shape)")
+        }
         let output: [Int]
         do { output = try kind.outputShape(of: layer, input: shape, walker: &self) } catch let problem as LayerProblem {
             throw fail(problem.message)
         }
-        guard layer.outputShape == output else { throw fail("says its output is \(layer.outputShape) but gives \(output)") }
+        guard layer.outputShape == output else {
+            throw fail("says its output is \(layer.outputShape) but gives \(output)")
+        }
         return output
     }
 

@@ -87,8 +87,9 @@ public final class BatchNorm: Layer {
             throw LayerError("BatchNorm for \(channelCount) channels got \(input.channels) (input \(input))")
         }
         if mode == .training && input.batch * input.height * input.width <= 1 {
-            throw LayerError("BatchNorm needs more than one value per channel in training (batch \(input.batch) at "
-                             + "\(input.height)×\(input.width)); use a batch size ≥ 2 or another --norm")
+            throw LayerError(
+                "BatchNorm needs more than one value per channel in training (batch \(input.batch) at "
+                    + "\(input.height)×\(input.width)); use a batch size ≥ 2 or another --norm")
         }
     }
 
@@ -111,8 +112,9 @@ public final class BatchNorm: Layer {
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         let shape = x.shape
-        precondition((shape.rank == 4 || shape.rank == 2) && shape.channels == channelCount,
-                     "BatchNorm for \(channelCount) channels got input \(shape)")
+        precondition(
+            (shape.rank == 4 || shape.rank == 2) && shape.channels == channelCount,
+            "BatchNorm for \(channelCount) channels got input \(shape)")
         let N = shape.batch, C = channelCount, S = shape.height * shape.width, M = N * S
         let training = mode == .training
         precondition(!training || M > 1, "BatchNorm needs more than one value per channel in training")
@@ -151,7 +153,8 @@ public final class BatchNorm: Layer {
                     sum += sums[k * 2 * C + 2 * c]
                     squares += sums[k * 2 * C + 2 * c + 1]
                 }
-                s = SetStatistics.fromShiftedSums(center: xp[c * S], sum: sum, squares: squares, count: M)
+                s =
+                    SetStatistics.fromShiftedSums(center: xp[c * S], sum: sum, squares: squares, count: M)
                     ?? SetStatistics.of(xp + c * S, segmentCount: N, segmentLength: S, segmentStride: C * S)
                 let unbiased = s.variance * Double(M) / Double(M - 1)
                 meanRun[c] = Float((1 - momentum) * Double(meanRun[c]) + momentum * s.mean)
@@ -172,8 +175,9 @@ public final class BatchNorm: Layer {
             for n in images {
                 for c in 0..<C {
                     let start = (n * C + c) * S
-                    NormKernels.scaleShift(xp + start, yp + start, S, center: Float(stats[3 * c]),
-                                           scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1]))
+                    NormKernels.scaleShift(
+                        xp + start, yp + start, S, center: Float(stats[3 * c]),
+                        scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1]))
                 }
             }
         }
@@ -233,8 +237,9 @@ public final class BatchNorm: Layer {
             for n in images {
                 for c in 0..<C {
                     let start = (n * C + c) * S
-                    NormKernels.inputGradient(dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
-                                              a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]))
+                    NormKernels.inputGradient(
+                        dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
+                        a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]))
                 }
             }
         }

@@ -22,13 +22,15 @@ public final class GroupNorm: Layer {
     ///   - epsilon: ε, added to the variance inside the square root.
     /// - Precondition: G ≥ 1 and G divides C (`NormFactory.make` throws a user-facing error first).
     public init(groupCount: Int, channelCount: Int, epsilon: Float = 1e-5) {
-        precondition(groupCount >= 1 && channelCount >= 1 && channelCount.isMultiple(of: groupCount),
-                     "GroupNorm: \(groupCount) groups do not divide \(channelCount) channels")
+        precondition(
+            groupCount >= 1 && channelCount >= 1 && channelCount.isMultiple(of: groupCount),
+            "GroupNorm: \(groupCount) groups do not divide \(channelCount) channels")
         self.groupCount = groupCount
         self.channelCount = channelCount
         self.epsilon = epsilon
-        engine = GroupStatisticsEngine(groupCount: groupCount, channelCount: channelCount, epsilon: epsilon,
-                                       affine: .perChannel, affineShape: Shape(channelCount))
+        engine = GroupStatisticsEngine(
+            groupCount: groupCount, channelCount: channelCount, epsilon: epsilon,
+            affine: .perChannel, affineShape: Shape(channelCount))
     }
 
     /// γ, shape (C).

@@ -45,8 +45,9 @@ final class GroupStatisticsEngine {
 
     init(groupCount: Int, channelCount: Int, epsilon: Float, affine: AffineLayout, affineShape: Shape) {
         precondition(channelCount >= 1, "a norm needs at least one channel")
-        precondition(groupCount >= 1 && channelCount.isMultiple(of: groupCount),
-                     "\(groupCount) groups do not divide \(channelCount) channels")
+        precondition(
+            groupCount >= 1 && channelCount.isMultiple(of: groupCount),
+            "\(groupCount) groups do not divide \(channelCount) channels")
         self.groupCount = groupCount
         self.channelCount = channelCount
         self.epsilon = Double(epsilon)
@@ -66,8 +67,11 @@ final class GroupStatisticsEngine {
         }
         // (Compared axis by axis: `sampleShape` would allocate on every forward.)
         let affineShape = weight.value.shape
-        if affine == .perElement && (shape.sampleCount != weight.count || (shape.rank == 4 && affineShape.rank == 3
-                && (shape[2] != affineShape[1] || shape[3] != affineShape[2]))) {
+        if affine == .perElement
+            && (shape.sampleCount != weight.count
+                || (shape.rank == 4 && affineShape.rank == 3
+                    && (shape[2] != affineShape[1] || shape[3] != affineShape[2])))
+        {
             return "normalizes samples of shape \(weight.value.shape), got \(shape.sampleShape)"
         }
         return nil
@@ -100,13 +104,15 @@ final class GroupStatisticsEngine {
                         let c = g * Cg + j
                         let a = Double(gamma[c]) * rstd
                         let b = Double(beta[c]) - s.offset * a
-                        NormKernels.scaleShift(xp + start + j * S, yp + start + j * S, S,
-                                               center: s.center, scale: Float(a), shift: Float(b))
+                        NormKernels.scaleShift(
+                            xp + start + j * S, yp + start + j * S, S,
+                            center: s.center, scale: Float(a), shift: Float(b))
                     }
                 case .perElement:
-                    NormKernels.scaleShiftPerElement(xp + start, yp + start, M, center: s.center,
-                                                     scale: Float(rstd), shift: Float(-s.offset * rstd),
-                                                     gamma: gamma + g * M, beta: beta + g * M)
+                    NormKernels.scaleShiftPerElement(
+                        xp + start, yp + start, M, center: s.center,
+                        scale: Float(rstd), shift: Float(-s.offset * rstd),
+                        gamma: gamma + g * M, beta: beta + g * M)
                 }
             }
         }
@@ -149,12 +155,14 @@ final class GroupStatisticsEngine {
                 case .perChannel:
                     for j in 0..<Cg {
                         let a = rstd * Double(gamma[g * Cg + j])
-                        NormKernels.inputGradient(dyp + start + j * S, xp + start + j * S, dxp + start + j * S, S,
-                                                  center: K, a: Float(a), b: Float(b), c: Float(c))
+                        NormKernels.inputGradient(
+                            dyp + start + j * S, xp + start + j * S, dxp + start + j * S, S,
+                            center: K, a: Float(a), b: Float(b), c: Float(c))
                     }
                 case .perElement:
-                    NormKernels.inputGradientPerElement(dyp + start, xp + start, dxp + start, M, center: K,
-                                                        a: Float(rstd), b: Float(b), c: Float(c), gamma: gamma + g * M)
+                    NormKernels.inputGradientPerElement(
+                        dyp + start, xp + start, dxp + start, M, center: K,
+                        a: Float(rstd), b: Float(b), c: Float(c), gamma: gamma + g * M)
                 }
             }
 
@@ -198,7 +206,9 @@ final class GroupStatisticsEngine {
                         let m = NormKernels.gradientMomentsPerElement(
                             dyp + start, xp + start, M, center: K, scale: Float(rstd), shift: Float(-d * rstd),
                             gamma: gamma + g * M, gammaGradient: gammaSums, betaGradient: betaSums)
-                        if needsInputGradient { writeInputGradient(u, sumG: m.sum, sumGX: rstd * (m.product - d * m.sum)) }
+                        if needsInputGradient {
+                            writeInputGradient(u, sumG: m.sum, sumGX: rstd * (m.product - d * m.sum))
+                        }
                         u += 1
                     }
                 }

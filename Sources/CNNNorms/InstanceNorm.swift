@@ -26,8 +26,9 @@ public final class InstanceNorm: Layer {
         precondition(channelCount >= 1, "InstanceNorm needs at least one channel")
         self.channelCount = channelCount
         self.epsilon = epsilon
-        engine = GroupStatisticsEngine(groupCount: channelCount, channelCount: channelCount, epsilon: epsilon,
-                                       affine: .perChannel, affineShape: Shape(channelCount))
+        engine = GroupStatisticsEngine(
+            groupCount: channelCount, channelCount: channelCount, epsilon: epsilon,
+            affine: .perChannel, affineShape: Shape(channelCount))
     }
 
     /// γ, shape (C).
@@ -46,8 +47,9 @@ public final class InstanceNorm: Layer {
     public func validate(_ input: Shape, mode: Mode) throws {
         if let problem = engine.problem(with: input) { throw LayerError("InstanceNorm \(problem)") }
         if !NormSlot.instanceNormFits(height: input.height, width: input.width) {
-            throw LayerError("InstanceNorm needs more than one spatial value per channel (input \(input)); "
-                             + "use --norm batch, layer or group here")
+            throw LayerError(
+                "InstanceNorm needs more than one spatial value per channel (input \(input)); "
+                    + "use --norm batch, layer or group here")
         }
     }
 

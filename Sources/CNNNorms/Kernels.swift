@@ -37,7 +37,9 @@ enum NormKernels {
     // MARK: - Forward
 
     /// (Σ (x − K), Σ (x − K)²) over `count` elements.
-    static func shiftedMoments(_ x: UnsafePointer<Float>, _ count: Int, center K: Float) -> (sum: Double, squares: Double) {
+    static func shiftedMoments(_ x: UnsafePointer<Float>, _ count: Int, center K: Float) -> (
+        sum: Double, squares: Double
+    ) {
         var sum = 0.0, squares = 0.0
         let k = SIMD16<Float>(repeating: K)
         var i = 0
@@ -63,8 +65,10 @@ enum NormKernels {
     }
 
     /// y = (x − K)·a + b: the norm with γ, β, μ and rstd folded into one scale `a` and shift `b`.
-    static func scaleShift(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
-                           center K: Float, scale a: Float, shift b: Float) {
+    static func scaleShift(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+        center K: Float, scale a: Float, shift b: Float
+    ) {
         let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
         var i = 0
         while i + 16 <= count {
@@ -78,9 +82,11 @@ enum NormKernels {
     }
 
     /// y = ((x − K)·a + b)·γ + β with γ, β per element (LayerNorm's affine).
-    static func scaleShiftPerElement(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
-                                     center K: Float, scale a: Float, shift b: Float,
-                                     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>) {
+    static func scaleShiftPerElement(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+        center K: Float, scale a: Float, shift b: Float,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
+    ) {
         let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
         var i = 0
         while i + 16 <= count {
@@ -97,8 +103,10 @@ enum NormKernels {
     // MARK: - Backward
 
     /// (Σ dy, Σ dy·(x − K)) over `count` elements: pass 1 of the backward.
-    static func gradientMoments(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-                                center K: Float) -> (sum: Double, product: Double) {
+    static func gradientMoments(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+        center K: Float
+    ) -> (sum: Double, product: Double) {
         var sum = 0.0, product = 0.0
         let k = SIMD16<Float>(repeating: K)
         var i = 0
@@ -124,11 +132,13 @@ enum NormKernels {
 
     /// Pass 1 with per-element γ: returns (Σ g, Σ g·(x − K)) for g = dy·γ, and adds dy·x̂ into
     /// `gammaGradient` and dy into `betaGradient`, where x̂ = (x − K)·a + b.
-    static func gradientMomentsPerElement(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-                                          center K: Float, scale a: Float, shift b: Float,
-                                          gamma: UnsafePointer<Float>,
-                                          gammaGradient: UnsafeMutablePointer<Float>,
-                                          betaGradient: UnsafeMutablePointer<Float>) -> (sum: Double, product: Double) {
+    static func gradientMomentsPerElement(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+        center K: Float, scale a: Float, shift b: Float,
+        gamma: UnsafePointer<Float>,
+        gammaGradient: UnsafeMutablePointer<Float>,
+        betaGradient: UnsafeMutablePointer<Float>
+    ) -> (sum: Double, product: Double) {
         var sum = 0.0, product = 0.0
         let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
         var i = 0
@@ -161,14 +171,17 @@ enum NormKernels {
     /// `gradientMomentsPerElement` for two samples at once (LayerNorm): γ is loaded and the
     /// partial dγ, dβ are read and written once per pair instead of once per sample.
     /// Returns (Σ g, Σ g·(x − K)) of each sample.
-    static func gradientMomentsPerElementPair(_ dy0: UnsafePointer<Float>, _ x0: UnsafePointer<Float>,
-                                              _ dy1: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ count: Int,
-                                              first: (center: Float, scale: Float, shift: Float),
-                                              second: (center: Float, scale: Float, shift: Float),
-                                              gamma: UnsafePointer<Float>,
-                                              gammaGradient: UnsafeMutablePointer<Float>,
-                                              betaGradient: UnsafeMutablePointer<Float>)
-        -> (sum0: Double, product0: Double, sum1: Double, product1: Double) {
+    static func gradientMomentsPerElementPair(
+        _ dy0: UnsafePointer<Float>, _ x0: UnsafePointer<Float>,
+        _ dy1: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ count: Int,
+        first: (center: Float, scale: Float, shift: Float),
+        second: (center: Float, scale: Float, shift: Float),
+        gamma: UnsafePointer<Float>,
+        gammaGradient: UnsafeMutablePointer<Float>,
+        betaGradient: UnsafeMutablePointer<Float>
+    )
+        -> (sum0: Double, product0: Double, sum1: Double, product1: Double)
+    {
         var sum0 = 0.0, product0 = 0.0, sum1 = 0.0, product1 = 0.0
         let k0 = SIMD8<Float>(repeating: first.center), a0 = SIMD8<Float>(repeating: first.scale)
         let b0 = SIMD8<Float>(repeating: first.shift)
@@ -215,8 +228,10 @@ enum NormKernels {
     }
 
     /// dx = dy·A + (x − K)·B + C: pass 2 of the backward, with the set's sums folded into B and C.
-    static func inputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                              _ count: Int, center K: Float, a: Float, b: Float, c: Float) {
+    static func inputGradient(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+        _ count: Int, center K: Float, a: Float, b: Float, c: Float
+    ) {
         let k = SIMD16<Float>(repeating: K)
         let av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b), cv = SIMD16<Float>(repeating: c)
         var i = 0
@@ -231,9 +246,11 @@ enum NormKernels {
     }
 
     /// dx = dy·γ·A + (x − K)·B + C with γ per element.
-    static func inputGradientPerElement(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                                        _ dx: UnsafeMutablePointer<Float>, _ count: Int,
-                                        center K: Float, a: Float, b: Float, c: Float, gamma: UnsafePointer<Float>) {
+    static func inputGradientPerElement(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>, _ count: Int,
+        center K: Float, a: Float, b: Float, c: Float, gamma: UnsafePointer<Float>
+    ) {
         let k = SIMD16<Float>(repeating: K)
         let av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b), cv = SIMD16<Float>(repeating: c)
         var i = 0
@@ -265,7 +282,9 @@ struct SetStatistics {
     /// common offset. When that element lies far from the mean (|μ − x₀|² > 8σ², where
     /// Σ(x−x₀)²/M − (Σ(x−x₀)/M)² would lose digits), a second pass over the (cached) set sums
     /// around the mean itself.
-    static func of(_ base: UnsafePointer<Float>, segmentCount: Int, segmentLength: Int, segmentStride: Int) -> SetStatistics {
+    static func of(_ base: UnsafePointer<Float>, segmentCount: Int, segmentLength: Int, segmentStride: Int)
+        -> SetStatistics
+    {
         let count = Double(segmentCount * segmentLength)
         func moments(around center: Float) -> (shift: Double, variance: Double) {
             var sum = 0.0, squares = 0.0

@@ -30,14 +30,16 @@ public final class LayerNorm: Layer {
     }
 
     private init(normalizedShape: Shape, epsilon: Float) {
-        precondition(normalizedShape.dimensions.allSatisfy { $0 >= 1 }, "LayerNorm over an empty shape \(normalizedShape)")
+        precondition(
+            normalizedShape.dimensions.allSatisfy { $0 >= 1 }, "LayerNorm over an empty shape \(normalizedShape)")
         self.normalizedShape = normalizedShape
         channelCount = normalizedShape[0]
         height = normalizedShape.rank == 3 ? normalizedShape[1] : 1
         width = normalizedShape.rank == 3 ? normalizedShape[2] : 1
         self.epsilon = epsilon
-        engine = GroupStatisticsEngine(groupCount: 1, channelCount: channelCount, epsilon: epsilon,
-                                       affine: .perElement, affineShape: normalizedShape)
+        engine = GroupStatisticsEngine(
+            groupCount: 1, channelCount: channelCount, epsilon: epsilon,
+            affine: .perElement, affineShape: normalizedShape)
     }
 
     /// γ, of `normalizedShape`.

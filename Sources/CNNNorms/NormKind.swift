@@ -18,14 +18,16 @@ public enum NormKind: String, CaseIterable, Codable, Sendable {
         case .instance: return "per sample and channel over positions (H, W); γ, β per channel"
         case .group: return "per sample over each group of C/G channels and their positions; γ, β per channel"
         case .none: return "no normalization (the preceding conv keeps its bias)"
-        case .syncbatch: return "batch, with statistics over the samples of every process (mpirun); batch in one process"
+        case .syncbatch:
+            return "batch, with statistics over the samples of every process (mpirun); batch in one process"
         }
     }
 
     /// Trainable parameters (γ and β) of this norm on C channels at H×W: 2·C, or 2·C·H·W for
     /// `.layer` (per-element affine), 0 for `.none` (`NormSlot.parameterCount`).
     public func parameterCount(channelCount: Int, height: Int, width: Int) -> Int {
-        NormSlot(kind: self, channelCount: channelCount, height: height, width: width, groupCount: 1).parameterCount ?? .max
+        NormSlot(kind: self, channelCount: channelCount, height: height, width: width, groupCount: 1).parameterCount
+            ?? .max
     }
 }
 
@@ -42,9 +44,12 @@ public enum NormFactory {
     ///
     /// With H = W = 1, `.layer` builds `LayerNorm(featureCount: C)` (γ, β of shape (C), as
     /// `nn.LayerNorm(C)` after a flatten or linear layer).
-    public static func make(_ kind: NormKind, channelCount: Int, height: Int, width: Int, groupCount: Int,
-                            layerName: String) throws -> Layer? {
-        let slot = NormSlot(kind: kind, channelCount: channelCount, height: height, width: width, groupCount: groupCount)
+    public static func make(
+        _ kind: NormKind, channelCount: Int, height: Int, width: Int, groupCount: Int,
+        layerName: String
+    ) throws -> Layer? {
+        let slot = NormSlot(
+            kind: kind, channelCount: channelCount, height: height, width: width, groupCount: groupCount)
         if let problem = slot.problem { throw LayerError("layer '\(layerName)': \(problem)") }
         switch kind {
         case .none:

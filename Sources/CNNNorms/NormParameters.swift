@@ -9,5 +9,7 @@ extension Layer {
     }
 
     /// One of the norms of `NormKind`.
-    public var isNormLayer: Bool { self is BatchNorm || self is SyncBatchNorm || self is GroupNorm || self is LayerNorm || self is InstanceNorm }
+    public var isNormLayer: Bool {
+        self is BatchNorm || self is SyncBatchNorm || self is GroupNorm || self is LayerNorm || self is InstanceNorm
+    }
 }

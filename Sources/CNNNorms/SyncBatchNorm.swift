@@ -91,8 +91,9 @@ public final class SyncBatchNorm: Layer {
         // with no values at all is refused here (the trainer gives every rank ≥ 1 sample).
         let values = input.batch * input.height * input.width
         if mode == .training && (communicator.size == 1 ? values <= 1 : values < 1) {
-            throw LayerError("SyncBatchNorm needs more than one value per channel in training (batch \(input.batch) at "
-                             + "\(input.height)×\(input.width)); use a batch size ≥ 2 or another --norm")
+            throw LayerError(
+                "SyncBatchNorm needs more than one value per channel in training (batch \(input.batch) at "
+                    + "\(input.height)×\(input.width)); use a batch size ≥ 2 or another --norm")
         }
     }
 
@@ -139,7 +140,9 @@ public final class SyncBatchNorm: Layer {
     /// The global statistics from every rank's (count, mean, biased variance), combined in rank
     /// order: n = n_a + n_b, δ = μ_b − μ_a, μ = μ_a + δ·n_b/n, M2 = M2_a + M2_b + δ²·n_a·n_b/n.
     /// One rank's own statistics are returned unchanged (so one process is BatchNorm exactly).
-    private func globalStatistics(_ local: [SetStatistics], count: Int, C: Int) -> (statistics: [SetStatistics], count: Int) {
+    private func globalStatistics(_ local: [SetStatistics], count: Int, C: Int) -> (
+        statistics: [SetStatistics], count: Int
+    ) {
         guard communicator.size > 1 else { return (local, count) }
         var message = [Double(count)]
         message += local.map(\.mean)
@@ -163,15 +166,17 @@ public final class SyncBatchNorm: Layer {
         }
         let statistics = (0..<C).map { c -> SetStatistics in
             let rounded = Float(mean[c])
-            return SetStatistics(center: rounded, offset: mean[c] - Double(rounded), variance: max(squares[c] / total, 0))
+            return SetStatistics(
+                center: rounded, offset: mean[c] - Double(rounded), variance: max(squares[c] / total, 0))
         }
         return (statistics, Int(total))
     }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         let shape = x.shape
-        precondition((shape.rank == 4 || shape.rank == 2) && shape.channels == channelCount,
-                     "SyncBatchNorm for \(channelCount) channels got input \(shape)")
+        precondition(
+            (shape.rank == 4 || shape.rank == 2) && shape.channels == channelCount,
+            "SyncBatchNorm for \(channelCount) channels got input \(shape)")
         let N = shape.batch, C = channelCount, S = shape.height * shape.width
         let training = mode == .training
         input = x
@@ -215,8 +220,9 @@ public final class SyncBatchNorm: Layer {
             for n in images {
                 for c in 0..<C {
                     let start = (n * C + c) * S
-                    NormKernels.scaleShift(xp + start, yp + start, S, center: Float(stats[3 * c]),
-                                           scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1]))
+                    NormKernels.scaleShift(
+                        xp + start, yp + start, S, center: Float(stats[3 * c]),
+                        scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1]))
                 }
             }
         }
@@ -277,8 +283,9 @@ public final class SyncBatchNorm: Layer {
             for n in images {
                 for c in 0..<C {
                     let start = (n * C + c) * S
-                    NormKernels.inputGradient(dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
-                                              a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]))
+                    NormKernels.inputGradient(
+                        dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
+                        a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]))
                 }
             }
         }

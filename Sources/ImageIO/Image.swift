@@ -7,9 +7,12 @@ public struct Image: Equatable, Sendable {
     public var pixels: [UInt8]
 
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "bad image geometry \(width)×\(height)×\(channels)")
-        precondition(pixels.count == width * height * channels,
-                     "\(pixels.count) bytes for a \(width)×\(height)×\(channels) image")
+        precondition(
+            width >= 0 && height >= 0 && (1...4).contains(channels), "bad image geometry \(width)×\(height)×\(channels)"
+        )
+        precondition(
+            pixels.count == width * height * channels,
+            "\(pixels.count) bytes for a \(width)×\(height)×\(channels) image")
         self.width = width
         self.height = height
         self.channels = channels
@@ -18,7 +21,9 @@ public struct Image: Equatable, Sendable {
 
     /// A zero-filled (black, transparent) image.
     public init(width: Int, height: Int, channels: Int) {
-        self.init(width: width, height: height, channels: channels, pixels: [UInt8](repeating: 0, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: 0, count: width * height * channels))
     }
 
     /// The sample at (x, y, channel).
@@ -82,7 +87,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     public var path: String {
         switch self {
         case .emptyFile(let path), .truncated(let path, _), .notAnImage(let path), .corrupt(let path, _, _),
-             .unsupported(let path, _), .tooLarge(let path, _, _, _), .unreadable(let path, _):
+            .unsupported(let path, _), .tooLarge(let path, _, _, _), .unreadable(let path, _):
             return path
         case .encodingFailed: return ""
         }
@@ -93,10 +98,12 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
         case .emptyFile(let path): return "\(path): empty file (0 bytes)"
         case .truncated(let path, let detail): return "\(path): truncated image: \(detail)"
         case .notAnImage(let path): return "\(path): not an image (neither a PNG nor a JPEG signature)"
-        case .corrupt(let path, let format, let detail): return "\(path): corrupt \(format.rawValue.uppercased()): \(detail)"
+        case .corrupt(let path, let format, let detail):
+            return "\(path): corrupt \(format.rawValue.uppercased()): \(detail)"
         case .unsupported(let path, let detail): return "\(path): unsupported image: \(detail)"
         case .tooLarge(let path, let width, let height, let maxPixels):
-            return "\(path): image too large: claims \(width)×\(height) = \(width * height) pixels, over the limit of \(maxPixels)"
+            return
+                "\(path): image too large: claims \(width)×\(height) = \(width * height) pixels, over the limit of \(maxPixels)"
         case .unreadable(let path, let detail): return "\(path): cannot read: \(detail)"
         case .encodingFailed(let detail): return "cannot encode image: \(detail)"
         }

@@ -11,8 +11,9 @@ public enum ImageEncoder {
         var size = 0
         var message = [CChar](repeating: 0, count: 200)
         let code = image.pixels.withUnsafeBufferPointer {
-            cnn_png_encode($0.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
-                           Int32(max(0, min(9, compressionLevel))), &output, &size, &message, message.count)
+            cnn_png_encode(
+                $0.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
+                Int32(max(0, min(9, compressionLevel))), &output, &size, &message, message.count)
         }
         defer { cnn_png_free(output) }
         if code != 0 { throw ImageError.encodingFailed(detail: String(cString: message)) }
@@ -29,8 +30,9 @@ public enum ImageEncoder {
         var size = 0
         var message = [CChar](repeating: 0, count: 200)
         let code = source.pixels.withUnsafeBufferPointer {
-            cnn_jpeg_encode($0.baseAddress, Int32(source.width), Int32(source.height), Int32(source.channels),
-                            Int32(quality), progressive ? 1 : 0, &output, &size, &message, message.count)
+            cnn_jpeg_encode(
+                $0.baseAddress, Int32(source.width), Int32(source.height), Int32(source.channels),
+                Int32(quality), progressive ? 1 : 0, &output, &size, &message, message.count)
         }
         defer { cnn_jpeg_free(output) }
         if code != 0 { throw ImageError.encodingFailed(detail: String(cString: message)) }

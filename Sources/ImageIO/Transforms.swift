@@ -47,7 +47,9 @@ extension Image {
     }
 
     /// BT.601 luma of 8-bit R, G, B, rounded to nearest: (299 R + 587 G + 114 B + 500) / 1000.
-    @inlinable public static func luma(_ r: Int, _ g: Int, _ b: Int) -> Int { (299 * r + 587 * g + 114 * b + 500) / 1000 }
+    @inlinable public static func luma(_ r: Int, _ g: Int, _ b: Int) -> Int {
+        (299 * r + 587 * g + 114 * b + 500) / 1000
+    }
 
     /// `value` with opacity `alpha` over white, rounded.
     @inlinable public static func compositeOnWhite(_ value: Int, _ alpha: Int) -> Int {
@@ -111,8 +113,9 @@ extension Image {
     /// right/bottom (left/top offset = excess / 2, rounded down).
     /// - Precondition: the window fits inside the image.
     public func centerCropped(width newWidth: Int, height newHeight: Int) -> Image {
-        precondition(newWidth <= width && newHeight <= height && newWidth > 0 && newHeight > 0,
-                     "crop \(newWidth)×\(newHeight) does not fit in \(width)×\(height)")
+        precondition(
+            newWidth <= width && newHeight <= height && newWidth > 0 && newHeight > 0,
+            "crop \(newWidth)×\(newHeight) does not fit in \(width)×\(height)")
         if newWidth == width && newHeight == height { return self }
         let x0 = (width - newWidth) / 2, y0 = (height - newHeight) / 2
         var output = [UInt8](repeating: 0, count: newWidth * newHeight * channels)

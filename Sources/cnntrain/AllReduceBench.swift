@@ -8,7 +8,9 @@ struct AllReduceBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "allreduce",
         abstract: "Time MPI_Allreduce (sum, in place) of COUNT floats between the processes of mpirun.",
-        discussion: "Run as `mpirun -np 2 cnntrain bench allreduce`. The default COUNT is smallcnn's gradient (468,010 floats for 10 classes). Each repeat starts after a barrier, so waiting for a late process is not counted. Rank 0 prints the median and the fastest time.")
+        discussion:
+            "Run as `mpirun -np 2 cnntrain bench allreduce`. The default COUNT is smallcnn's gradient (468,010 floats for 10 classes). Each repeat starts after a barrier, so waiting for a late process is not counted. Rank 0 prints the median and the fastest time."
+    )
 
     @Option(help: "Floats per all-reduce.")
     var count = 468_010
@@ -35,9 +37,12 @@ struct AllReduceBench: ParsableCommand {
             times.sort()
             (communicator as? MPICommunicator)?.finalize()
             guard communicator.rank == 0 else { return }
-            print(String(format: "allreduce of %d floats (%.1f MB) on %d process%@: median %.3f ms, fastest %.3f ms (%d repeats)",
-                         count, Double(count * 4) / 1e6, communicator.size, communicator.size == 1 ? "" : "es",
-                         times[times.count / 2], times[0], repeats))
+            print(
+                String(
+                    format:
+                        "allreduce of %d floats (%.1f MB) on %d process%@: median %.3f ms, fastest %.3f ms (%d repeats)",
+                    count, Double(count * 4) / 1e6, communicator.size, communicator.size == 1 ? "" : "es",
+                    times[times.count / 2], times[0], repeats))
         }
     }
 }

@@ -10,13 +10,15 @@ struct CNNTrainCommand: ParsableCommand {
         commandName: "cnntrain",
         abstract: "Train small CNNs on a CPU and compare Batch, Layer, Instance and Group normalization.",
         discussion: """
-        `cnntrain --norm group` trains the reference model (smallcnn) on Fashion-MNIST with GroupNorm. Models are text files in Models/ (see Models/README.md); datasets are IDX files, ImageFolder trees of PNG/JPEG files, or CIFAR-10 binary batches (see Datasets/README.md).
+            `cnntrain --norm group` trains the reference model (smallcnn) on Fashion-MNIST with GroupNorm. Models are text files in Models/ (see Models/README.md); datasets are IDX files, ImageFolder trees of PNG/JPEG files, or CIFAR-10 binary batches (see Datasets/README.md).
 
-        Exit status: 0 success; 64 bad input (an option or its value, a file or folder, a model, a dataset, a checkpoint), refused before any work; 1 a failure during the work (training diverged, a write failed, cells of a study failed); 130 or 143 a run stopped by Ctrl-C or SIGTERM. Negative numbers are values, not options: --lr -1 is read as --lr=-1 (and refused).
-        """,
+            Exit status: 0 success; 64 bad input (an option or its value, a file or folder, a model, a dataset, a checkpoint), refused before any work; 1 a failure during the work (training diverged, a write failed, cells of a study failed); 130 or 143 a run stopped by Ctrl-C or SIGTERM. Negative numbers are values, not options: --lr -1 is read as --lr=-1 (and refused).
+            """,
         version: cnntrainVersion,
-        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, InfoCommand.self,
-                      BenchCommand.self, DataCommand.self, CompareCommand.self],
+        subcommands: [
+            TrainCommand.self, EvalCommand.self, PredictCommand.self, InfoCommand.self,
+            BenchCommand.self, DataCommand.self, CompareCommand.self
+        ],
         defaultSubcommand: TrainCommand.self)
 
     /// Reads negative numbers after an option as its value, then runs as ArgumentParser does.
@@ -47,7 +49,9 @@ enum CommandLineArguments {
         while index < arguments.count {
             let word = arguments[index]
             if word == "--" { result += arguments[index...]; break }
-            if word.hasPrefix("--"), !word.contains("="), index + 1 < arguments.count, isNegativeNumber(arguments[index + 1]) {
+            if word.hasPrefix("--"), !word.contains("="), index + 1 < arguments.count,
+                isNegativeNumber(arguments[index + 1])
+            {
                 result.append(word + "=" + arguments[index + 1])
                 index += 2
                 continue
@@ -65,7 +69,6 @@ enum CommandLineArguments {
             || rest.split(separator: ",").allSatisfy { Double($0.hasPrefix("-") ? $0.dropFirst() : $0) != nil }
     }
 }
-
 
 /// Prints a failure as one clear line and exits non-zero (no stack trace for user errors):
 /// with `status` (bad input unless told otherwise), or 130/143 for a run stopped by a signal.
@@ -90,7 +93,8 @@ func runReportingErrors(status: Int32 = ExitStatus.badInput, _ body: () throws -
 
 /// `--threads`: validated once for every subcommand.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: .customLong("threads"), help: "Threads for the engine (GEMM, norms, data loading). Default: all cores.")
+    @Option(
+        name: .customLong("threads"), help: "Threads for the engine (GEMM, norms, data loading). Default: all cores.")
     var threadCount: Int?
 
     /// `--threads`, else all cores.
@@ -98,6 +102,8 @@ struct ThreadOptions: ParsableArguments {
     var given: Bool { threadCount != nil }
 
     func validate() throws {
-        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads) is not allowed; use 1 to 256") }
+        guard threads >= 1, threads <= 256 else {
+            throw ValidationError("--threads \(threads) is not allowed; use 1 to 256")
+        }
     }
 }

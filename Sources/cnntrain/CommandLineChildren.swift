@@ -10,7 +10,8 @@ struct CommandLineChildren: ChildCommands {
     var python = PythonInterpreter.defaultPath
 
     func train(configuration: String, runDirectory: String) -> ChildCommand {
-        ChildCommand(program: executable, arguments: ["train", "--config", configuration, "--out", runDirectory, "--quiet"])
+        ChildCommand(
+            program: executable, arguments: ["train", "--config", configuration, "--out", runDirectory, "--quiet"])
     }
 
     func speedProbe(configuration: String) -> ChildCommand {
@@ -18,11 +19,16 @@ struct CommandLineChildren: ChildCommands {
     }
 
     func torchTrain(script: String, configuration: String, result: String) -> ChildCommand {
-        ChildCommand(program: python, arguments: [script, "--config", configuration, "--cnntrain", executable, "--json", result])
+        ChildCommand(
+            program: python, arguments: [script, "--config", configuration, "--cnntrain", executable, "--json", result])
     }
 
     func torchSpeedProbe(script: String, configuration: String, memoryFormat: TorchMemoryFormat) -> ChildCommand {
-        ChildCommand(program: python, arguments: [script, "--config", configuration, "--cnntrain", executable,
-                                                  "--memory-format", memoryFormat.rawValue])
+        ChildCommand(
+            program: python,
+            arguments: [
+                script, "--config", configuration, "--cnntrain", executable,
+                "--memory-format", memoryFormat.rawValue
+            ])
     }
 }

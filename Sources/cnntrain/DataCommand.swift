@@ -10,7 +10,8 @@ extension ImageFormat: ExpressibleByArgument {}
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Prepare datasets: describe one, export it as PNG/JPEG files, generate the coloured shapes dataset, or manage the decode cache.",
+        abstract:
+            "Prepare datasets: describe one, export it as PNG/JPEG files, generate the coloured shapes dataset, or manage the decode cache.",
         subcommands: [Export.self, Shapes.self, Info.self, Cache.self])
 
     /// Where the cache lives, for help texts (read when the help is shown).
@@ -22,13 +23,18 @@ struct DataCommand: ParsableCommand {
     struct Geometry: ParsableArguments {
         @Option(help: "Channels to decode to: 1 (gray) or 3 (RGB). Default: the dataset's own.")
         var channels: Int?
-        @Option(help: "Height to decode to (images are scaled to cover it and centre-cropped, as train does). Default: the dataset's own; for an image folder, its first image's, with the longer side at most \(LoadOptions.defaultInspectionSide).")
+        @Option(
+            help:
+                "Height to decode to (images are scaled to cover it and centre-cropped, as train does). Default: the dataset's own; for an image folder, its first image's, with the longer side at most \(LoadOptions.defaultInspectionSide)."
+        )
         var height: Int?
         @Option(help: "Width to decode to. Default: as --height.")
         var width: Int?
 
         func validate() throws {
-            if let channels, ![1, 3].contains(channels) { throw ValidationError("--channels \(channels) is not allowed; use 1 or 3") }
+            if let channels, ![1, 3].contains(channels) {
+                throw ValidationError("--channels \(channels) is not allowed; use 1 or 3")
+            }
             if let height, height < 1 { throw ValidationError("--height \(height) is not allowed; use 1 or more") }
             if let width, width < 1 { throw ValidationError("--width \(width) is not allowed; use 1 or more") }
         }
@@ -76,8 +82,11 @@ struct DataCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a dataset as an ImageFolder tree (out/train/<class>/*.png and out/test/…) with the project's own encoder.",
-            discussion: "The output folder must be new or empty (writing into an earlier tree would mix the two); --force deletes an earlier image tree there first.")
+            abstract:
+                "Write a dataset as an ImageFolder tree (out/train/<class>/*.png and out/test/…) with the project's own encoder.",
+            discussion:
+                "The output folder must be new or empty (writing into an earlier tree would mix the two); --force deletes an earlier image tree there first."
+        )
         @Option(help: "Source dataset (as for train). Default: Fashion-MNIST.")
         var data: String?
         @Option(help: "Image format: png, jpeg.")
@@ -86,13 +95,18 @@ struct DataCommand: ParsableCommand {
         var quality = 95
         @Option(help: "Output folder: new or empty.")
         var out: String
-        @Flag(help: "Delete the contents of a non-empty output folder first (only an image tree: folders and .png/.jpg/.jpeg files).")
+        @Flag(
+            help:
+                "Delete the contents of a non-empty output folder first (only an image tree: folders and .png/.jpg/.jpeg files)."
+        )
         var force = false
         @OptionGroup var geometry: Geometry
         @OptionGroup var threadOptions: ThreadOptions
 
         func validate() throws {
-            guard (1...100).contains(quality) else { throw ValidationError("--quality \(quality) is not allowed; use 1 to 100") }
+            guard (1...100).contains(quality) else {
+                throw ValidationError("--quality \(quality) is not allowed; use 1 to 100")
+            }
         }
 
         func run() throws {
@@ -103,7 +117,9 @@ struct DataCommand: ParsableCommand {
                 geometry.apply(to: &options)
                 options.threads = threadOptions.threads
                 let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: data), options: options)
-                for warning in dataset.warnings { FileHandle.standardError.write("warning: \(warning)\n".data(using: .utf8)!) }
+                for warning in dataset.warnings {
+                    FileHandle.standardError.write("warning: \(warning)\n".data(using: .utf8)!)
+                }
                 let deleted = try OutputFolder.prepare(out, force: force)
                 if deleted > 0 { print("--force: deleted the \(deleted) image files that were in \(out)") }
                 try exportDataset(dataset, root: out, format: format, quality: quality, threads: threadOptions.threads)
@@ -114,7 +130,8 @@ struct DataCommand: ParsableCommand {
 
     struct Shapes: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate the seeded 32×32 colour shapes dataset (several classes of shapes, colours and textures).",
+            abstract:
+                "Generate the seeded 32×32 colour shapes dataset (several classes of shapes, colours and textures).",
             discussion: "The output folder must be new or empty; --force deletes an earlier image tree there first.")
         @Option(help: "Output folder: new or empty.")
         var out = "Datasets/generated/shapes"
@@ -144,7 +161,8 @@ struct DataCommand: ParsableCommand {
             defaultSubcommand: List.self)
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the cache's entries (dataset, size decoded at, images, bytes, last use).")
+            static let configuration = CommandConfiguration(
+                abstract: "List the cache's entries (dataset, size decoded at, images, bytes, last use).")
 
             func run() throws {
                 let directory = RunDirectory.cacheDirectory
@@ -155,22 +173,35 @@ struct DataCommand: ParsableCommand {
                 formatter.dateFormat = "yyyy-MM-dd HH:mm"
                 print("\n| dataset | decoded at | images | size | last used |\n| --- | --- | ---: | ---: | --- |")
                 for entry in entries {
-                    let what = entry.description.map { ($0.root, $0.geometry.split(separator: "|").first.map(String.init) ?? $0.geometry, String($0.imageCount)) }
+                    let what =
+                        entry.description.map {
+                            (
+                                $0.root, $0.geometry.split(separator: "|").first.map(String.init) ?? $0.geometry,
+                                String($0.imageCount)
+                            )
+                        }
                         ?? ((entry.path as NSString).lastPathComponent + " (older format, unused)", "–", "–")
-                    print("| \(what.0) | \(what.1) | \(what.2) | \(formatBytes(entry.bytes)) | \(formatter.string(from: entry.lastUsed)) |")
+                    print(
+                        "| \(what.0) | \(what.1) | \(what.2) | \(formatBytes(entry.bytes)) | \(formatter.string(from: entry.lastUsed)) |"
+                    )
                 }
-                print("\ntotal \(formatBytes(entries.reduce(0) { $0 + $1.bytes })) in \(entries.count) entr\(entries.count == 1 ? "y" : "ies")")
+                print(
+                    "\ntotal \(formatBytes(entries.reduce(0) { $0 + $1.bytes })) in \(entries.count) entr\(entries.count == 1 ? "y" : "ies")"
+                )
             }
         }
 
         struct Clear: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Delete every cache entry (the datasets themselves are not touched).")
+            static let configuration = CommandConfiguration(
+                abstract: "Delete every cache entry (the datasets themselves are not touched).")
 
             func run() throws {
                 try runReportingErrors {
                     let directory = RunDirectory.cacheDirectory
                     let removed = try DatasetCache.clear(directory: directory)
-                    print("removed \(removed.count) cache entr\(removed.count == 1 ? "y" : "ies") (\(formatBytes(removed.reduce(0) { $0 + $1.bytes }))) from \(directory)")
+                    print(
+                        "removed \(removed.count) cache entr\(removed.count == 1 ? "y" : "ies") (\(formatBytes(removed.reduce(0) { $0 + $1.bytes }))) from \(directory)"
+                    )
                 }
             }
         }

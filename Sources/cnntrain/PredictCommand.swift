@@ -9,16 +9,19 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify PNG/JPEG images with a checkpoint and print the top-k classes.",
         discussion: """
-        Images can be files, folders (every .png, .jpg and .jpeg under them, in path order) and list files (--list: one path per line). A file that cannot be read is reported, naming it (and its list line), and the others are still classified; the exit status is then 1.
+            Images can be files, folders (every .png, .jpg and .jpeg under them, in path order) and list files (--list: one path per line). A file that cannot be read is reported, naming it (and its list line), and the others are still classified; the exit status is then 1.
 
-        Example: find photos -name '*.jpg' | cnntrain predict runs/latest --list -
-        """)
+            Example: find photos -name '*.jpg' | cnntrain predict runs/latest --list -
+            """)
 
     @Argument(help: "A checkpoint file (.safetensors) or a run directory.")
     var checkpoint: String
     @Argument(help: "PNG or JPEG files, or folders of them.")
     var images: [String] = []
-    @Option(help: ArgumentHelp("A text file of image paths, one per line (blank lines and # comments skipped; relative paths are relative to the working directory); - reads standard input. Can be repeated.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A text file of image paths, one per line (blank lines and # comments skipped; relative paths are relative to the working directory); - reads standard input. Can be repeated.",
+            valueName: "file"))
     var list: [String] = []
     @Option(name: .customShort("k"), help: "How many classes to show per image.")
     var top = 3
@@ -26,7 +29,9 @@ struct PredictCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !images.isEmpty || !list.isEmpty else { throw ValidationError("give at least one image file, folder, or --list file") }
+        guard !images.isEmpty || !list.isEmpty else {
+            throw ValidationError("give at least one image file, folder, or --list file")
+        }
         guard top >= 1 else { throw ValidationError("-k \(top) is not allowed; use 1 or more") }
     }
 
@@ -36,13 +41,16 @@ struct PredictCommand: ParsableCommand {
             var inputs = ImageFileList()
             for image in images { try inputs.add(path: image) }
             for file in list { try inputs.add(listFile: file) }
-            let predictor = try Predictor(checkpoint: LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: checkpoint)))
+            let predictor = try Predictor(
+                checkpoint: LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: checkpoint)))
             var predictions: [Predictor.Prediction] = []
             var failures = 0
             for item in inputs.items {
                 do {
                     let prediction = try predictor.predict(file: item.path, k: top)
-                    if let warning = prediction.warning { standardError("warning: \(item.origin.map { $0 + ": " } ?? "")\(warning)") }
+                    if let warning = prediction.warning {
+                        standardError("warning: \(item.origin.map { $0 + ": " } ?? "")\(warning)")
+                    }
                     predictions.append(prediction)
                 } catch {
                     failures += 1

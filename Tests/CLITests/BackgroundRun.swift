@@ -15,7 +15,8 @@ final class BackgroundRun {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
-        environment["CNNTRAIN_CACHE"] = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
+        environment["CNNTRAIN_CACHE"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
         environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice

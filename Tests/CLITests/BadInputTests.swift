@@ -4,8 +4,10 @@ import XCTest
 
 /// Bad input: a clear message naming the option/file/line, a non-zero exit, never a crash.
 final class BadInputTests: XCTestCase {
-    func expectFailure(_ arguments: [String], mentions expected: [String], in directory: URL? = nil,
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    func expectFailure(
+        _ arguments: [String], mentions expected: [String], in directory: URL? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let result = try CLI.run(arguments, in: directory)
         XCTAssertNotEqual(result.status, 0, "should fail: \(arguments)", file: file, line: line)
         XCTAssertLessThan(result.status, 128, "crashed with a signal: \(result.error)", file: file, line: line)
@@ -19,7 +21,8 @@ final class BadInputTests: XCTestCase {
     }
 
     func testGroupCountThatDoesNotDivideTheChannels() throws {
-        try expectFailure(["--norm", "group", "--groups", "5", "--epochs", "1"] + CLI.quick, mentions: ["5", "32", "smallcnn.cfg:"])
+        try expectFailure(
+            ["--norm", "group", "--groups", "5", "--epochs", "1"] + CLI.quick, mentions: ["5", "32", "smallcnn.cfg:"])
     }
 
     func testMissingDatasetPath() throws {
@@ -31,7 +34,8 @@ final class BadInputTests: XCTestCase {
         let model = directory.appendingPathComponent("broken.cfg")
         try "input channels=1 size=28\nconv filters=8 size=3\nrelu\nmaxpol size=2\nflatten\nlinear out=classes\n"
             .write(to: model, atomically: true, encoding: .utf8)
-        try expectFailure(["--model", model.path, "--epochs", "1"] + CLI.quick, mentions: ["broken.cfg:4", "maxpol", "maxpool"])
+        try expectFailure(
+            ["--model", model.path, "--epochs", "1"] + CLI.quick, mentions: ["broken.cfg:4", "maxpol", "maxpool"])
     }
 
     func testBadNumbersAreRejectedWithTheOptionName() throws {
@@ -43,12 +47,15 @@ final class BadInputTests: XCTestCase {
     }
 
     func testUnwritableOutputIsReportedBeforeTraining() throws {
-        try expectFailure(["--out", "/proc/cnntrain-cannot-write", "--epochs", "1"] + CLI.quick, mentions: ["/proc/cnntrain-cannot-write"])
+        try expectFailure(
+            ["--out", "/proc/cnntrain-cannot-write", "--epochs", "1"] + CLI.quick,
+            mentions: ["/proc/cnntrain-cannot-write"])
     }
 
     func testDivergenceStopsWithAMessageThatSaysWhatToTry() throws {
-        try expectFailure(["--norm", "none", "--lr", "50", "--epochs", "1", "--train-limit", "2048", "--test-limit", "64", "--quiet"],
-                          mentions: ["diverged", "NaN", "epoch 1", "--lr"])
+        try expectFailure(
+            ["--norm", "none", "--lr", "50", "--epochs", "1", "--train-limit", "2048", "--test-limit", "64", "--quiet"],
+            mentions: ["diverged", "NaN", "epoch 1", "--lr"])
     }
 
     func testCheckpointThatIsNotARegularFile() throws {

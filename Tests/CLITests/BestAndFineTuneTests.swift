@@ -6,10 +6,14 @@ import XCTest
 final class BestAndFineTuneTests: XCTestCase {
     func testTheBestEpochsWeightsAreKeptAndNamedInTheSummary() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("run")
-        let result = try CLI.run(["--epochs", "3", "--train-limit", "256", "--test-limit", "128", "--batch-size", "32",
-                                  "--lr", "0.2", "--threads", "1", "--quiet", "--out", out.path])
+        let result = try CLI.run([
+            "--epochs", "3", "--train-limit", "256", "--test-limit", "128", "--batch-size", "32",
+            "--lr", "0.2", "--threads", "1", "--quiet", "--out", out.path
+        ])
         XCTAssertEqual(result.status, 0, result.error)
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json")))
+            as! [String: Any]
         let history = try XCTUnwrap(summary["history"] as? [[String: Any]])
         let accuracies = history.map { $0["testAccuracy"] as! Double }
         let bestEpoch = accuracies.firstIndex(of: accuracies.max()!)! + 1
@@ -33,7 +37,9 @@ final class BestAndFineTuneTests: XCTestCase {
         let root = try CLI.temporaryDirectory()
         let source = root.appendingPathComponent("fashion"), tuned = root.appendingPathComponent("tuned")
         let shapes = root.appendingPathComponent("shapes")
-        let quick = ["--epochs", "1", "--train-limit", "128", "--test-limit", "64", "--batch-size", "32", "--threads", "1"]
+        let quick = [
+            "--epochs", "1", "--train-limit", "128", "--test-limit", "64", "--batch-size", "32", "--threads", "1"
+        ]
         XCTAssertEqual(try CLI.run(quick + ["--quiet", "--out", source.path]).status, 0)
         let made = try CLI.run(["data", "shapes", "--out", shapes.path, "--count-per-class", "10"])
         XCTAssertEqual(made.status, 0, made.error)
@@ -54,12 +60,17 @@ final class TestSetDivergenceTests: XCTestCase {
     func testANaNTestLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("run")
         // The second epoch's test loss reads as NaN (EvaluationFaultInjection); its training losses are finite.
-        let result = try CLI.run(["--epochs", "3", "--train-limit", "256", "--test-limit", "128", "--batch-size", "32",
-                                  "--threads", "1", "--quiet", "--out", out.path],
-                                 environment: ["CNNTRAIN_TEST_EVALUATION_FAULT": "nan:2"])
+        let result = try CLI.run(
+            [
+                "--epochs", "3", "--train-limit", "256", "--test-limit", "128", "--batch-size", "32",
+                "--threads", "1", "--quiet", "--out", out.path
+            ],
+            environment: ["CNNTRAIN_TEST_EVALUATION_FAULT": "nan:2"])
         XCTAssertEqual(result.status, 1, result.error)
         XCTAssertTrue(result.error.contains("training diverged: the test loss of epoch 2 is NaN"), result.error)
-        XCTAssertTrue(result.error.contains("The last good checkpoint is kept: \(out.path)/checkpoint.safetensors (epoch 1)"), result.error)
+        XCTAssertTrue(
+            result.error.contains("The last good checkpoint is kept: \(out.path)/checkpoint.safetensors (epoch 1)"),
+            result.error)
         XCTAssertFalse(result.error.contains("EncodingError"), result.error)
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
         XCTAssertEqual(metrics.split(separator: "\n").count, 2, metrics)

@@ -15,19 +15,22 @@ enum CLI {
         let candidates = [
             bundleDirectory.appendingPathComponent("cnntrain"),
             Fixtures.repositoryRoot.appendingPathComponent(".build/release/cnntrain"),
-            Fixtures.repositoryRoot.appendingPathComponent(".build/debug/cnntrain"),
+            Fixtures.repositoryRoot.appendingPathComponent(".build/debug/cnntrain")
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:]) throws
+        -> Result
+    {
         guard let executable else { throw XCTSkip("cnntrain is not built; run scripts/test.sh") }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? Fixtures.repositoryRoot
         var environment = ProcessInfo.processInfo.environment
-        environment["CNNTRAIN_CACHE"] = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
+        environment["CNNTRAIN_CACHE"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
         environment.merge(extra) { $1 }
         process.environment = environment
         let output = Pipe(), error = Pipe()
@@ -50,8 +53,9 @@ enum CLI {
         while errorBox.data == nil { errorBox.condition.wait() }
         let errorData = errorBox.data!
         errorBox.condition.unlock()
-        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      error: String(decoding: errorData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
     }
 
     /// Starts cnntrain without waiting (its output is discarded).
@@ -75,5 +79,7 @@ enum CLI {
     }
 
     /// A small quick training run on the first images of Fashion-MNIST.
-    static let quick = ["--train-limit", "512", "--test-limit", "256", "--batch-size", "32", "--threads", "2", "--quiet"]
+    static let quick = [
+        "--train-limit", "512", "--test-limit", "256", "--batch-size", "32", "--threads", "2", "--quiet"
+    ]
 }

@@ -35,10 +35,13 @@ final class CacheCommandTests: XCTestCase {
         let tree = root.appendingPathComponent("shapes")
         try DataTrees.shapes(in: tree, countPerClass: 2)
         let cache = root.appendingPathComponent("cache")
-        let info = try CLI.run(["data", "info", tree.path, "--threads", "1"],
-                               environment: ["CNNTRAIN_CACHE": cache.path, "CNNTRAIN_CACHE_LIMIT": "10K"])
+        let info = try CLI.run(
+            ["data", "info", tree.path, "--threads", "1"],
+            environment: ["CNNTRAIN_CACHE": cache.path, "CNNTRAIN_CACHE_LIMIT": "10K"])
         XCTAssertEqual(info.status, 0, info.error)
         XCTAssertTrue(info.output.contains("larger than the cache limit of 10.0 KB"), info.output)
-        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: cache.path))?.filter { $0.hasSuffix(".cnncache") } ?? [], [])
+        XCTAssertEqual(
+            (try? FileManager.default.contentsOfDirectory(atPath: cache.path))?.filter { $0.hasSuffix(".cnncache") }
+                ?? [], [])
     }
 }

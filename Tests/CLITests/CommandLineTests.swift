@@ -24,9 +24,11 @@ final class CommandLineTests: XCTestCase {
     /// Bad input exits with 64 whether the parser, an option's check or the trainer's set-up found it.
     func testBadInputExitsWith64WhereverItIsChecked() throws {
         let quick = ["--epochs", "1", "--train-limit", "64", "--test-limit", "64", "--threads", "1", "--quiet"]
-        for arguments in [["--no-such-option"], ["--norm", "grop"], ["--epochs", "0"],
-                          ["--schedule", "wavy"] + quick, ["--data", "/no/such/dataset"] + quick,
-                          ["--model", "/no/such/model.cfg"] + quick, ["info", "--norm", "grop"], ["eval", "/no/such/run"]] {
+        for arguments in [
+            ["--no-such-option"], ["--norm", "grop"], ["--epochs", "0"],
+            ["--schedule", "wavy"] + quick, ["--data", "/no/such/dataset"] + quick,
+            ["--model", "/no/such/model.cfg"] + quick, ["info", "--norm", "grop"], ["eval", "/no/such/run"]
+        ] {
             let result = try CLI.run(arguments)
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.error)")
         }
@@ -49,7 +51,8 @@ final class CommandLineTests: XCTestCase {
     func testFoundThroughPATHItFindsItsModelsFromAnyDirectory() throws {
         guard let executable = CLI.executable else { throw XCTSkip("cnntrain is not built; run scripts/test.sh") }
         let bin = try CLI.temporaryDirectory()
-        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("cnntrain"), withDestinationURL: executable)
+        try FileManager.default.createSymbolicLink(
+            at: bin.appendingPathComponent("cnntrain"), withDestinationURL: executable)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["cnntrain", "info", "--model", "lenet"]
@@ -70,11 +73,16 @@ final class CommandLineTests: XCTestCase {
     /// batch size asked and crash).
     func testABatchLargerThanTheDataIsTheWholeSet() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("run")
-        let result = try CLI.run(["--batch-size", "1000000000000", "--train-limit", "200", "--test-limit", "64", "--epochs", "1",
-                                  "--threads", "1", "--out", out.path])
+        let result = try CLI.run([
+            "--batch-size", "1000000000000", "--train-limit", "200", "--test-limit", "64", "--epochs", "1",
+            "--threads", "1", "--out", out.path
+        ])
         XCTAssertEqual(result.status, 0, result.error)
-        XCTAssertTrue(result.error.contains("--batch-size 1000000000000 is larger than the 200 training images"), result.error)
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        XCTAssertTrue(
+            result.error.contains("--batch-size 1000000000000 is larger than the 200 training images"), result.error)
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json")))
+            as! [String: Any]
         XCTAssertEqual(summary["batchSize"] as? Int, 200)
     }
 
@@ -82,12 +90,18 @@ final class CommandLineTests: XCTestCase {
     /// naming the batch size that would fit. (The test pretends 50 MB are available.)
     func testABatchThatDoesNotFitInMemoryIsRefusedBeforeTraining() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("run")
-        let result = try CLI.run(["--batch-size", "64", "--train-limit", "512", "--test-limit", "64", "--epochs", "1",
-                                  "--threads", "1", "--quiet", "--out", out.path],
-                                 environment: ["CNNTRAIN_TEST_MEMORY_AVAILABLE": "50000000"])
+        let result = try CLI.run(
+            [
+                "--batch-size", "64", "--train-limit", "512", "--test-limit", "64", "--epochs", "1",
+                "--threads", "1", "--quiet", "--out", out.path
+            ],
+            environment: ["CNNTRAIN_TEST_MEMORY_AVAILABLE": "50000000"])
         XCTAssertEqual(result.status, 64, result.error)
-        XCTAssertNotNil(result.error.range(of: #"--batch-size 64 needs about [0-9.]+ GB .* use --batch-size [0-9]+ or less"#,
-                                           options: .regularExpression), result.error)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
+        XCTAssertNotNil(
+            result.error.range(
+                of: #"--batch-size 64 needs about [0-9.]+ GB .* use --batch-size [0-9]+ or less"#,
+                options: .regularExpression), result.error)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
     }
 }

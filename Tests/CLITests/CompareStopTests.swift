@@ -8,10 +8,13 @@ final class CompareStopTests: XCTestCase {
     func testSIGINTStopsTheStudyAfterTheRunningCell() throws {
         let directory = try CLI.temporaryDirectory()
         let study = directory.appendingPathComponent("study")
-        let command = ["compare", "--norms", "batch,group", "--batch-sizes", "32", "--out", study.path] + CompareCommandTests.tiny
+        let command =
+            ["compare", "--norms", "batch,group", "--batch-sizes", "32", "--out", study.path] + CompareCommandTests.tiny
         let run = try BackgroundRun(command, in: directory)
         let firstCell = study.appendingPathComponent("cells/batch-b32-lr0.025-s1/stderr.log")
-        XCTAssertTrue(run.wait(seconds: 120) { FileManager.default.fileExists(atPath: firstCell.path) }, "the first cell never started")
+        XCTAssertTrue(
+            run.wait(seconds: 120) { FileManager.default.fileExists(atPath: firstCell.path) },
+            "the first cell never started")
         // Only the study's process gets the signal here: its running cell finishes.
         kill(run.process.processIdentifier, SIGINT)
         let (status, error) = run.finish()

@@ -39,22 +39,28 @@ enum DataTrees {
             func header(_ magic: UInt8, _ dimensions: [Int]) -> [UInt8] {
                 [0, 0, 8, magic] + dimensions.flatMap { d in (0..<4).reversed().map { UInt8((d >> (8 * $0)) & 0xFF) } }
             }
-            try Data(header(3, [labels.count, 4, 4]) + pixels).write(to: directory.appendingPathComponent("\(split)-images-idx3-ubyte"))
-            try Data(header(1, [labels.count]) + labels).write(to: directory.appendingPathComponent("\(split)-labels-idx1-ubyte"))
+            try Data(header(3, [labels.count, 4, 4]) + pixels).write(
+                to: directory.appendingPathComponent("\(split)-images-idx3-ubyte"))
+            try Data(header(1, [labels.count]) + labels).write(
+                to: directory.appendingPathComponent("\(split)-labels-idx1-ubyte"))
         }
     }
 
     /// `cnntrain data shapes` into `directory` (8 classes, 32×32 RGB PNGs, train/ and test/).
     static func shapes(in directory: URL, countPerClass: Int) throws {
-        let result = try CLI.run(["data", "shapes", "--out", directory.path, "--count-per-class", String(countPerClass)])
+        let result = try CLI.run(["data", "shapes", "--out", directory.path, "--count-per-class", String(countPerClass)]
+        )
         XCTAssertEqual(result.status, 0, result.error)
     }
 
     /// The JSON object `cnntrain eval --json` printed.
-    static func evalJSON(_ result: CLI.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    static func evalJSON(_ result: CLI.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String:
+        Any]
+    {
         XCTAssertEqual(result.status, 0, "eval failed: \(result.error)", file: file, line: line)
         let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8))
-        return try XCTUnwrap(object as? [String: Any], "not JSON: \(result.output)\n\(result.error)", file: file, line: line)
+        return try XCTUnwrap(
+            object as? [String: Any], "not JSON: \(result.output)\n\(result.error)", file: file, line: line)
     }
 
     static func rowSums(_ json: [String: Any]) -> [Int] {

@@ -9,12 +9,17 @@ final class EvalSplitTests: XCTestCase {
         let root = try CLI.temporaryDirectory()
         let tree = root.appendingPathComponent("shapes")
         try DataTrees.shapes(in: tree, countPerClass: 10)
-        try FileManager.default.removeItem(at: tree.appendingPathComponent("test"))   // 80 images, no held-out folder
+        try FileManager.default.removeItem(at: tree.appendingPathComponent("test"))  // 80 images, no held-out folder
         let run = root.appendingPathComponent("run")
-        let train = try CLI.run(["--data", tree.path, "--model", try DataTrees.shapesModel(in: root), "--norm", "batch", "--epochs", "1", "--batch-size", "8",
-                                 "--threads", "1", "--seed", "7", "--validation-fraction", "0.25", "--out", run.path, "--quiet"])
+        let train = try CLI.run([
+            "--data", tree.path, "--model", try DataTrees.shapesModel(in: root), "--norm", "batch", "--epochs", "1",
+            "--batch-size", "8",
+            "--threads", "1", "--seed", "7", "--validation-fraction", "0.25", "--out", run.path, "--quiet"
+        ])
         XCTAssertEqual(train.status, 0, train.error)
-        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any])
+        let summary = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json")))
+                as? [String: Any])
         XCTAssertEqual(summary["testImages"] as? Int, 20)
         let eval = try CLI.run(["eval", run.path, "--json", "--threads", "1"])
         let json = try DataTrees.evalJSON(eval)
@@ -28,10 +33,12 @@ final class EvalSplitTests: XCTestCase {
     func makeRunAndTree() throws -> (run: URL, tree: URL) {
         let root = try CLI.temporaryDirectory()
         let idx = root.appendingPathComponent("fashion-tiny")
-        try DataTrees.writeIDX(in: idx, counts: Array(1...10))   // class k: k + 1 images: every row sum differs
+        try DataTrees.writeIDX(in: idx, counts: Array(1...10))  // class k: k + 1 images: every row sum differs
         let run = root.appendingPathComponent("run")
-        let train = try CLI.run(["--data", idx.path, "--model", DataTrees.tinyModel, "--norm", "batch", "--epochs", "3", "--batch-size", "8",
-                                 "--threads", "1", "--out", run.path, "--quiet"])
+        let train = try CLI.run([
+            "--data", idx.path, "--model", DataTrees.tinyModel, "--norm", "batch", "--epochs", "3", "--batch-size", "8",
+            "--threads", "1", "--out", run.path, "--quiet"
+        ])
         XCTAssertEqual(train.status, 0, train.error)
         let tree = root.appendingPathComponent("tree")
         let export = try CLI.run(["data", "export", "--data", idx.path, "--out", tree.path, "--threads", "1"])
@@ -55,12 +62,16 @@ final class EvalSplitTests: XCTestCase {
     func testADatasetWithAClassTheCheckpointDoesNotKnowIsRefused() throws {
         let (run, tree) = try makeRunAndTree()
         for split in ["train", "test"] {
-            try FileManager.default.moveItem(at: tree.appendingPathComponent("\(split)/Bag"), to: tree.appendingPathComponent("\(split)/Handbag"))
+            try FileManager.default.moveItem(
+                at: tree.appendingPathComponent("\(split)/Bag"), to: tree.appendingPathComponent("\(split)/Handbag"))
         }
         let result = try CLI.run(["eval", run.path, "--data", tree.path, "--threads", "1"])
         XCTAssertNotEqual(result.status, 0, result.output)
         XCTAssertLessThan(result.status, 128, result.error)
-        for fragment in ["not among the checkpoint's: \"Handbag\"", "\"T-shirt_top\"", "\"T-shirt/top\"", "checkpoint classes (label order)"] {
+        for fragment in [
+            "not among the checkpoint's: \"Handbag\"", "\"T-shirt_top\"", "\"T-shirt/top\"",
+            "checkpoint classes (label order)"
+        ] {
             XCTAssertTrue(result.error.contains(fragment), "'\(fragment)' not in: \(result.error)")
         }
     }

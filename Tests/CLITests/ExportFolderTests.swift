@@ -15,7 +15,9 @@ final class ExportFolderTests: XCTestCase {
 
         let again = try CLI.run(export + ["--format", "jpeg"])
         XCTAssertNotEqual(again.status, 0, "a second export must not mix into the first: \(again.output)")
-        XCTAssertTrue(again.error.contains(tree.path) && again.error.contains("not empty") && again.error.contains("--force"), again.error)
+        XCTAssertTrue(
+            again.error.contains(tree.path) && again.error.contains("not empty") && again.error.contains("--force"),
+            again.error)
         XCTAssertEqual(DataTrees.fileCount(under: tree), 10, "nothing written")
 
         let forced = try CLI.run(export + ["--format", "jpeg", "--force"])

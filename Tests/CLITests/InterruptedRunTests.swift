@@ -8,8 +8,10 @@ import XCTest
 /// (Sources/CNNTraining/Checkpoint/WriteFaultInjection.swift), which makes the n-th write of a named
 /// file write half its bytes and then hang or fail.
 final class InterruptedRunTests: XCTestCase {
-    static let recipe = ["--norm", "batch", "--seed", "7", "--epochs", "3", "--train-limit", "2048", "--test-limit", "256",
-                         "--batch-size", "32", "--threads", "2", "--quiet"]
+    static let recipe = [
+        "--norm", "batch", "--seed", "7", "--epochs", "3", "--train-limit", "2048", "--test-limit", "256",
+        "--batch-size", "32", "--threads", "2", "--quiet"
+    ]
 
     /// `completedEpochs` of the trainer state in a checkpoint's metadata (after checking the whole
     /// file is a valid safetensors file: header, and every tensor inside the file).
@@ -17,14 +19,17 @@ final class InterruptedRunTests: XCTestCase {
         let data = try Data(contentsOf: checkpoint)
         let headerLength = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         XCTAssertLessThanOrEqual(8 + headerLength, data.count, file: file, line: line)
-        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        let header = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
         var end = 0
         for (name, value) in header where name != "__metadata__" {
             end = max(end, try XCTUnwrap((value as? [String: Any])?["data_offsets"] as? [Int])[1])
         }
         XCTAssertEqual(8 + headerLength + end, data.count, "tensors must fill the file exactly", file: file, line: line)
         let metadata = try XCTUnwrap(header["__metadata__"] as? [String: String])
-        let state = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(metadata["trainer_state"]).utf8)) as? [String: Any])
+        let state = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(metadata["trainer_state"]).utf8))
+                as? [String: Any])
         return try XCTUnwrap(state["completedEpochs"] as? Int)
     }
 
@@ -40,18 +45,25 @@ final class InterruptedRunTests: XCTestCase {
         let straight = root.appendingPathComponent("straight"), killed = root.appendingPathComponent("killed")
         XCTAssertEqual(try CLI.run(Self.recipe + ["--out", straight.path]).status, 0)
 
-        let process = try CLI.start(Self.recipe + ["--out", killed.path],
-                                    environment: ["CNNTRAIN_TEST_WRITE_FAULT": "hang:checkpoint.safetensors:2"])
+        let process = try CLI.start(
+            Self.recipe + ["--out", killed.path],
+            environment: ["CNNTRAIN_TEST_WRITE_FAULT": "hang:checkpoint.safetensors:2"])
         let checkpoint = killed.appendingPathComponent("checkpoint.safetensors")
         let hanging = killed.appendingPathComponent("checkpoint.safetensors.hanging")
         let deadline = Date().addingTimeInterval(180)
-        while Date() < deadline, process.isRunning, !FileManager.default.fileExists(atPath: hanging.path) { usleep(5_000) }
+        while Date() < deadline, process.isRunning, !FileManager.default.fileExists(atPath: hanging.path) {
+            usleep(5_000)
+        }
         XCTAssertTrue(process.isRunning, "the run ended before its second checkpoint write")
         XCTAssertTrue(FileManager.default.fileExists(atPath: hanging.path), "the write never reached the fault")
         // The process is now inside the write: half of the new checkpoint is in a temporary file.
-        let partial = try XCTUnwrap(try temporaryFiles(in: killed).first { $0.hasPrefix(".checkpoint.safetensors.tmp-") })
-        let partialSize = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: killed.appendingPathComponent(partial).path)[.size] as? Int)
-        let completeSize = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.size] as? Int)
+        let partial = try XCTUnwrap(
+            try temporaryFiles(in: killed).first { $0.hasPrefix(".checkpoint.safetensors.tmp-") })
+        let partialSize = try XCTUnwrap(
+            try FileManager.default.attributesOfItem(atPath: killed.appendingPathComponent(partial).path)[.size] as? Int
+        )
+        let completeSize = try XCTUnwrap(
+            try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.size] as? Int)
         XCTAssertGreaterThan(partialSize, 0)
         XCTAssertLessThan(partialSize, completeSize)
         kill(process.processIdentifier, SIGKILL)
@@ -70,10 +82,13 @@ final class InterruptedRunTests: XCTestCase {
         let b = try SafeTensorsBody.tensors(checkpoint)
         XCTAssertEqual(a.keys.sorted(), b.keys.sorted())
         for key in a.keys { XCTAssertEqual(a[key], b[key], "tensor \(key) differs after resume") }
-        XCTAssertEqual(try String(contentsOf: killed.appendingPathComponent("metrics.csv"), encoding: .utf8)
-            .split(separator: "\n").count, 4)
+        XCTAssertEqual(
+            try String(contentsOf: killed.appendingPathComponent("metrics.csv"), encoding: .utf8)
+                .split(separator: "\n").count, 4)
         XCTAssertEqual(try temporaryFiles(in: killed), [], "the killed run's temporary file is removed on resume")
-        let sidecars = try FileManager.default.contentsOfDirectory(atPath: killed.path).filter { $0.hasPrefix("optimizer-epoch") }
+        let sidecars = try FileManager.default.contentsOfDirectory(atPath: killed.path).filter {
+            $0.hasPrefix("optimizer-epoch")
+        }
         XCTAssertEqual(sidecars, ["optimizer-epoch3.safetensors"])
     }
 
@@ -83,8 +98,9 @@ final class InterruptedRunTests: XCTestCase {
     func testFullDiskDuringACheckpointWriteKeepsThePreviousCheckpoint() throws {
         let run = try CLI.temporaryDirectory().appendingPathComponent("run")
         let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
-        let failed = try CLI.run(Self.recipe + ["--out", run.path],
-                                 environment: ["CNNTRAIN_TEST_WRITE_FAULT": "enospc:checkpoint.safetensors:2"])
+        let failed = try CLI.run(
+            Self.recipe + ["--out", run.path],
+            environment: ["CNNTRAIN_TEST_WRITE_FAULT": "enospc:checkpoint.safetensors:2"])
         XCTAssertNotEqual(failed.status, 0)
         XCTAssertLessThan(failed.status, 128, "crashed: \(failed.error)")
         for text in [checkpoint.path, "No space left on device", "unchanged"] {
@@ -114,7 +130,8 @@ final class InterruptedRunTests: XCTestCase {
         for text in ["--out \(run.path)", "free", "MB"] {
             XCTAssertTrue(result.error.contains(text), "'\(text)' not in: \(result.error)")
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path))
         XCTAssertEqual(try temporaryFiles(in: run), [])
     }
 

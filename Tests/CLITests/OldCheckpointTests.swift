@@ -19,7 +19,9 @@ final class OldCheckpointTests: XCTestCase {
 
     func testEvaluatesAsBefore() throws {
         let run = try copyOfTheRun()
-        let result = try CLI.run(["eval", run.appendingPathComponent("checkpoint.safetensors").path, "--data", data, "--json"])
+        let result = try CLI.run([
+            "eval", run.appendingPathComponent("checkpoint.safetensors").path, "--data", data, "--json"
+        ])
         XCTAssertEqual(result.status, 0, result.error)
         let evaluation = try XCTUnwrap(try json(result.output) as? [String: Any], result.output)
         XCTAssertEqual(try XCTUnwrap(evaluation["loss"] as? Double), 1.2690327167510986, accuracy: 1e-6)
@@ -28,8 +30,10 @@ final class OldCheckpointTests: XCTestCase {
 
     func testPredictsAsBefore() throws {
         let run = try copyOfTheRun()
-        let result = try CLI.run(["predict", run.appendingPathComponent("checkpoint.safetensors").path,
-                                  Fixtures.url("images/gray8.png").path, "-k", "3", "--json"])
+        let result = try CLI.run([
+            "predict", run.appendingPathComponent("checkpoint.safetensors").path,
+            Fixtures.url("images/gray8.png").path, "-k", "3", "--json"
+        ])
         XCTAssertEqual(result.status, 0, result.error)
         let predictions = try XCTUnwrap(try json(result.output) as? [[String: Any]], result.output)
         let top = try XCTUnwrap(predictions.first?["top"] as? [[String: Any]])
@@ -51,7 +55,8 @@ final class OldCheckpointTests: XCTestCase {
         // The checkpoint it wrote uses today's field names.
         let header = try Data(contentsOf: run.appendingPathComponent("checkpoint.safetensors")).prefix(20_000)
         let text = String(decoding: header, as: UTF8.self)
-        XCTAssertTrue(text.contains("outputChannels") && !text.contains("outChannels"), "the resumed checkpoint's model JSON")
+        XCTAssertTrue(
+            text.contains("outputChannels") && !text.contains("outChannels"), "the resumed checkpoint's model JSON")
     }
 
     /// scripts/pytorch/torch_model.py builds its model from the former field names and loads it strictly.
@@ -63,18 +68,25 @@ final class OldCheckpointTests: XCTestCase {
         probe.standardError = FileHandle.nullDevice
         guard (try? probe.run()) != nil else { throw XCTSkip("no \(python)") }
         probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else { throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)") }
+        guard probe.terminationStatus == 0 else {
+            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch")
-        process.arguments = ["-c", "import sys, torch_model; model, _ = torch_model.load_checkpoint(sys.argv[1]); print(sum(p.numel() for p in model.parameters()))",
-                             Fixtures.url("checkpoints/before-layer-table/checkpoint.safetensors").path]
+        process.arguments = [
+            "-c",
+            "import sys, torch_model; model, _ = torch_model.load_checkpoint(sys.argv[1]); print(sum(p.numel() for p in model.parameters()))",
+            Fixtures.url("checkpoints/before-layer-table/checkpoint.safetensors").path
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)
-        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "327", "the parameters cnntrain reported when it trained it")
+        XCTAssertEqual(
+            output.trimmingCharacters(in: .whitespacesAndNewlines), "327",
+            "the parameters cnntrain reported when it trained it")
     }
 }

@@ -18,7 +18,9 @@ final class PyTorchInteropTests: XCTestCase {
         probe.standardError = FileHandle.nullDevice
         guard (try? probe.run()) != nil else { throw XCTSkip("no \(python)") }
         probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else { throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)") }
+        guard probe.terminationStatus == 0 else {
+            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)")
+        }
 
         for norm in ["batch", "layer", "group"] {
             let out = try CLI.temporaryDirectory().appendingPathComponent("run")
@@ -28,8 +30,10 @@ final class PyTorchInteropTests: XCTestCase {
 
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [Fixtures.repositoryRoot.path + "/scripts/pytorch/torch_check_checkpoint.py",
-                                 out.appendingPathComponent("checkpoint.safetensors").path, "--test-limit", "500"]
+            process.arguments = [
+                Fixtures.repositoryRoot.path + "/scripts/pytorch/torch_check_checkpoint.py",
+                out.appendingPathComponent("checkpoint.safetensors").path, "--test-limit", "500"
+            ]
             let pipe = Pipe()
             process.standardOutput = pipe
             try process.run()
@@ -38,7 +42,9 @@ final class PyTorchInteropTests: XCTestCase {
             XCTAssertEqual(process.terminationStatus, 0, output)
             XCTAssertTrue(output.contains("strict=True"), output)
             XCTAssertNotNil(accuracy(in: ours.output))
-            XCTAssertEqual(accuracy(in: output), accuracy(in: ours.output), "--norm \(norm): PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
+            XCTAssertEqual(
+                accuracy(in: output), accuracy(in: ours.output),
+                "--norm \(norm): PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
         }
     }
 }

@@ -6,8 +6,10 @@ import XCTest
 /// kept and how to resume, exits 130 or 143, and `--resume` then finishes the run, also when it was
 /// stopped before its first checkpoint.
 final class StopSignalTests: XCTestCase {
-    static let recipe = ["--norm", "batch", "--seed", "3", "--epochs", "3", "--train-limit", "2048", "--test-limit", "128",
-                         "--batch-size", "32", "--threads", "2", "--quiet"]
+    static let recipe = [
+        "--norm", "batch", "--seed", "3", "--epochs", "3", "--train-limit", "2048", "--test-limit", "128",
+        "--batch-size", "32", "--threads", "2", "--quiet"
+    ]
 
     func lines(_ file: URL) -> Int {
         ((try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count) ?? 0
@@ -36,16 +38,19 @@ final class StopSignalTests: XCTestCase {
     func testSIGTERMBeforeAnyCheckpointResumesFromTheStart() throws {
         let directory = try CLI.temporaryDirectory()
         let out = directory.appendingPathComponent("run")
-        let run = try BackgroundRun(Self.recipe + ["--out", out.path, "--epochs", "1", "--train-limit", "1024"], in: directory)
+        let run = try BackgroundRun(
+            Self.recipe + ["--out", out.path, "--epochs", "1", "--train-limit", "1024"], in: directory)
         // config.json is written once the run is set up, before its first step.
         let config = out.appendingPathComponent("config.json")
-        XCTAssertTrue(run.wait(seconds: 180) { FileManager.default.fileExists(atPath: config.path) }, "the run never started")
+        XCTAssertTrue(
+            run.wait(seconds: 180) { FileManager.default.fileExists(atPath: config.path) }, "the run never started")
         kill(run.process.processIdentifier, SIGTERM)
         let (status, error) = run.finish()
         XCTAssertEqual(status, 143, error)
         XCTAssertTrue(error.contains("stopped by SIGTERM in epoch 1/1"), error)
         XCTAssertTrue(error.contains("no checkpoint yet"), error)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
 
         let resumed = try CLI.run(["--resume", out.path])
         XCTAssertEqual(resumed.status, 0, resumed.error)

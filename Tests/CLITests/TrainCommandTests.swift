@@ -26,8 +26,10 @@ final class TrainCommandTests: XCTestCase {
     func testKilledAndResumedRunEndsWithTheSameWeights() throws {
         let root = try CLI.temporaryDirectory()
         let straight = root.appendingPathComponent("straight"), resumed = root.appendingPathComponent("resumed")
-        let recipe = ["--norm", "batch", "--seed", "5", "--epochs", "3", "--train-limit", "4096", "--test-limit", "256",
-                      "--batch-size", "32", "--threads", "2", "--quiet"]
+        let recipe = [
+            "--norm", "batch", "--seed", "5", "--epochs", "3", "--train-limit", "4096", "--test-limit", "256",
+            "--batch-size", "32", "--threads", "2", "--quiet"
+        ]
         XCTAssertEqual(try CLI.run(recipe + ["--out", straight.path]).status, 0)
 
         let process = try CLI.start(recipe + ["--out", resumed.path])
@@ -35,7 +37,8 @@ final class TrainCommandTests: XCTestCase {
         // metrics.csv is written after the checkpoint: once it has an epoch line, kill mid-way through the next.
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning,
-              ((try? String(contentsOf: metrics, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 2 {
+            ((try? String(contentsOf: metrics, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 2
+        {
             usleep(5_000)
         }
         XCTAssertTrue(process.isRunning, "the run finished before it could be interrupted")
@@ -72,7 +75,9 @@ final class TrainCommandTests: XCTestCase {
         let out = try CLI.temporaryDirectory().appendingPathComponent("run")
         XCTAssertEqual(try CLI.run(["--norm", "instance", "--epochs", "1", "--out", out.path] + CLI.quick).status, 0)
         let images = try FileManager.default.contentsOfDirectory(atPath: Fixtures.url("images").path)
-            .filter { $0.hasSuffix(".png") || $0.hasSuffix(".jpg") }.sorted().prefix(2).map { Fixtures.url("images/\($0)").path }
+            .filter { $0.hasSuffix(".png") || $0.hasSuffix(".jpg") }.sorted().prefix(2).map {
+                Fixtures.url("images/\($0)").path
+            }
         XCTAssertFalse(images.isEmpty)
         let result = try CLI.run(["predict", out.path, "-k", "2"] + images)
         XCTAssertEqual(result.status, 0, result.error)
@@ -98,7 +103,8 @@ final class TrainCommandTests: XCTestCase {
         let all = try CLI.run(["info", "--norm", "all", "--json"])
         XCTAssertEqual(all.status, 0, all.error)
         let models = try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: Any]]
-        XCTAssertEqual(models?.compactMap { $0["norm"] as? String }, ["none", "batch", "layer", "instance", "group", "syncbatch"])
+        XCTAssertEqual(
+            models?.compactMap { $0["norm"] as? String }, ["none", "batch", "layer", "instance", "group", "syncbatch"])
     }
 }
 

@@ -7,15 +7,18 @@ import XCTest
 /// transposed weights (then compared with GEMMᵀ + col2im). Skipped on CPUs without AVX-512F.
 final class ConvKernelsTests: XCTestCase {
     func testKernelsMatchIm2colAndReferenceGEMM() throws {
-        try XCTSkipUnless(ConvKernels.isAvailable, "no AVX-512F here (or CNNTRAIN_KERNELS=reference): the engine runs im2col + OpenBLAS")
+        try XCTSkipUnless(
+            ConvKernels.isAvailable,
+            "no AVX-512F here (or CNNTRAIN_KERNELS=reference): the engine runs im2col + OpenBLAS")
         // (C, H, W, F, K, padding): tails in F (not a multiple of 8) and P (not a multiple of 32),
         // rows shorter and longer than a 16-lane vector, a 1×1 output, padding 0 to 2.
         let shapes: [(c: Int, h: Int, w: Int, f: Int, k: Int, pad: Int)] = [
             (32, 28, 28, 32, 3, 1), (32, 14, 14, 64, 3, 1), (5, 7, 9, 11, 3, 1), (4, 3, 17, 9, 3, 0),
-            (2, 14, 13, 17, 5, 2), (8, 1, 1, 3, 3, 1), (16, 2, 30, 8, 3, 1), (4, 6, 5, 40, 3, 1),
+            (2, 14, 13, 17, 5, 2), (8, 1, 1, 3, 3, 1), (16, 2, 30, 8, 3, 1), (4, 6, 5, 40, 3, 1)
         ]
         for (index, s) in shapes.enumerated() {
-            let g = ConvGeometry(channels: s.c, height: s.h, width: s.w, kernelHeight: s.k, kernelWidth: s.k, stride: 1, padding: s.pad)
+            let g = ConvGeometry(
+                channels: s.c, height: s.h, width: s.w, kernelHeight: s.k, kernelWidth: s.k, stride: 1, padding: s.pad)
             let name = "C\(s.c) \(s.h)×\(s.w) F\(s.f) K\(s.k) p\(s.pad)"
             let R = g.columnRows, P = g.columnCount, F = s.f
             guard let kernel = ConvKernels.geometry(g) else { XCTFail("\(name): not handled"); continue }
@@ -31,43 +34,56 @@ final class ConvKernelsTests: XCTestCase {
             let packed = Tensor(shape: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
             ConvKernels.packWeights(weights.data, outputs: F, rows: R, into: packed.data)
             let expected = Tensor(shape: Shape(F, P)), got = Tensor(shape: Shape(F, P))
-            BLAS.sgemmReference(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: weights.data, lda: R,
-                                b: columns.data, ldb: P, beta: 0, c: expected.data, ldc: P)
+            BLAS.sgemmReference(
+                transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: weights.data, lda: R,
+                b: columns.data, ldb: P, beta: 0, c: expected.data, ldc: P)
             for withBias in [false, true] {
-                ConvKernels.forward(image.data, kernel, packed: packed.data, outputs: F, bias: withBias ? UnsafePointer(bias.data) : nil,
-                                    out: got.data, panel: panel.data)
+                ConvKernels.forward(
+                    image.data, kernel, packed: packed.data, outputs: F,
+                    bias: withBias ? UnsafePointer(bias.data) : nil,
+                    out: got.data, panel: panel.data)
                 for f in 0..<F {
                     for p in 0..<P {
                         let want = expected[f * P + p] + (withBias ? bias[f] : 0)
-                        XCTAssertEqual(got[f * P + p], want, accuracy: 1e-4 * max(1, abs(want)), "\(name) forward bias \(withBias) f \(f) p \(p)")
+                        XCTAssertEqual(
+                            got[f * P + p], want, accuracy: 1e-4 * max(1, abs(want)),
+                            "\(name) forward bias \(withBias) f \(f) p \(p)")
                     }
                 }
             }
 
             // Weight gradient, accumulated transposed: (R, F) += columns × ∂Yᵀ, twice.
-            let dwExpected = Tensor(shape: Shape(F, R)), accT = Tensor(shape: Shape(R, F)), dyT = Tensor(shape: Shape(P, F))
-            BLAS.sgemmReference(transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dy.data, lda: P,
-                                b: columns.data, ldb: P, beta: 0, c: dwExpected.data, ldc: R)
+            let dwExpected = Tensor(shape: Shape(F, R)), accT = Tensor(shape: Shape(R, F)),
+                dyT = Tensor(shape: Shape(P, F))
+            BLAS.sgemmReference(
+                transposeA: false, transposeB: true, m: F, n: R, k: P, alpha: 1, a: dy.data, lda: P,
+                b: columns.data, ldb: P, beta: 0, c: dwExpected.data, ldc: R)
             for _ in 0..<2 {
-                ConvKernels.weightGradient(image.data, kernel, outputGradient: dy.data, outputs: F, transposedScratch: dyT.data,
-                                           panel: panel.data, accumulator: accT.data)
+                ConvKernels.weightGradient(
+                    image.data, kernel, outputGradient: dy.data, outputs: F, transposedScratch: dyT.data,
+                    panel: panel.data, accumulator: accT.data)
             }
             for f in 0..<F {
                 for r in 0..<R {
                     let want = 2 * dwExpected[f * R + r]
-                    XCTAssertEqual(accT[r * F + f], want, accuracy: 1e-4 * max(1, abs(want)), "\(name) ∂W f \(f) r \(r)")
+                    XCTAssertEqual(
+                        accT[r * F + f], want, accuracy: 1e-4 * max(1, abs(want)), "\(name) ∂W f \(f) r \(r)")
                 }
             }
 
             // Input gradient: GEMMᵀ + col2im against the transposed convolution.
             guard let transposed = ConvKernels.transposedGeometry(g, outputChannels: F) else { continue }
-            let dcolumns = Tensor(shape: Shape(R, P)), dxExpected = Tensor(shape: image.shape), dx = Tensor(shape: image.shape)
-            BLAS.sgemmReference(transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: weights.data, lda: R,
-                                b: dy.data, ldb: P, beta: 0, c: dcolumns.data, ldc: P)
+            let dcolumns = Tensor(shape: Shape(R, P)), dxExpected = Tensor(shape: image.shape),
+                dx = Tensor(shape: image.shape)
+            BLAS.sgemmReference(
+                transposeA: true, transposeB: false, m: R, n: P, k: F, alpha: 1, a: weights.data, lda: R,
+                b: dy.data, ldb: P, beta: 0, c: dcolumns.data, ldc: P)
             col2im(dcolumns.data, g, dxExpected.data)
             let packedT = Tensor(shape: Shape(ConvKernels.packedCount(outputs: s.c, rows: transposed.rows)))
-            ConvKernels.packTransposedWeights(weights.data, outputs: F, inputs: s.c, kernelHeight: s.k, kernelWidth: s.k, into: packedT.data)
-            ConvKernels.forward(dy.data, transposed, packed: packedT.data, outputs: s.c, bias: nil, out: dx.data, panel: panel.data)
+            ConvKernels.packTransposedWeights(
+                weights.data, outputs: F, inputs: s.c, kernelHeight: s.k, kernelWidth: s.k, into: packedT.data)
+            ConvKernels.forward(
+                dy.data, transposed, packed: packedT.data, outputs: s.c, bias: nil, out: dx.data, panel: panel.data)
             for i in 0..<dx.count {
                 XCTAssertEqual(dx[i], dxExpected[i], accuracy: 1e-4 * max(1, abs(dxExpected[i])), "\(name) ∂x \(i)")
             }
@@ -76,9 +92,11 @@ final class ConvKernelsTests: XCTestCase {
 
     /// Geometries the kernels leave to im2col + OpenBLAS: stride 2, and R < 32.
     func testUnsupportedGeometriesFallBack() {
-        let strided = ConvGeometry(channels: 32, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
+        let strided = ConvGeometry(
+            channels: 32, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
         XCTAssertNil(ConvKernels.geometry(strided))
-        let thin = ConvGeometry(channels: 1, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        let thin = ConvGeometry(
+            channels: 1, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
         XCTAssertNil(ConvKernels.geometry(thin))
     }
 }

@@ -14,10 +14,12 @@ final class GEMMTests: XCTestCase {
                 let c = GradientCheck.randomTensor(Shape(m * n), seed: 3)
                 let expected = Tensor(shape: c.shape, values: c.array)
                 let lda = transposeA ? m : k, ldb = transposeB ? k : n
-                BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-                           a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: c.data, ldc: n)
-                BLAS.sgemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-                                    a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: expected.data, ldc: n)
+                BLAS.sgemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                    a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: c.data, ldc: n)
+                BLAS.sgemmReference(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                    a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: expected.data, ldc: n)
                 assertClose(c.array, expected.array, relative: 1e-5, absolute: 1e-5, "A\(transposeA) B\(transposeB)")
             }
         }

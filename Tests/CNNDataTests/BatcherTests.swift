@@ -7,12 +7,15 @@ final class BatcherTests: XCTestCase {
     func makeStore() -> ImageStore {
         var pixels: [UInt8] = []
         for n in 0..<10 { for c in 0..<3 { pixels += [UInt8](repeating: UInt8(10 * n + c), count: 6) } }
-        return ImageStore(channels: 3, height: 2, width: 3, pixels: pixels, labels: (0..<10).map { Int32($0 % 4) },
-                          classNames: ["a", "b", "c", "d"])
+        return ImageStore(
+            channels: 3, height: 2, width: 3, pixels: pixels, labels: (0..<10).map { Int32($0 % 4) },
+            classNames: ["a", "b", "c", "d"])
     }
 
     func testNormalizationStatistics() {
-        let store = ImageStore(channels: 2, height: 1, width: 2, pixels: [0, 255, 51, 51, 255, 0, 51, 51], labels: [0, 0], classNames: ["x"])
+        let store = ImageStore(
+            channels: 2, height: 1, width: 2, pixels: [0, 255, 51, 51, 255, 0, 51, 51], labels: [0, 0],
+            classNames: ["x"])
         let normalization = DatasetStatistics.compute(store)
         XCTAssertEqual(normalization.mean[0], 0.5, accuracy: 1e-6)
         XCTAssertEqual(normalization.std[0], 0.5, accuracy: 1e-6)
@@ -40,12 +43,15 @@ final class BatcherTests: XCTestCase {
         }
         batcher.fill(batch: 2, into: images, labels: &labels)
         XCTAssertEqual(images.shape, Shape(2, 3, 2, 3), "the short last batch")
-        XCTAssertEqual(Batcher(store: store, batchSize: 4, shuffle: false, dropLast: true, normalization: normalization).batchesPerEpoch, 2)
+        XCTAssertEqual(
+            Batcher(store: store, batchSize: 4, shuffle: false, dropLast: true, normalization: normalization)
+                .batchesPerEpoch, 2)
     }
 
     func epochLabels(seed: UInt64, augmentation: Augmentation?) -> ([Int32], [Float]) {
-        let batcher = Batcher(store: makeStore(), batchSize: 3, shuffle: true, normalization: .identity(channels: 3),
-                              augmentation: augmentation)
+        let batcher = Batcher(
+            store: makeStore(), batchSize: 3, shuffle: true, normalization: .identity(channels: 3),
+            augmentation: augmentation)
         var generator = SeededGenerator(seed: seed)
         batcher.startEpoch(generator: &generator)
         let images = Tensor(1)
@@ -70,9 +76,11 @@ final class BatcherTests: XCTestCase {
 
     func testCropPaddingAndFlip() {
         // One 1-channel 3×3 image 1…9; padding 1: some samples are shifted, padded with pixel 0.
-        let store = ImageStore(channels: 1, height: 3, width: 3, pixels: (1...9).map { UInt8($0) }, labels: [0], classNames: ["x"])
-        let batcher = Batcher(store: store, batchSize: 1, shuffle: false, normalization: .identity(channels: 1),
-                              augmentation: Augmentation(randomCropPadding: 1, horizontalFlip: true))
+        let store = ImageStore(
+            channels: 1, height: 3, width: 3, pixels: (1...9).map { UInt8($0) }, labels: [0], classNames: ["x"])
+        let batcher = Batcher(
+            store: store, batchSize: 1, shuffle: false, normalization: .identity(channels: 1),
+            augmentation: Augmentation(randomCropPadding: 1, horizontalFlip: true))
         var generator = SeededGenerator(seed: 9)
         var seen = Set<[Float]>()
         let images = Tensor(1)

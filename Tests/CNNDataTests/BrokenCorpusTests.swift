@@ -5,7 +5,9 @@ import XCTest
 
 /// An image folder with one bad file of each kind among good ones.
 final class BrokenCorpusTests: XCTestCase {
-    static let brokenFiles = ["truncated.png", "truncated.jpg", "empty.png", "random.jpg", "huge_claim.png", "corrupt_idat.png"]
+    static let brokenFiles = [
+        "truncated.png", "truncated.jpg", "empty.png", "random.jpg", "huge_claim.png", "corrupt_idat.png"
+    ]
 
     func makeTree() -> TemporaryDirectory {
         let directory = TemporaryDirectory("broken")
@@ -17,7 +19,9 @@ final class BrokenCorpusTests: XCTestCase {
 
     func testSkippedWithAWarningNamingEachFile() throws {
         let directory = makeTree()
-        let dataset = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 3, width: 5, validationFraction: 0))
+        let dataset = try DatasetLoader.load(
+            .imageFolder(root: directory.path),
+            options: LoadOptions(channels: 1, height: 3, width: 5, validationFraction: 0))
         XCTAssertEqual(dataset.skippedCount, Self.brokenFiles.count)
         XCTAssertEqual(dataset.train.count, 5, "4 good + the mislabelled JPEG")
         let text = messages(dataset.warnings)
@@ -37,7 +41,9 @@ final class BrokenCorpusTests: XCTestCase {
             let directory = TemporaryDirectory("strict")
             directory.write("good/0.png", pngBytes(flatGray(0, width: 5, height: 3)))
             directory.copyFixture("images/broken/" + name, to: "bad/" + name)
-            XCTAssertThrowsError(try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(strict: true))) { error in
+            XCTAssertThrowsError(
+                try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(strict: true))
+            ) { error in
                 XCTAssertTrue("\(error)".contains(directory.path + "/bad/" + name), "\(name): \(error)")
                 XCTAssertTrue("\(error)".contains("strict"), "\(error)")
             }
@@ -45,7 +51,10 @@ final class BrokenCorpusTests: XCTestCase {
         // A mislabelled but valid file is not an error, even under strict.
         let directory = TemporaryDirectory("strict")
         directory.copyFixture("images/really_jpeg.png", to: "a/really_jpeg.png")
-        XCTAssertEqual(try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(strict: true, validationFraction: 0)).train.count, 1)
+        XCTAssertEqual(
+            try DatasetLoader.load(
+                .imageFolder(root: directory.path), options: LoadOptions(strict: true, validationFraction: 0)
+            ).train.count, 1)
     }
 
     func testAllBadIsAnError() {

@@ -31,7 +31,9 @@ final class CIFARTests: XCTestCase {
     }
 
     func testConvertsToGrayOnRequest() throws {
-        let dataset = try DatasetLoader.load(.cifar(directory: Fixtures.url("data/cifar").path), options: LoadOptions(channels: 1, height: 16, width: 16))
+        let dataset = try DatasetLoader.load(
+            .cifar(directory: Fixtures.url("data/cifar").path), options: LoadOptions(channels: 1, height: 16, width: 16)
+        )
         XCTAssertEqual([dataset.train.channels, dataset.train.height, dataset.train.width], [1, 16, 16])
     }
 }

@@ -9,7 +9,9 @@ import XCTest
 final class CacheLimitTests: XCTestCase {
     func tree(_ value: UInt8, width: Int = 16, height: Int = 16) -> TemporaryDirectory {
         let directory = TemporaryDirectory("limit-tree")
-        for k in 0..<4 { directory.write("c\(k % 2)/\(k).png", pngBytes(flatGray(value &+ UInt8(k), width: width, height: height))) }
+        for k in 0..<4 {
+            directory.write("c\(k % 2)/\(k).png", pngBytes(flatGray(value &+ UInt8(k), width: width, height: height)))
+        }
         return directory
     }
 
@@ -24,12 +26,15 @@ final class CacheLimitTests: XCTestCase {
         usleep(20_000)
         _ = try DatasetLoader.load(.imageFolder(root: second.path), options: limited)
         usleep(20_000)
-        XCTAssertTrue(try DatasetLoader.load(.imageFolder(root: first.path), options: limited).fromCache, "a hit renews the first entry")
+        XCTAssertTrue(
+            try DatasetLoader.load(.imageFolder(root: first.path), options: limited).fromCache,
+            "a hit renews the first entry")
         usleep(20_000)
         _ = try DatasetLoader.load(.imageFolder(root: third.path), options: limited)
         let roots = DatasetCache.entries(in: cache.path).compactMap { $0.description?.root }
-        XCTAssertEqual(Set(roots), Set([first.path, third.path].map { URL(fileURLWithPath: $0).standardizedFileURL.path }),
-                       "the least recently used (second) is removed")
+        XCTAssertEqual(
+            Set(roots), Set([first.path, third.path].map { URL(fileURLWithPath: $0).standardizedFileURL.path }),
+            "the least recently used (second) is removed")
         XCTAssertLessThanOrEqual(DatasetCache.entries(in: cache.path).reduce(0) { $0 + $1.bytes }, 2_700)
 
         // A dataset larger than the whole limit is not cached, with a warning.
@@ -62,7 +67,8 @@ final class CacheLimitTests: XCTestCase {
         XCTAssertEqual(bounded.train.pixels.count, 2 * 48 * 64)
         XCTAssertTrue(bounded.train.pixels[0..<(48 * 64)].allSatisfy { $0 == 7 })
         // Without a bound, the first image's size (train's model size is always given).
-        let native = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0))
+        let native = try DatasetLoader.load(
+            .imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0))
         XCTAssertEqual([native.train.height, native.train.width], [300, 400])
         // A given size wins over the bound.
         options.height = 10; options.width = 10

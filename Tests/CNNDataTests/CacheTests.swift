@@ -19,7 +19,10 @@ final class CacheTests: XCTestCase {
         XCTAssertEqual(second.skippedCount, 1)
 
         // Strict with a cached skip decodes again and fails naming the file.
-        XCTAssertThrowsError(try DatasetLoader.load(.imageFolder(root: tree.path), options: LoadOptions(strict: true, cacheDirectory: cache.path))) {
+        XCTAssertThrowsError(
+            try DatasetLoader.load(
+                .imageFolder(root: tree.path), options: LoadOptions(strict: true, cacheDirectory: cache.path))
+        ) {
             XCTAssertTrue("\($0)".contains("empty.png"))
         }
 

@@ -17,7 +17,9 @@ final class CorruptJPEGFolderTests: XCTestCase {
 
     func testWarnedAndKept() throws {
         let directory = makeTree()
-        let dataset = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 6, width: 8, validationFraction: 0))
+        let dataset = try DatasetLoader.load(
+            .imageFolder(root: directory.path),
+            options: LoadOptions(channels: 1, height: 6, width: 8, validationFraction: 0))
         XCTAssertEqual(dataset.train.count, 5)
         let text = messages(dataset.warnings)
         XCTAssertTrue(text.contains(directory.path + "/bad/corrupt_entropy.jpg: damaged JPEG data"), text)
@@ -28,9 +30,17 @@ final class CorruptJPEGFolderTests: XCTestCase {
     func testStrictRefusesIt() throws {
         let directory = makeTree(), cache = TemporaryDirectory("corruptjpeg-cache")
         // Also when a run without --strict has cached the tree with the damaged file kept.
-        _ = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 6, width: 8, cacheDirectory: cache.path, validationFraction: 0))
+        _ = try DatasetLoader.load(
+            .imageFolder(root: directory.path),
+            options: LoadOptions(channels: 1, height: 6, width: 8, cacheDirectory: cache.path, validationFraction: 0))
         for cacheDirectory in [nil, cache.path] {
-            XCTAssertThrowsError(try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 1, height: 6, width: 8, strict: true, cacheDirectory: cacheDirectory, validationFraction: 0))) { error in
+            XCTAssertThrowsError(
+                try DatasetLoader.load(
+                    .imageFolder(root: directory.path),
+                    options: LoadOptions(
+                        channels: 1, height: 6, width: 8, strict: true, cacheDirectory: cacheDirectory,
+                        validationFraction: 0))
+            ) { error in
                 XCTAssertTrue("\(error)".contains(directory.path + "/bad/corrupt_entropy.jpg"), "\(error)")
                 XCTAssertTrue("\(error)".contains("Corrupt JPEG data") && "\(error)".contains("strict"), "\(error)")
             }

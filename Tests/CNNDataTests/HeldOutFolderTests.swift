@@ -23,7 +23,9 @@ final class HeldOutFolderTests: XCTestCase {
         directory.write("test/cat/t.png", pngBytes(flatGray(200)))
         let both = try DatasetLoader.load(.imageFolder(root: directory.path))
         XCTAssertEqual(both.test.pixels.first, 200)
-        XCTAssertTrue(messages(both.warnings).contains(directory.path + "/val: not used; test/ is the held-out set"), messages(both.warnings))
+        XCTAssertTrue(
+            messages(both.warnings).contains(directory.path + "/val: not used; test/ is the held-out set"),
+            messages(both.warnings))
     }
 
     func testEmptyClassFoldersAreSkippedWithAWarning() throws {
@@ -32,9 +34,11 @@ final class HeldOutFolderTests: XCTestCase {
             directory.write("ant/\(k).png", pngBytes(flatGray(UInt8(k))))
             directory.write("bee/\(k).png", pngBytes(flatGray(UInt8(50 + k))))
         }
-        try FileManager.default.createDirectory(atPath: directory.path + "/aardvark/nested", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.path + "/aardvark/nested", withIntermediateDirectories: true)
         directory.write("cow/readme.txt", Array("no images here".utf8))
-        let dataset = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0))
+        let dataset = try DatasetLoader.load(
+            .imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0))
         XCTAssertEqual(dataset.classNames, ["ant", "bee"])
         XCTAssertEqual(dataset.train.labels, [0, 0, 0, 1, 1, 1])
         let text = messages(dataset.warnings)

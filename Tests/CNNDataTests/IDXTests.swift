@@ -18,10 +18,13 @@ final class IDXTests: XCTestCase {
 
     func testClassNamesGivenOrFashion() throws {
         let names = ["a", "b", "c"]
-        XCTAssertEqual(try IDXReader.load(directory: Fixtures.url("data/idx").path, classNames: names).train.classNames, names)
+        XCTAssertEqual(
+            try IDXReader.load(directory: Fixtures.url("data/idx").path, classNames: names).train.classNames, names)
         XCTAssertThrowsError(try IDXReader.load(directory: Fixtures.url("data/idx").path, classNames: ["a"]))
         let directory = TemporaryDirectory("Fashion-idx")
-        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+        for name in [
+            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
+        ] {
             directory.copyFixture("data/idx/" + name, to: name)
         }
         XCTAssertEqual(try IDXReader.load(directory: directory.path).train.classNames, IDXReader.fashionClassNames)
@@ -34,8 +37,12 @@ final class IDXTests: XCTestCase {
         directory.write("magic", badMagic)
         directory.write("short", Array(valid.dropLast()))
         directory.write("tiny", [0, 0])
-        directory.write("bad.gz", Array(try Data(contentsOf: Fixtures.url("data/idx-gz/train-images-idx3-ubyte.gz")).prefix(30)))
-        for (name, fragment) in [("magic", "magic number 0x801"), ("short", "file has 33"), ("tiny", "shorter than the header"), ("bad.gz", "gzip")] {
+        directory.write(
+            "bad.gz", Array(try Data(contentsOf: Fixtures.url("data/idx-gz/train-images-idx3-ubyte.gz")).prefix(30)))
+        for (name, fragment) in [
+            ("magic", "magic number 0x801"), ("short", "file has 33"), ("tiny", "shorter than the header"),
+            ("bad.gz", "gzip")
+        ] {
             XCTAssertThrowsError(try IDXReader.readImages(directory.path + "/" + name)) { error in
                 XCTAssertTrue("\(error)".contains(directory.path + "/" + name), "\(error)")
                 XCTAssertTrue("\(error)".contains(fragment), "\(error)")
@@ -55,9 +62,13 @@ final class IDXTests: XCTestCase {
     }
 
     func testRealFashionMNISTWhenInstalled() throws {
-        guard IDXReader.files(in: DatasetSource.defaultFashionMNISTDirectory) != nil else { throw XCTSkip("Fashion-MNIST not installed") }
+        guard IDXReader.files(in: DatasetSource.defaultFashionMNISTDirectory) != nil else {
+            throw XCTSkip("Fashion-MNIST not installed")
+        }
         let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: nil))
-        XCTAssertEqual([dataset.train.count, dataset.test.count, dataset.train.height, dataset.train.width], [60000, 10000, 28, 28])
+        XCTAssertEqual(
+            [dataset.train.count, dataset.test.count, dataset.train.height, dataset.train.width], [60000, 10000, 28, 28]
+        )
         XCTAssertEqual(dataset.classNames, IDXReader.fashionClassNames)
         XCTAssertEqual(dataset.train.classCounts, [Int](repeating: 6000, count: 10))
     }

@@ -18,7 +18,8 @@ final class ImageFolderTests: XCTestCase {
     func testNestedClassesSortedWithValidationSplit() throws {
         let directory = TemporaryDirectory()
         makeFlatTree(directory)
-        let dataset = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0.2, seed: 3))
+        let dataset = try DatasetLoader.load(
+            .imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0.2, seed: 3))
         XCTAssertEqual(dataset.classNames, ["ant", "bee", "cat"])
         XCTAssertEqual(dataset.train.count + dataset.test.count, 15)
         XCTAssertEqual(dataset.test.count, 3)
@@ -34,9 +35,11 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertTrue(messages(dataset.warnings).contains("ignored 1 file"), messages(dataset.warnings))
         XCTAssertEqual(dataset.skippedCount, 0)
         // The same seed gives the same split; another seed another one.
-        let again = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0.2, seed: 3))
+        let again = try DatasetLoader.load(
+            .imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0.2, seed: 3))
         XCTAssertEqual(again.test.pixels, dataset.test.pixels)
-        let other = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0.2, seed: 4))
+        let other = try DatasetLoader.load(
+            .imageFolder(root: directory.path), options: LoadOptions(validationFraction: 0.2, seed: 4))
         XCTAssertNotEqual(other.test.pixels, dataset.test.pixels)
     }
 
@@ -56,7 +59,8 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(native.test.pixels[0], UInt8(Image.luma(200, 40, 40)))
         // The 16×12 JPEG was shrunk to 8×6.
         XCTAssertTrue(native.train.pixels[0..<48].allSatisfy { abs(Int($0) - 90) <= 2 })
-        let colour = try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(channels: 3, height: 3, width: 4))
+        let colour = try DatasetLoader.load(
+            .imageFolder(root: directory.path), options: LoadOptions(channels: 3, height: 3, width: 4))
         XCTAssertEqual([colour.train.channels, colour.train.height, colour.train.width], [3, 3, 4])
         // CHW: the red store image has plane R = 200, G = B = 40.
         let red = colour.test
@@ -75,7 +79,9 @@ final class ImageFolderTests: XCTestCase {
     func testMemoryLimitGivesTheFigure() {
         let directory = TemporaryDirectory()
         makeFlatTree(directory)
-        XCTAssertThrowsError(try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(memoryLimit: 100))) { error in
+        XCTAssertThrowsError(
+            try DatasetLoader.load(.imageFolder(root: directory.path), options: LoadOptions(memoryLimit: 100))
+        ) { error in
             XCTAssertTrue("\(error)".contains("needs 180 bytes"), "\(error)")
         }
     }

@@ -19,7 +19,8 @@ final class OutputFolderTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("not empty") && "\(error)".contains("--force"), "\(error)")
         }
         XCTAssertNoThrow(try OutputFolder.check(directory.path, force: true))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path + "/train/a/1.png"), "check deletes nothing")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: directory.path + "/train/a/1.png"), "check deletes nothing")
         directory.write("train/notes.md", [3])
         XCTAssertThrowsError(try OutputFolder.prepare(directory.path, force: true)) { error in
             XCTAssertTrue("\(error)".contains(directory.path + "/train/notes.md"), "\(error)")

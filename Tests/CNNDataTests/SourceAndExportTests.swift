@@ -5,19 +5,28 @@ import XCTest
 
 final class SourceAndExportTests: XCTestCase {
     func testResolveLayouts() throws {
-        XCTAssertEqual(try DatasetSource.resolve(path: Fixtures.url("data/idx-gz").path), .idx(directory: Fixtures.url("data/idx-gz").path))
-        XCTAssertEqual(try DatasetSource.resolve(path: Fixtures.url("data/cifar").path), .cifar(directory: Fixtures.url("data/cifar").path))
-        XCTAssertEqual(try DatasetSource.resolve(path: Fixtures.url("images").path), .imageFolder(root: Fixtures.url("images").path))
+        XCTAssertEqual(
+            try DatasetSource.resolve(path: Fixtures.url("data/idx-gz").path),
+            .idx(directory: Fixtures.url("data/idx-gz").path))
+        XCTAssertEqual(
+            try DatasetSource.resolve(path: Fixtures.url("data/cifar").path),
+            .cifar(directory: Fixtures.url("data/cifar").path))
+        XCTAssertEqual(
+            try DatasetSource.resolve(path: Fixtures.url("images").path),
+            .imageFolder(root: Fixtures.url("images").path))
         XCTAssertThrowsError(try DatasetSource.resolve(path: "/nonexistent/data")) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent/data"))
             XCTAssertTrue("\(error)".contains("accepted layouts"))
         }
         let empty = TemporaryDirectory("empty")
-        XCTAssertThrowsError(try DatasetSource.resolve(path: empty.path)) { XCTAssertTrue("\($0)".contains("none of the known layouts")) }
+        XCTAssertThrowsError(try DatasetSource.resolve(path: empty.path)) {
+            XCTAssertTrue("\($0)".contains("none of the known layouts"))
+        }
     }
 
     func testExportThenReloadIsExact() throws {
-        let source = try DatasetLoader.load(.idx(directory: Fixtures.url("data/idx").path), options: LoadOptions(classNames: ["a/b", "c", "d"]))
+        let source = try DatasetLoader.load(
+            .idx(directory: Fixtures.url("data/idx").path), options: LoadOptions(classNames: ["a/b", "c", "d"]))
         let out = TemporaryDirectory("export")
         try exportDataset(source, root: out.path, format: .png)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.path + "/train/a_b/00001.png"))
@@ -40,6 +49,8 @@ final class SourceAndExportTests: XCTestCase {
         XCTAssertEqual([first.train.count, first.test.count], [40, 8])
         XCTAssertEqual([first.train.channels, first.train.height, first.train.width], [3, 32, 32])
         XCTAssertEqual(first.train.pixels, second.train.pixels)
-        XCTAssertNotEqual(ShapesDataset.store(countPerClass: 1, seed: 1).pixels, ShapesDataset.store(countPerClass: 1, seed: 2).pixels)
+        XCTAssertNotEqual(
+            ShapesDataset.store(countPerClass: 1, seed: 1).pixels, ShapesDataset.store(countPerClass: 1, seed: 2).pixels
+        )
     }
 }

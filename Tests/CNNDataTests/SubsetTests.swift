@@ -6,7 +6,8 @@ import XCTest
 /// `StratifiedSubset`, the rule of --train-limit and --test-limit (issue 12, finding 1).
 final class SubsetTests: XCTestCase {
     /// Labels sorted by class, as an image folder's are: 50, 30, 15 and 5 images.
-    let sortedLabels: [Int32] = [Int32](repeating: 0, count: 50) + [Int32](repeating: 1, count: 30)
+    let sortedLabels: [Int32] =
+        [Int32](repeating: 0, count: 50) + [Int32](repeating: 1, count: 30)
         + [Int32](repeating: 2, count: 15) + [Int32](repeating: 3, count: 5)
 
     func counts(_ indices: [Int], _ labels: [Int32]) -> [Int] {
@@ -22,8 +23,11 @@ final class SubsetTests: XCTestCase {
             XCTAssertEqual(kept, kept.sorted(), "original order")
             XCTAssertEqual(Set(kept).count, limit, "no repeats")
             for (label, count) in counts(kept, sortedLabels).enumerated() {
-                let share = Double(limit) * Double(counts(Array(sortedLabels.indices), sortedLabels)[label]) / Double(sortedLabels.count)
-                XCTAssertLessThanOrEqual(abs(Double(count) - share), 1.0, "limit \(limit), class \(label): \(count) for a share of \(share)")
+                let share =
+                    Double(limit) * Double(counts(Array(sortedLabels.indices), sortedLabels)[label])
+                    / Double(sortedLabels.count)
+                XCTAssertLessThanOrEqual(
+                    abs(Double(count) - share), 1.0, "limit \(limit), class \(label): \(count) for a share of \(share)")
                 XCTAssertGreaterThan(count, 0, "limit \(limit) ≥ 4 classes: class \(label) is kept")
             }
         }
@@ -35,17 +39,20 @@ final class SubsetTests: XCTestCase {
         XCTAssertNotEqual(StratifiedSubset.indices(labels: sortedLabels, limit: 20, seed: 6), first)
         XCTAssertTrue(Set(first).isSubset(of: Set(StratifiedSubset.indices(labels: sortedLabels, limit: 21, seed: 5))))
         XCTAssertEqual(StratifiedSubset.indices(labels: sortedLabels, limit: nil, seed: 5), Array(sortedLabels.indices))
-        XCTAssertEqual(StratifiedSubset.indices(labels: sortedLabels, limit: 1000, seed: 5), Array(sortedLabels.indices))
+        XCTAssertEqual(
+            StratifiedSubset.indices(labels: sortedLabels, limit: 1000, seed: 5), Array(sortedLabels.indices))
     }
 
     func store(_ labels: [Int32]) -> ImageStore {
-        ImageStore(channels: 1, height: 1, width: 1, pixels: labels.indices.map { UInt8($0 % 256) }, labels: labels,
-                   classNames: ["a", "b", "c", "d"])
+        ImageStore(
+            channels: 1, height: 1, width: 1, pixels: labels.indices.map { UInt8($0 % 256) }, labels: labels,
+            classNames: ["a", "b", "c", "d"])
     }
 
     func testSelectionOfOneClassIsAnError() throws {
-        let dataset = LoadedDataset(source: .imageFolder(root: "/data/tree"), train: store(sortedLabels), test: store(sortedLabels),
-                                    warnings: [], skippedCount: 0, fromCache: false, heldOut: "test/")
+        let dataset = LoadedDataset(
+            source: .imageFolder(root: "/data/tree"), train: store(sortedLabels), test: store(sortedLabels),
+            warnings: [], skippedCount: 0, fromCache: false, heldOut: "test/")
         let selection = try DataSelection(dataset, trainLimit: 8, testLimit: 4, seed: 1)
         XCTAssertEqual(selection.train.classCounts.filter { $0 > 0 }.count, 4)
         XCTAssertEqual(selection.test.count, 4)
@@ -53,8 +60,9 @@ final class SubsetTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cover 1 class"), "\(error)")
             XCTAssertTrue("\(error)".contains("--train-limit"), "\(error)")
         }
-        let single = LoadedDataset(source: .imageFolder(root: "/data/tree"), train: store([2, 2, 2]), test: store([2]),
-                                   warnings: [], skippedCount: 0, fromCache: false, heldOut: "test/")
+        let single = LoadedDataset(
+            source: .imageFolder(root: "/data/tree"), train: store([2, 2, 2]), test: store([2]),
+            warnings: [], skippedCount: 0, fromCache: false, heldOut: "test/")
         XCTAssertThrowsError(try DataSelection(single, trainLimit: nil, testLimit: nil, seed: 1)) { error in
             XCTAssertTrue("\(error)".contains("/data/tree") && "\(error)".contains("\"c\""), "\(error)")
             XCTAssertFalse("\(error)".contains("--train-limit"), "no limit to blame: \(error)")
@@ -71,9 +79,12 @@ final class SubsetTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch")
-        process.arguments = ["-c", "import cnn_subset, sys; labels = [int(x) for x in sys.argv[1].split(',')]; "
-            + "print(cnn_subset.indices(labels, 123, int(sys.argv[2]))); print(cnn_subset.test_seed(int(sys.argv[2])))",
-                             labels.map(String.init).joined(separator: ","), String(seed)]
+        process.arguments = [
+            "-c",
+            "import cnn_subset, sys; labels = [int(x) for x in sys.argv[1].split(',')]; "
+                + "print(cnn_subset.indices(labels, 123, int(sys.argv[2]))); print(cnn_subset.test_seed(int(sys.argv[2])))",
+            labels.map(String.init).joined(separator: ","), String(seed)
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -49,8 +49,9 @@ final class CommunicatorTests: XCTestCase {
             break
         case .failure(let error):
             XCTAssertTrue(error.description.contains("scripts/setup.sh"), error.description)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libmpi.so.40"),
-                           "libmpi.so.40 is installed but did not load: \(error)")
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libmpi.so.40"),
+                "libmpi.so.40 is installed but did not load: \(error)")
         }
     }
 }

@@ -10,8 +10,10 @@ import XCTest
 /// distributed run also checks, at the end of each epoch, that all processes hold the same weights
 /// bit for bit (a gathered hash; the run fails otherwise) and logs it.
 final class DataParallelTrainingTests: XCTestCase {
-    static let recipe = ["--epochs", "1", "--batch-size", "32", "--train-limit", "128", "--test-limit", "64",
-                         "--lr", "0.02", "--threads", "2"]
+    static let recipe = [
+        "--epochs", "1", "--batch-size", "32", "--train-limit", "128", "--test-limit", "64",
+        "--lr", "0.02", "--threads", "2"
+    ]
 
     nonisolated(unsafe) static var folder: URL = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-mpi-\(UUID().uuidString)")
@@ -21,14 +23,22 @@ final class DataParallelTrainingTests: XCTestCase {
     nonisolated(unsafe) static var references: [String: [String: [Float]]] = [:]
 
     /// Trains `norm` on W processes into a new run directory; returns its checkpoint's tensors.
-    func train(_ norm: String, processes: Int, transport: MPIRun.Transport = .sharedMemory,
-               file: StaticString = #filePath, line: UInt = #line) throws -> [String: [Float]] {
-        let out = Self.folder.appendingPathComponent("\(norm)-\(processes)-\(transport.rawValue)-\(UUID().uuidString.prefix(8))").path
-        let result = try MPIRun.run(processes: processes, transport: transport, ["--norm", norm, "--out", out] + Self.recipe)
+    func train(
+        _ norm: String, processes: Int, transport: MPIRun.Transport = .sharedMemory,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> [String: [Float]] {
+        let out = Self.folder.appendingPathComponent(
+            "\(norm)-\(processes)-\(transport.rawValue)-\(UUID().uuidString.prefix(8))"
+        ).path
+        let result = try MPIRun.run(
+            processes: processes, transport: transport, ["--norm", norm, "--out", out] + Self.recipe)
         XCTAssertEqual(result.status, 0, "\(norm) on \(processes): \(result.error)", file: file, line: line)
         if processes > 1 {
-            XCTAssertTrue(result.error.contains("identical on all \(processes) processes"), result.error, file: file, line: line)
-            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+            XCTAssertTrue(
+                result.error.contains("identical on all \(processes) processes"), result.error, file: file, line: line)
+            let summary =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+                as? [String: Any]
             XCTAssertEqual(summary?["processes"] as? Int, processes, file: file, line: line)
         }
         return try MPIRun.weights(out + "/checkpoint.safetensors")
@@ -47,11 +57,14 @@ final class DataParallelTrainingTests: XCTestCase {
         let four = try train("syncbatch", processes: 4)
         for (name, weights) in [("2", two), ("4", four)] {
             let (difference, tensor) = MPIRun.largestDifference(weights, one)
-            print("syncbatch, \(name) processes vs 1 at global batch 32, 4 steps: largest |Δ| \(difference) (\(tensor))")
+            print(
+                "syncbatch, \(name) processes vs 1 at global batch 32, 4 steps: largest |Δ| \(difference) (\(tensor))")
             XCTAssertLessThan(difference, 1e-4, "\(name) processes, \(tensor)")
         }
         let again = try train("syncbatch", processes: 2)
-        XCTAssertEqual(MPIRun.largestDifference(again, two).difference, 0, "the same seed and process count must repeat bit for bit")
+        XCTAssertEqual(
+            MPIRun.largestDifference(again, two).difference, 0,
+            "the same seed and process count must repeat bit for bit")
     }
 
     /// 133 images: the last batch has 5, shared 3 + 2 on 2 processes and 2 + 1 + 1 + 1 on 4. Each
@@ -64,8 +77,10 @@ final class DataParallelTrainingTests: XCTestCase {
     /// whose forward is the same bits on any split, agrees to 3e-8; plain batch differs by 1e-2;
     /// over 160 images, 4 processes agree with one to 6e-8 while 2 differ from both by 4.9e-4.)
     func testUnevenLastBatchEqualsOneProcess() throws {
-        let recipe = ["--norm", "syncbatch", "--epochs", "1", "--batch-size", "32", "--train-limit", "133", "--test-limit", "64",
-                      "--lr", "0.02", "--threads", "2"]
+        let recipe = [
+            "--norm", "syncbatch", "--epochs", "1", "--batch-size", "32", "--train-limit", "133", "--test-limit", "64",
+            "--lr", "0.02", "--threads", "2"
+        ]
         var weights: [Int: [String: [Float]]] = [:]
         for processes in [1, 2, 4] {
             let out = Self.folder.appendingPathComponent("uneven-\(processes)").path
@@ -75,7 +90,9 @@ final class DataParallelTrainingTests: XCTestCase {
         }
         for processes in [2, 4] {
             let (difference, tensor) = MPIRun.largestDifference(weights[processes]!, weights[1]!)
-            print("syncbatch, uneven last batch (5 images), \(processes) processes vs 1: largest |Δ| \(difference) (\(tensor))")
+            print(
+                "syncbatch, uneven last batch (5 images), \(processes) processes vs 1: largest |Δ| \(difference) (\(tensor))"
+            )
             XCTAssertLessThan(difference, 2e-3, tensor)
         }
     }
@@ -83,15 +100,17 @@ final class DataParallelTrainingTests: XCTestCase {
     func testGroupNormOnTwoProcessesEqualsOneProcessOverBothTransports() throws {
         let one = try reference("group")
         for transport in [MPIRun.Transport.sharedMemory, .loopbackTCP] {
-            let (difference, tensor) = MPIRun.largestDifference(try train("group", processes: 2, transport: transport), one)
+            let (difference, tensor) = MPIRun.largestDifference(
+                try train("group", processes: 2, transport: transport), one)
             print("group, 2 processes (\(transport.rawValue)) vs 1: largest |Δ| \(difference) (\(tensor))")
             XCTAssertLessThan(difference, 1e-4, "\(transport.rawValue), \(tensor)")
         }
     }
 
     func testSyncBatchOverLoopbackTCPEqualsOneProcess() throws {
-        let (difference, tensor) = MPIRun.largestDifference(try train("syncbatch", processes: 2, transport: .loopbackTCP),
-                                                            try reference("syncbatch"))
+        let (difference, tensor) = MPIRun.largestDifference(
+            try train("syncbatch", processes: 2, transport: .loopbackTCP),
+            try reference("syncbatch"))
         print("syncbatch, 2 processes over loopback TCP vs 1: largest |Δ| \(difference) (\(tensor))")
         XCTAssertLessThan(difference, 1e-4, tensor)
     }
@@ -101,7 +120,9 @@ final class DataParallelTrainingTests: XCTestCase {
     func testPlainBatchNormOnTwoProcessesDiffersFromOneProcess() throws {
         let plain = MPIRun.largestDifference(try train("batch", processes: 2), try reference("batch"))
         let sync = MPIRun.largestDifference(try train("syncbatch", processes: 2), try reference("syncbatch"))
-        print("2 processes vs 1, largest |Δ| after 4 steps: batch \(plain.difference) (\(plain.name)), syncbatch \(sync.difference)")
+        print(
+            "2 processes vs 1, largest |Δ| after 4 steps: batch \(plain.difference) (\(plain.name)), syncbatch \(sync.difference)"
+        )
         XCTAssertGreaterThan(plain.difference, 100 * sync.difference)
         XCTAssertGreaterThan(plain.difference, 1e-4)
     }
@@ -111,7 +132,8 @@ final class DataParallelTrainingTests: XCTestCase {
     func testSyncBatchCheckpointLoadsInPyTorchAsBatchNorm() throws {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python),
-              (try? MPIRun.run(processes: 1, ["--version"]))?.status == 0 else { throw XCTSkip("no python3 or cnntrain") }
+            (try? MPIRun.run(processes: 1, ["--version"]))?.status == 0
+        else { throw XCTSkip("no python3 or cnntrain") }
         let out = Self.folder.appendingPathComponent("torch").path
         let run = try MPIRun.run(processes: 2, ["--norm", "syncbatch", "--out", out] + Self.recipe)
         XCTAssertEqual(run.status, 0, run.error)
@@ -119,8 +141,11 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertEqual(ours.status, 0, ours.error)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.repositoryRoot.path + "/scripts/pytorch/torch_check_checkpoint.py", out + "/checkpoint.safetensors",
-                             "--test-limit", "300"]
+        process.arguments = [
+            Fixtures.repositoryRoot.path + "/scripts/pytorch/torch_check_checkpoint.py",
+            out + "/checkpoint.safetensors",
+            "--test-limit", "300"
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -135,17 +160,24 @@ final class DataParallelTrainingTests: XCTestCase {
             text.range(of: #"accuracy [0-9.]+%"#, options: .regularExpression).map { String(text[$0]) }
         }
         XCTAssertNotNil(accuracy(ours.output), ours.output)
-        XCTAssertEqual(accuracy(output), accuracy(ours.output), "PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
+        XCTAssertEqual(
+            accuracy(output), accuracy(ours.output), "PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
     }
 
     /// `compare --processes 2` runs each cell as a 2-process job (the compare itself in timeout,
     /// whose signal reaches mpirun and its ranks too: they share its process group).
     func testCompareRunsEachCellOnTwoProcesses() throws {
-        guard FileManager.default.isExecutableFile(atPath: MPIRun.mpirun) else { throw XCTSkip("Open MPI is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: MPIRun.mpirun) else {
+            throw XCTSkip("Open MPI is not installed")
+        }
         let out = Self.folder.appendingPathComponent("study").path
-        let result = try MPIRun.run(processes: 1, ["compare", "--norms", "syncbatch,group", "--batch-sizes", "32", "--epochs", "1",
-                                                   "--train-limit", "128", "--test-limit", "64", "--processes", "2", "--no-plots",
-                                                   "--out", out], timeout: 300)
+        let result = try MPIRun.run(
+            processes: 1,
+            [
+                "compare", "--norms", "syncbatch,group", "--batch-sizes", "32", "--epochs", "1",
+                "--train-limit", "128", "--test-limit", "64", "--processes", "2", "--no-plots",
+                "--out", out
+            ], timeout: 300)
         XCTAssertEqual(result.status, 0, result.output + result.error)
         for cell in ["syncbatch-b32-lr0.025-s1", "group-b32-lr0.025-s1"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: out + "/cells/\(cell)/summary.json"))
@@ -159,9 +191,11 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         let reports = result.error.components(separatedBy: "bogus").count - 1
         XCTAssertEqual(reports, 1, result.error)
-        let uneven = try MPIRun.run(processes: 2, ["--batch-size", "33", "--train-limit", "64", "--epochs", "1"], timeout: 60)
+        let uneven = try MPIRun.run(
+            processes: 2, ["--batch-size", "33", "--train-limit", "64", "--epochs", "1"], timeout: 60)
         XCTAssertNotEqual(uneven.status, 0)
-        XCTAssertEqual(uneven.error.components(separatedBy: "does not split evenly into 2 processes").count - 1, 1, uneven.error)
+        XCTAssertEqual(
+            uneven.error.components(separatedBy: "does not split evenly into 2 processes").count - 1, 1, uneven.error)
     }
 
     /// A rank killed in epoch 2 ends the job within seconds, and mpirun names it; the checkpoint of
@@ -170,9 +204,12 @@ final class DataParallelTrainingTests: XCTestCase {
         let out = Self.folder.appendingPathComponent("killed").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = try MPIRun.commandLine(processes: 2, transport: .sharedMemory,
-                                                   ["--norm", "syncbatch", "--epochs", "2", "--batch-size", "32", "--train-limit", "1280",
-                                                    "--test-limit", "64", "--threads", "2", "--quiet", "--out", out], timeout: 300)
+        process.arguments = try MPIRun.commandLine(
+            processes: 2, transport: .sharedMemory,
+            [
+                "--norm", "syncbatch", "--epochs", "2", "--batch-size", "32", "--train-limit", "1280",
+                "--test-limit", "64", "--threads", "2", "--quiet", "--out", out
+            ], timeout: 300)
         process.environment = MPIRun.environment
         let errorFile = Self.folder.appendingPathComponent("killed.err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
@@ -181,7 +218,9 @@ final class DataParallelTrainingTests: XCTestCase {
         try process.run()
         let checkpoint = out + "/checkpoint.safetensors"
         let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint), "epoch 1 did not finish")
         Thread.sleep(forTimeInterval: 1)  // into epoch 2
         guard let victim = Self.rankProcess(1, under: process.processIdentifier) else {
@@ -193,7 +232,9 @@ final class DataParallelTrainingTests: XCTestCase {
         process.waitUntilExit()
         let seconds = Date().timeIntervalSince(killed)
         let error = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        print("rank 1 killed: mpirun exited with status \(process.terminationStatus) after \(String(format: "%.1f", seconds)) s")
+        print(
+            "rank 1 killed: mpirun exited with status \(process.terminationStatus) after \(String(format: "%.1f", seconds)) s"
+        )
         XCTAssertNotEqual(process.terminationStatus, 0)
         XCTAssertLessThan(seconds, 15)
         XCTAssertTrue(error.contains("rank 1"), error)
@@ -201,7 +242,9 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertNoThrow(try MPIRun.weights(checkpoint), "the checkpoint of epoch 1 must be intact")
         let resumed = try MPIRun.run(processes: 1, ["--resume", out, "--threads", "2", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.error)
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+            as? [String: Any]
         XCTAssertEqual(summary?["epochs"] as? Int, 2)
     }
 
@@ -211,9 +254,12 @@ final class DataParallelTrainingTests: XCTestCase {
         let out = Self.folder.appendingPathComponent("stopped").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = try MPIRun.commandLine(processes: 2, transport: .sharedMemory,
-                                                   ["--norm", "group", "--epochs", "2", "--batch-size", "32", "--train-limit", "6400",
-                                                    "--test-limit", "64", "--threads", "2", "--quiet", "--out", out], timeout: 300)
+        process.arguments = try MPIRun.commandLine(
+            processes: 2, transport: .sharedMemory,
+            [
+                "--norm", "group", "--epochs", "2", "--batch-size", "32", "--train-limit", "6400",
+                "--test-limit", "64", "--threads", "2", "--quiet", "--out", out
+            ], timeout: 300)
         process.environment = MPIRun.environment
         let errorFile = Self.folder.appendingPathComponent("stopped.err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
@@ -222,7 +268,9 @@ final class DataParallelTrainingTests: XCTestCase {
         try process.run()
         let checkpoint = out + "/checkpoint.safetensors"
         let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
         // Epoch 2 has 200 steps, seconds of work even with fast kernels on a quiet machine: the
         // signal lands inside it (with 40 steps the run once finished before the signal came).
         Thread.sleep(forTimeInterval: 0.3)
@@ -235,10 +283,13 @@ final class DataParallelTrainingTests: XCTestCase {
         process.waitUntilExit()
         let seconds = Date().timeIntervalSince(signalled)
         let error = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        print("SIGTERM to rank 1: job ended after \(String(format: "%.1f", seconds)) s, status \(process.terminationStatus)")
+        print(
+            "SIGTERM to rank 1: job ended after \(String(format: "%.1f", seconds)) s, status \(process.terminationStatus)"
+        )
         XCTAssertNotEqual(process.terminationStatus, 0)
         XCTAssertLessThan(seconds, 15)
-        let stops = error.split(separator: "\n").filter { $0.contains("stopped by SIGTERM in epoch 2/2") }.map { line -> String in
+        let stops = error.split(separator: "\n").filter { $0.contains("stopped by SIGTERM in epoch 2/2") }.map {
+            line -> String in
             String(line[line.range(of: "stopped by")!.lowerBound...].prefix(while: { $0 != "." }))
         }
         XCTAssertEqual(stops.count, 2, "both ranks report the stop: \(error)")
@@ -248,7 +299,9 @@ final class DataParallelTrainingTests: XCTestCase {
         // The same process count resumes it to its end (the kill test resumes on another).
         let resumed = try MPIRun.run(processes: 2, ["--resume", out, "--threads", "2", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.error)
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+            as? [String: Any]
         XCTAssertEqual(summary?["epochs"] as? Int, 2)
         XCTAssertEqual(summary?["processes"] as? Int, 2)
     }

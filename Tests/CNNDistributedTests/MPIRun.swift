@@ -14,8 +14,11 @@ enum MPIRun {
         var arguments: [String] {
             switch self {
             case .sharedMemory: return ["--mca", "btl", "self,vader"]
-            case .loopbackTCP: return ["--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo",
-                                       "--mca", "oob_tcp_if_include", "lo"]
+            case .loopbackTCP:
+                return [
+                    "--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo",
+                    "--mca", "oob_tcp_if_include", "lo"
+                ]
             }
         }
     }
@@ -31,31 +34,39 @@ enum MPIRun {
 
     static var executable: URL? {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return [bundleDirectory.appendingPathComponent("cnntrain"),
-                Fixtures.repositoryRoot.appendingPathComponent(".build/release/cnntrain")]
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return [
+            bundleDirectory.appendingPathComponent("cnntrain"),
+            Fixtures.repositoryRoot.appendingPathComponent(".build/release/cnntrain")
+        ]
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
     static var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        environment["CNNTRAIN_CACHE"] = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
+        environment["CNNTRAIN_CACHE"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-test-cache").path
         return environment
     }
 
     /// The arguments of `timeout … mpirun -np W … cnntrain arguments` (W = 1: cnntrain alone).
-    static func commandLine(processes: Int, transport: Transport, _ arguments: [String], timeout seconds: Int) throws -> [String] {
+    static func commandLine(processes: Int, transport: Transport, _ arguments: [String], timeout seconds: Int) throws
+        -> [String]
+    {
         guard let executable else { throw XCTSkip("cnntrain is not built; run scripts/test.sh") }
         guard processes > 1 else { return ["\(seconds)", executable.path] + arguments }
         guard FileManager.default.isExecutableFile(atPath: mpirun) else {
             throw XCTSkip("Open MPI is not installed (scripts/setup.sh installs openmpi-bin)")
         }
-        return ["\(seconds)", mpirun, "-np", "\(processes)", "--oversubscribe", "--bind-to", "none"] + transport.arguments
+        return ["\(seconds)", mpirun, "-np", "\(processes)", "--oversubscribe", "--bind-to", "none"]
+            + transport.arguments
             + [executable.path] + arguments
     }
 
-    static func run(processes: Int, transport: Transport = .sharedMemory, _ arguments: [String], timeout seconds: Int = 300) throws -> Result {
+    static func run(
+        processes: Int, transport: Transport = .sharedMemory, _ arguments: [String], timeout seconds: Int = 300
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = try commandLine(processes: processes, transport: transport, arguments, timeout: seconds)
@@ -70,8 +81,9 @@ enum MPIRun {
         let start = Date()
         try process.run()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "",
-                      error: (try? String(contentsOf: error, encoding: .utf8)) ?? "", seconds: Date().timeIntervalSince(start))
+        return Result(
+            status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "",
+            error: (try? String(contentsOf: error, encoding: .utf8)) ?? "", seconds: Date().timeIntervalSince(start))
     }
 
     /// Every F32 tensor of a checkpoint, by name.

@@ -10,11 +10,14 @@ import XCTest
 ///     CNNTRAIN_BENCH=1 swift test -c release --skip-build --filter DecodeBenchmarkTests
 final class DecodeBenchmarkTests: XCTestCase {
     func testDecodeBenchmark() throws {
-        guard ProcessInfo.processInfo.environment["CNNTRAIN_BENCH"] == "1" else { throw XCTSkip("set CNNTRAIN_BENCH=1") }
+        guard ProcessInfo.processInfo.environment["CNNTRAIN_BENCH"] == "1" else {
+            throw XCTSkip("set CNNTRAIN_BENCH=1")
+        }
         let generated = Fixtures.repositoryRoot.appendingPathComponent("Datasets/generated").path
         let pngRoot = generated + "/fashion-png", jpegRoot = generated + "/fashion-jpeg"
         let dataset = try DatasetLoader.load(try DatasetSource.resolve(path: nil))
-        for (root, format) in [(pngRoot, ImageFormat.png), (jpegRoot, .jpeg)] where !FileManager.default.fileExists(atPath: root) {
+        for (root, format) in [(pngRoot, ImageFormat.png), (jpegRoot, .jpeg)]
+        where !FileManager.default.fileExists(atPath: root) {
             let start = Date()
             try exportDataset(dataset, root: root, format: format, quality: 90)
             print("exported \(root) in \(Date().timeIntervalSince(start)) s")

@@ -9,7 +9,10 @@ import XCTest
 final class StudyReportTests: XCTestCase {
     func cell(_ norm: NormKind, ok: Bool, torch: Double?) -> CellResult {
         let studyCell = StudyCell(norm: norm, batchSize: 8, learningRate: 0.05, seed: 1)
-        var result = ok ? CellResult(cell: studyCell, status: "ok") : CellResult(cell: studyCell, status: "failed", error: "training diverged")
+        var result =
+            ok
+            ? CellResult(cell: studyCell, status: "ok")
+            : CellResult(cell: studyCell, status: "failed", error: "training diverged")
         if ok { result.testAccuracy = 0.8; result.trainAccuracy = 0.7 }
         if let torch { result.torchTestAccuracy = torch } else { result.torchError = "torch: loss is NaN" }
         return result
@@ -23,7 +26,8 @@ final class StudyReportTests: XCTestCase {
     /// The PyTorch table marks the cells PyTorch failed, not the ones cnntrain failed.
     func testThePyTorchTableTakesItsFailuresFromPyTorch() {
         let markdown = report([cell(.batch, ok: false, torch: 0.9), cell(.group, ok: true, torch: nil)]).markdown
-        let torchTable = markdown.components(separatedBy: "## PyTorch test accuracy")[1].components(separatedBy: "##")[0]
+        let torchTable = markdown.components(separatedBy: "## PyTorch test accuracy")[1].components(separatedBy: "##")[
+            0]
         XCTAssertTrue(torchTable.contains("| batch | 90.00 |"), torchTable)
         XCTAssertTrue(torchTable.contains("| group | failed |"), torchTable)
         let ownTable = markdown.components(separatedBy: "## Test accuracy")[1].components(separatedBy: "##")[0]
@@ -41,7 +45,8 @@ final class StudyReportTests: XCTestCase {
     }
 
     func testThePlotsInTheStudyFolderAreLinked() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-plots-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cnntrain-plots-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for name in ["accuracy_vs_batch.png", "throughput.png"] {
             FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data([0]))

@@ -28,12 +28,17 @@ final class StudyTests: XCTestCase {
     func testCellIdsAreStableAndOrdered() {
         let plan = StudyPlan(norms: [.batch, .group], batchSizes: [2, 32], rule: .linear(base: 0.05), seedCount: 2)
         let ids = plan.cells.map(\.id)
-        XCTAssertEqual(ids, ["batch-b2-lr0.0015625-s1", "batch-b2-lr0.0015625-s2", "batch-b32-lr0.025-s1", "batch-b32-lr0.025-s2",
-                             "group-b2-lr0.0015625-s1", "group-b2-lr0.0015625-s2", "group-b32-lr0.025-s1", "group-b32-lr0.025-s2"])
+        XCTAssertEqual(
+            ids,
+            [
+                "batch-b2-lr0.0015625-s1", "batch-b2-lr0.0015625-s2", "batch-b32-lr0.025-s1", "batch-b32-lr0.025-s2",
+                "group-b2-lr0.0015625-s1", "group-b2-lr0.0015625-s2", "group-b32-lr0.025-s1", "group-b32-lr0.025-s2"
+            ])
         XCTAssertEqual(plan.cells, plan.cells)
         XCTAssertEqual(StudyCell(norm: .none, batchSize: 64, learningRate: 0.05, seed: 3).id, "none-b64-lr0.05-s3")
-        XCTAssertEqual(StudyPlan(norms: [.layer], batchSizes: [8], rule: .list([0.01, 0.1]), seedCount: 1).cells.map(\.id),
-                       ["layer-b8-lr0.01-s1", "layer-b8-lr0.1-s1"])
+        XCTAssertEqual(
+            StudyPlan(norms: [.layer], batchSizes: [8], rule: .list([0.01, 0.1]), seedCount: 1).cells.map(\.id),
+            ["layer-b8-lr0.01-s1", "layer-b8-lr0.1-s1"])
     }
 
     func testAggregationOverSeedsCountsFailuresAndSkipsThem() throws {
@@ -47,7 +52,8 @@ final class StudyTests: XCTestCase {
             r.normParameterCount = 2
             return r
         }
-        let other = CellResult(cell: StudyCell(norm: .batch, batchSize: 8, learningRate: 0.05, seed: 1), status: "failed", error: "x")
+        let other = CellResult(
+            cell: StudyCell(norm: .batch, batchSize: 8, learningRate: 0.05, seed: 1), status: "failed", error: "x")
         let aggregates = CellAggregate.aggregate([result(1, 0.8, 0.9), result(2, 0.9, 0.95), result(3, nil), other])
         XCTAssertEqual(aggregates.count, 2)
         let group = aggregates[0]
@@ -61,8 +67,9 @@ final class StudyTests: XCTestCase {
         XCTAssertNil(aggregates[1].testAccuracy)
 
         let plan = StudyPlan(norms: [.batch, .group], batchSizes: [8], rule: .fixed(base: 0.05), seedCount: 3)
-        let report = StudyReport(command: "cnntrain compare", settings: StudySettings(), plan: plan, threads: 1,
-                                 cells: [result(1, 0.8, 0.9), result(2, 0.9, 0.95), result(3, nil), other])
+        let report = StudyReport(
+            command: "cnntrain compare", settings: StudySettings(), plan: plan, threads: 1,
+            cells: [result(1, 0.8, 0.9), result(2, 0.9, 0.95), result(3, nil), other])
         XCTAssertTrue(report.markdown.contains("| group | 85.00 ± 7.07 (1 failed) |"), report.markdown)
         XCTAssertTrue(report.markdown.contains("| batch | failed |"), report.markdown)
         XCTAssertTrue(report.markdown.contains("| group-b8-lr0.05-s3 | training diverged |"), report.markdown)

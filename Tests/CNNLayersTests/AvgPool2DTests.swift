@@ -5,10 +5,13 @@ import XCTest
 
 final class AvgPool2DTests: XCTestCase {
     func testGradients() {
-        for (kernel, stride, padding, shape) in [(2, nil, 0, Shape(2, 3, 6, 5)), (3, 2, 1, Shape(1, 2, 7, 6)),
-                                                 (3, 1, 1, Shape(2, 1, 5, 5))] as [(Int, Int?, Int, Shape)] {
+        for (kernel, stride, padding, shape) in [
+            (2, nil, 0, Shape(2, 3, 6, 5)), (3, 2, 1, Shape(1, 2, 7, 6)),
+            (3, 1, 1, Shape(2, 1, 5, 5))
+        ] as [(Int, Int?, Int, Shape)] {
             let pool = AvgPool2D(kernelSize: kernel, stride: stride, padding: padding)
-            GradientCheck.check(pool, input: GradientCheck.randomTensor(shape, seed: UInt64(kernel)), samplesPerTensor: 60)
+            GradientCheck.check(
+                pool, input: GradientCheck.randomTensor(shape, seed: UInt64(kernel)), samplesPerTensor: 60)
         }
     }
 

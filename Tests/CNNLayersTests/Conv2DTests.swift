@@ -8,23 +8,25 @@ final class Conv2DTests: XCTestCase {
     /// kernels (pointwise and strided), batch 1 and batches that split across threads, same-size
     /// stride-1 kernels (the fast im2col/col2im path) with F ≤ C and F > C.
     func testGradientsAtSeveralShapes() {
-        let configurations: [(n: Int, c: Int, h: Int, w: Int, f: Int, k: Int, stride: Int, padding: Int, bias: Bool)] = [
-            (2, 3, 5, 7, 4, 3, 1, 1, true),
-            (1, 2, 7, 6, 3, 3, 2, 0, true),
-            (2, 2, 6, 5, 3, 5, 1, 2, true),
-            (3, 4, 3, 5, 3, 1, 1, 0, true),
-            (1, 3, 9, 8, 2, 3, 2, 1, false),
-            (3, 2, 5, 5, 2, 1, 2, 0, true),
-            (1, 1, 4, 4, 2, 2, 1, 2, true),
-            // F ≤ C at stride 1.
-            (2, 4, 5, 7, 3, 3, 1, 1, true),
-            (1, 3, 6, 5, 2, 5, 1, 2, false),
-            (2, 3, 5, 4, 3, 3, 1, 0, true),
-        ]
+        let configurations: [(n: Int, c: Int, h: Int, w: Int, f: Int, k: Int, stride: Int, padding: Int, bias: Bool)] =
+            [
+                (2, 3, 5, 7, 4, 3, 1, 1, true),
+                (1, 2, 7, 6, 3, 3, 2, 0, true),
+                (2, 2, 6, 5, 3, 5, 1, 2, true),
+                (3, 4, 3, 5, 3, 1, 1, 0, true),
+                (1, 3, 9, 8, 2, 3, 2, 1, false),
+                (3, 2, 5, 5, 2, 1, 2, 0, true),
+                (1, 1, 4, 4, 2, 2, 1, 2, true),
+                // F ≤ C at stride 1.
+                (2, 4, 5, 7, 3, 3, 1, 1, true),
+                (1, 3, 6, 5, 2, 5, 1, 2, false),
+                (2, 3, 5, 4, 3, 3, 1, 0, true)
+            ]
         for (index, t) in configurations.enumerated() {
             var generator = SeededGenerator(seed: UInt64(index + 1))
-            let conv = Conv2D(inputChannels: t.c, outputChannels: t.f, kernelSize: t.k, stride: t.stride,
-                              padding: t.padding, bias: t.bias, generator: &generator)
+            let conv = Conv2D(
+                inputChannels: t.c, outputChannels: t.f, kernelSize: t.k, stride: t.stride,
+                padding: t.padding, bias: t.bias, generator: &generator)
             let input = GradientCheck.randomTensor(Shape(t.n, t.c, t.h, t.w), seed: UInt64(100 + index))
             let result = GradientCheck.check(conv, input: input, samplesPerTensor: 40)
             XCTAssertGreaterThan(result.checked, 0, conv.summary)
@@ -42,12 +44,13 @@ final class Conv2DTests: XCTestCase {
             ("conv_k2_s2_p0", 2, 2, 2, 2, 0, true),
             ("conv_k3_s1_p1_shrink", 4, 3, 3, 1, 1, true),
             ("conv_k5_s1_p2_shrink", 3, 2, 5, 1, 2, true),
-            ("conv_k3_s1_p0_same", 3, 3, 3, 1, 0, true),
+            ("conv_k3_s1_p0_same", 3, 3, 3, 1, 0, true)
         ]
         for (name, c, f, k, stride, padding, bias) in cases {
             var generator = SeededGenerator(seed: 1)
-            let conv = Conv2D(inputChannels: c, outputChannels: f, kernelSize: k, stride: stride, padding: padding,
-                              bias: bias, generator: &generator)
+            let conv = Conv2D(
+                inputChannels: c, outputChannels: f, kernelSize: k, stride: stride, padding: padding,
+                bias: bias, generator: &generator)
             try LayerGolden.check(conv, name)
         }
     }
@@ -56,7 +59,8 @@ final class Conv2DTests: XCTestCase {
     func testNoInputGradientStillGivesWeightGradients() {
         for kernel in [3, 1] {
             var generator = SeededGenerator(seed: 3)
-            let conv = Conv2D(inputChannels: 3, outputChannels: 4, kernelSize: kernel, padding: kernel / 2, generator: &generator)
+            let conv = Conv2D(
+                inputChannels: 3, outputChannels: 4, kernelSize: kernel, padding: kernel / 2, generator: &generator)
             let input = GradientCheck.randomTensor(Shape(3, 3, 6, 5), seed: 4)
             let outputGradient = GradientCheck.randomTensor(conv.outputShape(for: input.shape), seed: 5)
             _ = conv.forward(input, mode: .training)
@@ -75,7 +79,8 @@ final class Conv2DTests: XCTestCase {
     /// the same input gradient.
     func testGradientsAccumulate() {
         var generator = SeededGenerator(seed: 6)
-        let conv = Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1, generator: &generator)
+        let conv = Conv2D(
+            inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1, generator: &generator)
         let input = GradientCheck.randomTensor(Shape(4, 2, 7, 7), seed: 7)
         let outputGradient = GradientCheck.randomTensor(conv.outputShape(for: input.shape), seed: 8)
         _ = conv.forward(input, mode: .training)

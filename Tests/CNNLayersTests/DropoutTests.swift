@@ -14,8 +14,9 @@ final class DropoutTests: XCTestCase {
     /// Finite differences in inference mode (training draws a new mask per forward, so there the
     /// test below checks that backward applies the forward's mask instead).
     func testInferenceGradients() {
-        GradientCheck.check(Dropout(probability: 0.3, seed: 1), input: GradientCheck.randomTensor(Shape(2, 3, 4, 5), seed: 5),
-                            mode: .inference)
+        GradientCheck.check(
+            Dropout(probability: 0.3, seed: 1), input: GradientCheck.randomTensor(Shape(2, 3, 4, 5), seed: 5),
+            mode: .inference)
     }
 
     /// Training keeps ≈ (1 − p) of the elements, scaled by 1/(1 − p); backward applies the same mask.

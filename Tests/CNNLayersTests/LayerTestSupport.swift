@@ -23,10 +23,13 @@ enum LayerGolden {
         XCTAssertEqual(output.shape.dimensions, try entry("y").shape, "\(caseName) y shape", file: file, line: line)
         assertClose(output.array, try entry("y").tensor.array, "\(caseName) y", file: file, line: line)
         let inputGradient = layer.backward(try entry("dy").tensor, needsInputGradient: true)
-        XCTAssertEqual(inputGradient?.shape.dimensions, try entry("dx").shape, "\(caseName) dx shape", file: file, line: line)
+        XCTAssertEqual(
+            inputGradient?.shape.dimensions, try entry("dx").shape, "\(caseName) dx shape", file: file, line: line)
         assertClose(inputGradient?.array ?? [], try entry("dx").tensor.array, "\(caseName) dx", file: file, line: line)
         for (name, parameter) in layer.namedParameters() {
-            assertClose(parameter.gradient.array, try entry("d" + name).tensor.array, "\(caseName) d\(name)", file: file, line: line)
+            assertClose(
+                parameter.gradient.array, try entry("d" + name).tensor.array, "\(caseName) d\(name)", file: file,
+                line: line)
         }
     }
 }

@@ -18,7 +18,9 @@ final class LayerTimingTests: XCTestCase {
     func testPrintPoolTiming() throws {
         _ = try requireBenchmarkEnvironment()
         let input = GradientCheck.randomTensor(Shape(64, 32, 28, 28), seed: 3)
-        let layers: [Layer] = [MaxPool2D(kernelSize: 2), MaxPool2D(kernelSize: 3, stride: 2, padding: 1), ReLU(), AvgPool2D(kernelSize: 2)]
+        let layers: [Layer] = [
+            MaxPool2D(kernelSize: 2), MaxPool2D(kernelSize: 3, stride: 2, padding: 1), ReLU(), AvgPool2D(kernelSize: 2)
+        ]
         for layer in layers {
             var times: [Double] = []
             for _ in 0..<21 {
@@ -46,7 +48,7 @@ final class LayerTimingTests: XCTestCase {
             Conv2D(inputChannels: 64, outputChannels: 64, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
             MaxPool2D(kernelSize: 2),
             Flatten(),
-            Linear(inputFeatures: 64 * 7 * 7, outputFeatures: 10, generator: &generator),
+            Linear(inputFeatures: 64 * 7 * 7, outputFeatures: 10, generator: &generator)
         ])
         let input = GradientCheck.randomTensor(Shape(64, 1, 28, 28), seed: 2)
         let labels = (0..<64).map { Int32($0 % 10) }
@@ -82,10 +84,15 @@ final class LayerTimingTests: XCTestCase {
             net.zeroGradients()
         }
         for (i, layer) in net.layers.enumerated() {
-            print(String(format: "  %-24@ forward %6.2f ms  backward %6.2f ms", layer.summary, forwardTime[i] * 1e3, backwardTime[i] * 1e3))
+            print(
+                String(
+                    format: "  %-24@ forward %6.2f ms  backward %6.2f ms", layer.summary, forwardTime[i] * 1e3,
+                    backwardTime[i] * 1e3))
         }
         times.sort()
         let median = times[times.count / 2]
-        print("smallcnn-like training step, batch 64, \(Parallel.threadCount) threads: \(String(format: "%.2f", median * 1e3)) ms = \(Int(64 / median)) images/s (median)")
+        print(
+            "smallcnn-like training step, batch 64, \(Parallel.threadCount) threads: \(String(format: "%.2f", median * 1e3)) ms = \(Int(64 / median)) images/s (median)"
+        )
     }
 }

@@ -5,7 +5,8 @@ import XCTest
 
 final class LeakyReLUTests: XCTestCase {
     func testGradients() {
-        GradientCheck.check(LeakyReLU(slope: 0.1), input: kinkFreeTensor(Shape(2, 3, 5, 7), seed: 1), samplesPerTensor: 60)
+        GradientCheck.check(
+            LeakyReLU(slope: 0.1), input: kinkFreeTensor(Shape(2, 3, 5, 7), seed: 1), samplesPerTensor: 60)
     }
 
     /// PyTorch nn.LeakyReLU: numbers from scripts/golden/make_layers.py.

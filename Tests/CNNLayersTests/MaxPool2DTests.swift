@@ -6,10 +6,14 @@ import XCTest
 final class MaxPool2DTests: XCTestCase {
     /// Inputs with distinct, well-separated values, so no window has a tie within the FD step.
     func testGradients() {
-        for (kernel, stride, padding, shape) in [(2, nil, 0, Shape(2, 3, 6, 5)), (3, 2, 1, Shape(1, 2, 7, 6)),
-                                                 (3, 1, 1, Shape(2, 1, 5, 5)), (2, 1, 0, Shape(1, 2, 3, 4))] as [(Int, Int?, Int, Shape)] {
+        for (kernel, stride, padding, shape) in [
+            (2, nil, 0, Shape(2, 3, 6, 5)), (3, 2, 1, Shape(1, 2, 7, 6)),
+            (3, 1, 1, Shape(2, 1, 5, 5)), (2, 1, 0, Shape(1, 2, 3, 4))
+        ] as [(Int, Int?, Int, Shape)] {
             let pool = MaxPool2D(kernelSize: kernel, stride: stride, padding: padding)
-            GradientCheck.check(pool, input: kinkFreeTensor(shape, seed: UInt64(kernel * 10 + padding)), step: 1e-2, samplesPerTensor: 80)
+            GradientCheck.check(
+                pool, input: kinkFreeTensor(shape, seed: UInt64(kernel * 10 + padding)), step: 1e-2,
+                samplesPerTensor: 80)
         }
     }
 
@@ -34,16 +38,26 @@ final class MaxPool2DTests: XCTestCase {
             let gradient = pool.backward(upstream, needsInputGradient: true)!.array
             let OH = 3, OW = width / 2
             var expectedGradient = [Float](repeating: 0, count: shape.count)
-            for plane in 0..<6 { for oy in 0..<OH { for ox in 0..<OW {
-                var best = -Float.infinity, at = -1
-                for dy in 0..<2 { for dx in 0..<2 {
-                    let i = plane * 6 * width + (2 * oy + dy) * width + 2 * ox + dx
-                    if at < 0 || input[i] > best || input[i].isNaN { best = input[i]; at = i }
-                }}
-                let o = (plane * OH + oy) * OW + ox
-                if best.isNaN { XCTAssertTrue(output[o].isNaN) } else { XCTAssertEqual(output[o], best, "width \(width) output \(o)") }
-                expectedGradient[at] += upstream[o]
-            }}}
+            for plane in 0..<6 {
+                for oy in 0..<OH {
+                    for ox in 0..<OW {
+                        var best = -Float.infinity, at = -1
+                        for dy in 0..<2 {
+                            for dx in 0..<2 {
+                                let i = plane * 6 * width + (2 * oy + dy) * width + 2 * ox + dx
+                                if at < 0 || input[i] > best || input[i].isNaN { best = input[i]; at = i }
+                            }
+                        }
+                        let o = (plane * OH + oy) * OW + ox
+                        if best.isNaN {
+                            XCTAssertTrue(output[o].isNaN)
+                        } else {
+                            XCTAssertEqual(output[o], best, "width \(width) output \(o)")
+                        }
+                        expectedGradient[at] += upstream[o]
+                    }
+                }
+            }
             XCTAssertEqual(gradient, expectedGradient, "width \(width)")
         }
     }

@@ -6,7 +6,9 @@ import XCTest
 /// A tiny network must drive the loss on one small batch below 0.01 with plain SGD:
 /// forward → loss → backward → p −= lr·∂p (the gradients are zeroed after each step).
 final class OverfitTests: XCTestCase {
-    private func overfit(_ net: Layer, steps: Int, learningRate: Float, file: StaticString = #filePath, line: UInt = #line) -> Float {
+    private func overfit(
+        _ net: Layer, steps: Int, learningRate: Float, file: StaticString = #filePath, line: UInt = #line
+    ) -> Float {
         let input = GradientCheck.randomTensor(Shape(8, 1, 8, 8), seed: 21)
         let labels: [Int32] = [0, 1, 2, 3, 0, 1, 2, 3]
         XCTAssertNoThrow(try net.validate(input.shape, mode: .training), file: file, line: line)
@@ -31,7 +33,7 @@ final class OverfitTests: XCTestCase {
             Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator),
             ReLU(),
             Flatten(),
-            Linear(inputFeatures: 8 * 4 * 4, outputFeatures: 4, generator: &generator),
+            Linear(inputFeatures: 8 * 4 * 4, outputFeatures: 4, generator: &generator)
         ])
         let loss = overfit(net, steps: 500, learningRate: 0.1)
         XCTAssertLessThan(loss, 0.01)
@@ -42,22 +44,27 @@ final class OverfitTests: XCTestCase {
         let net = Sequential([
             Conv2D(inputChannels: 1, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator),
             ReLU(),
-            Residual(body: Sequential([
-                Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator),
-                ReLU(),
-                Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator),
-            ])),
+            Residual(
+                body: Sequential([
+                    Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator),
+                    ReLU(),
+                    Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator)
+                ])),
             ReLU(),
             Residual(
                 body: Sequential([
-                    Conv2D(inputChannels: 8, outputChannels: 16, kernelSize: 3, stride: 2, padding: 1, generator: &generator),
+                    Conv2D(
+                        inputChannels: 8, outputChannels: 16, kernelSize: 3, stride: 2, padding: 1,
+                        generator: &generator),
                     ReLU(),
-                    Conv2D(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator),
+                    Conv2D(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator)
                 ]),
-                shortcut: Sequential([Conv2D(inputChannels: 8, outputChannels: 16, kernelSize: 1, stride: 2, generator: &generator)])),
+                shortcut: Sequential([
+                    Conv2D(inputChannels: 8, outputChannels: 16, kernelSize: 1, stride: 2, generator: &generator)
+                ])),
             ReLU(),
             GlobalAvgPool2D(),
-            Linear(inputFeatures: 16, outputFeatures: 4, generator: &generator),
+            Linear(inputFeatures: 16, outputFeatures: 4, generator: &generator)
         ])
         let loss = overfit(net, steps: 1500, learningRate: 0.1)
         XCTAssertLessThan(loss, 0.01)

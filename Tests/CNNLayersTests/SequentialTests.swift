@@ -9,10 +9,12 @@ final class SequentialTests: XCTestCase {
             Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator),
             Tanh(),
             AvgPool2D(kernelSize: 2),
-            Conv2D(inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 2, padding: 1, bias: false, generator: &generator),
+            Conv2D(
+                inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 2, padding: 1, bias: false,
+                generator: &generator),
             Sigmoid(),
             Flatten(),
-            Linear(inputFeatures: 4 * 2 * 2, outputFeatures: 3, generator: &generator),
+            Linear(inputFeatures: 4 * 2 * 2, outputFeatures: 3, generator: &generator)
         ])
     }
 

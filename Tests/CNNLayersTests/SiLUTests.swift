@@ -5,7 +5,9 @@ import XCTest
 
 final class SiLUTests: XCTestCase {
     func testGradients() {
-        GradientCheck.check(SiLU(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -5, high: 5), samplesPerTensor: 60)
+        GradientCheck.check(
+            SiLU(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -5, high: 5),
+            samplesPerTensor: 60)
     }
 
     /// PyTorch nn.SiLU: numbers from scripts/golden/make_layers.py.

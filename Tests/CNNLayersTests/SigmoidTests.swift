@@ -5,7 +5,9 @@ import XCTest
 
 final class SigmoidTests: XCTestCase {
     func testGradients() {
-        GradientCheck.check(Sigmoid(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -4, high: 4), samplesPerTensor: 60)
+        GradientCheck.check(
+            Sigmoid(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -4, high: 4),
+            samplesPerTensor: 60)
     }
 
     /// PyTorch nn.Sigmoid: numbers from scripts/golden/make_layers.py.

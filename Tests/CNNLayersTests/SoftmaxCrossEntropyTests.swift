@@ -16,7 +16,9 @@ final class SoftmaxCrossEntropyTests: XCTestCase {
             let (value, _) = loss.forward(logits: logits, labels: labels)
             assertClose([value], try golden.entry(name, "loss").tensor.array, "\(name) loss")
             assertClose(loss.backward().array, try golden.entry(name, "dlogits").tensor.array, "\(name) dlogits")
-            assertClose(loss.probabilities(logits: logits).array, try golden.entry(name, "probabilities").tensor.array, "\(name) softmax")
+            assertClose(
+                loss.probabilities(logits: logits).array, try golden.entry(name, "probabilities").tensor.array,
+                "\(name) softmax")
         }
     }
 

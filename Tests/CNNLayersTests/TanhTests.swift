@@ -5,7 +5,9 @@ import XCTest
 
 final class TanhTests: XCTestCase {
     func testGradients() {
-        GradientCheck.check(Tanh(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -3, high: 3), samplesPerTensor: 60)
+        GradientCheck.check(
+            Tanh(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -3, high: 3),
+            samplesPerTensor: 60)
     }
 
     /// PyTorch nn.Tanh: numbers from scripts/golden/make_layers.py.

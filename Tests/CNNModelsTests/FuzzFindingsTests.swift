@@ -15,11 +15,13 @@ final class ModelFuzzFindingsTests: XCTestCase {
                 for position in NormPosition.allCases {
                     do {
                         let file = try ModelFile(text: text, path: url.path)
-                        let model = try ModelResolver.resolve(file, name: "fuzz", classCount: 10,
-                                                              norm: NormConfiguration(kind: kind, groupCount: nil, position: position))
+                        let model = try ModelResolver.resolve(
+                            file, name: "fuzz", classCount: 10,
+                            norm: NormConfiguration(kind: kind, groupCount: nil, position: position))
                         if try model.validatedParameterCount() < 1 << 22 { _ = try ModelBuilder.build(model, seed: 1) }
                     } catch {
-                        XCTAssertTrue("\(error)".contains(url.path), "\(url.lastPathComponent) --norm \(kind): \(error)")
+                        XCTAssertTrue(
+                            "\(error)".contains(url.path), "\(url.lastPathComponent) --norm \(kind): \(error)")
                     }
                 }
             }

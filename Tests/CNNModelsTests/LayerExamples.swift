@@ -18,7 +18,8 @@ enum LayerExamples {
         "globalavgpool": "globalavgpool",
         "dropout": "dropout probability=0.25",
         "flatten": "flatten",
-        "residual": "residual\nconv outputChannels=2 kernelSize=3 padding=1\nnorm\nrelu\nshortcut\nconv outputChannels=2 kernelSize=1\nend",
+        "residual":
+            "residual\nconv outputChannels=2 kernelSize=3 padding=1\nnorm\nrelu\nshortcut\nconv outputChannels=2 kernelSize=1\nend"
     ]
 
     /// A whole model around the example of `keyword`: 2×6×6 images, 3 classes.
@@ -28,14 +29,16 @@ enum LayerExamples {
 
     /// The example of `keyword` resolved with `norm` in its norm slots.
     static func resolve(_ keyword: String, norm: NormKind) throws -> ResolvedModel {
-        try ModelResolver.resolve(ModelFile(text: modelText(keyword), path: "\(keyword).cfg"), name: keyword, classCount: 3,
-                                  norm: NormConfiguration(kind: norm, groupCount: 2))
+        try ModelResolver.resolve(
+            ModelFile(text: modelText(keyword), path: "\(keyword).cfg"), name: keyword, classCount: 3,
+            norm: NormConfiguration(kind: norm, groupCount: 2))
     }
 
     /// Every (keyword, norm) pair worth building: each keyword once with batch norm, the norm slot
     /// with every norm, and the norms whose shapes differ on features and on a 1×1 map.
     static var cases: [(keyword: String, norm: NormKind)] {
-        LayerTable.keywords.map { ($0, NormKind.batch) } + NormKind.allCases.filter { $0 != .batch }.map { ("norm", $0) }
+        LayerTable.keywords.map { ($0, NormKind.batch) }
+            + NormKind.allCases.filter { $0 != .batch }.map { ("norm", $0) }
             + [("linear", .layer), ("globalavgpool", .layer), ("globalavgpool", .group)]
     }
 }

@@ -6,12 +6,15 @@ import XCTest
 /// the same model as with Unix line endings.
 final class ModelFileLineEndingTests: XCTestCase {
     func testCRLFCRAndByteOrderMarkReadAsLF() throws {
-        let unix = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("Models/smallcnn.cfg"), encoding: .utf8)
+        let unix = try String(
+            contentsOf: Fixtures.repositoryRoot.appendingPathComponent("Models/smallcnn.cfg"), encoding: .utf8)
         let expected = try ModelFile(text: unix, path: "smallcnn.cfg")
         XCTAssertGreaterThan(expected.statements.count, 10)
-        for (name, text) in [("CRLF", unix.replacingOccurrences(of: "\n", with: "\r\n")),
-                             ("CR", unix.replacingOccurrences(of: "\n", with: "\r")),
-                             ("BOM + CRLF", "\u{FEFF}" + unix.replacingOccurrences(of: "\n", with: "\r\n"))] {
+        for (name, text) in [
+            ("CRLF", unix.replacingOccurrences(of: "\n", with: "\r\n")),
+            ("CR", unix.replacingOccurrences(of: "\n", with: "\r")),
+            ("BOM + CRLF", "\u{FEFF}" + unix.replacingOccurrences(of: "\n", with: "\r\n"))
+        ] {
             let file = try ModelFile(text: text, path: "smallcnn.cfg")
             XCTAssertEqual(file.statements, expected.statements, name)
             XCTAssertEqual(file.description, expected.description, name)
@@ -20,10 +23,12 @@ final class ModelFileLineEndingTests: XCTestCase {
 
     /// The same through the catalog, which reads the file's bytes.
     func testACRLFFileWithAByteOrderMarkLoadsFromDisk() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-crlf-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cnntrain-crlf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("windows.cfg")
-        let text = "\u{FEFF}# saved by Notepad\r\ninput channels=1 size=28\r\nconv filters=8 size=3\r\nnorm\r\nrelu\r\nflatten\r\nlinear out=classes\r\n"
+        let text =
+            "\u{FEFF}# saved by Notepad\r\ninput channels=1 size=28\r\nconv filters=8 size=3\r\nnorm\r\nrelu\r\nflatten\r\nlinear out=classes\r\n"
         try Data(text.utf8).write(to: path)
         let (name, file) = try ModelCatalog.load(path.path)
         XCTAssertEqual(name, "windows")

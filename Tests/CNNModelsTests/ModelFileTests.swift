@@ -7,22 +7,28 @@ import XCTest
 
 /// The model-file format: parsing, shape inference, norm slots, and errors that name the line.
 final class ModelFileTests: XCTestCase {
-    func resolve(_ text: String, norm: NormKind = .batch, groups: Int? = nil, position: NormPosition = .before,
-                 classes: Int = 10) throws -> ResolvedModel {
-        try ModelResolver.resolve(ModelFile(text: text, path: "test.cfg"), name: "test", classCount: classes,
-                                  norm: NormConfiguration(kind: norm, groupCount: groups, position: position))
+    func resolve(
+        _ text: String, norm: NormKind = .batch, groups: Int? = nil, position: NormPosition = .before,
+        classes: Int = 10
+    ) throws -> ResolvedModel {
+        try ModelResolver.resolve(
+            ModelFile(text: text, path: "test.cfg"), name: "test", classCount: classes,
+            norm: NormConfiguration(kind: norm, groupCount: groups, position: position))
     }
 
     func error(_ text: String, norm: NormKind = .batch, groups: Int? = nil) -> ModelFileError? {
-        do { _ = try resolve(text, norm: norm, groups: groups); return nil } catch let error as ModelFileError { return error } catch {
+        do { _ = try resolve(text, norm: norm, groups: groups); return nil } catch let error as ModelFileError {
+            return error
+        } catch {
             XCTFail("unexpected error \(error)"); return nil
         }
     }
 
     func smallcnn(_ norm: NormKind, groups: Int? = nil) throws -> (ResolvedModel, Sequential) {
         let (name, file) = try ModelCatalog.load(Fixtures.repositoryRoot.path + "/Models/smallcnn.cfg")
-        let resolved = try ModelResolver.resolve(file, name: name, classCount: 10,
-                                                 norm: NormConfiguration(kind: norm, groupCount: groups))
+        let resolved = try ModelResolver.resolve(
+            file, name: name, classCount: 10,
+            norm: NormConfiguration(kind: norm, groupCount: groups))
         return (resolved, try ModelBuilder.build(resolved, seed: 1))
     }
 
@@ -39,12 +45,15 @@ final class ModelFileTests: XCTestCase {
         let stage = report.rows.filter(\.isNorm).last!
         XCTAssertEqual(stage.outputShape, [64, 14, 14])
         XCTAssertEqual(stage.parameters, 25_088)
-        let batchStage = ModelReport(resolved: try smallcnn(.batch).0, model: try smallcnn(.batch).1).rows.filter(\.isNorm).last!
+        let batchStage = ModelReport(resolved: try smallcnn(.batch).0, model: try smallcnn(.batch).1).rows.filter(
+            \.isNorm
+        ).last!
         XCTAssertEqual(batchStage.parameters, 128)
     }
 
     func testStateDictNamesFollowTheResolvedSequential() throws {
-        let names = try smallcnn(.batch).1.namedParameters().map(\.name) + (try smallcnn(.batch).1.namedBuffers().map(\.name))
+        let names =
+            try smallcnn(.batch).1.namedParameters().map(\.name) + (try smallcnn(.batch).1.namedBuffers().map(\.name))
         XCTAssertTrue(names.contains("0.weight"))
         XCTAssertFalse(names.contains("0.bias"), "a conv before a norm has no bias")
         XCTAssertTrue(names.contains("1.running_mean"))
@@ -60,7 +69,8 @@ final class ModelFileTests: XCTestCase {
         let after = try resolve(text, position: .after).layers.map(\.type)
         XCTAssertEqual(before, ["conv", "norm", "relu", "flatten", "linear"])
         XCTAssertEqual(after, ["conv", "relu", "norm", "flatten", "linear"])
-        XCTAssertEqual(try resolve(text, position: .after).layers[0].bias, true, "the conv is no longer directly before a norm")
+        XCTAssertEqual(
+            try resolve(text, position: .after).layers[0].bias, true, "the conv is no longer directly before a norm")
     }
 
     func testShapesAreInferredThroughResidualBlocks() throws {
@@ -83,11 +93,14 @@ final class ModelFileTests: XCTestCase {
         XCTAssertTrue(error(head + "conv filters=3 size=40\n" + tail)!.message.contains("does not fit"))
         XCTAssertTrue(error(head + "conv filters=three size=3\n" + tail)!.message.contains("not a whole number"))
         XCTAssertTrue(error(head + "linear out=10\n")!.message.contains("put `flatten`"))
-        XCTAssertTrue(error(head + "conv filters=6 size=3\nnorm\n" + tail, norm: .group, groups: 4)!.message.contains("does not divide"))
+        XCTAssertTrue(
+            error(head + "conv filters=6 size=3\nnorm\n" + tail, norm: .group, groups: 4)!.message.contains(
+                "does not divide"))
         XCTAssertEqual(error(head + "conv filters=6 size=3\nnorm\n" + tail, norm: .group, groups: 4)?.line, 3)
         XCTAssertTrue(error(head + "flatten\nlinear out=5\n")!.message.contains("10 classes"))
         XCTAssertTrue(error("conv filters=3 size=3\n")!.message.contains("first line must be `input"))
-        XCTAssertTrue(error(head + "residual\nconv filters=4 size=3 pad=1\nend\n" + tail)!.message.contains("add a `shortcut`"))
+        XCTAssertTrue(
+            error(head + "residual\nconv filters=4 size=3 pad=1\nend\n" + tail)!.message.contains("add a `shortcut`"))
         XCTAssertTrue(error(head + "residual\nrelu\n" + tail)!.message.contains("no `end`"))
         XCTAssertTrue(error(head + "end\n" + tail)!.message.contains("outside a `residual`"))
         XCTAssertTrue(error(head + "dropout p=1.5\n" + tail)!.message.contains("[0, 1)"))

@@ -59,10 +59,14 @@ final class TorchTwinTests: XCTestCase {
         probe.executableURL = URL(fileURLWithPath: python)
         probe.arguments = ["-c", "import torch"]
         probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { throw XCTSkip("no \(python): cannot check scripts/pytorch/torch_model.py") }
+        guard (try? probe.run()) != nil else {
+            throw XCTSkip("no \(python): cannot check scripts/pytorch/torch_model.py")
+        }
         probe.waitUntilExit()
         guard probe.terminationStatus == 0 else {
-            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch): cannot check scripts/pytorch/torch_model.py")
+            throw XCTSkip(
+                "python3-torch is not installed (scripts/setup.sh --with-torch): cannot check scripts/pytorch/torch_model.py"
+            )
         }
 
         let examples = LayerExamples.cases
@@ -72,16 +76,19 @@ final class TorchTwinTests: XCTestCase {
             let model = try ModelBuilder.build(resolved, seed: UInt64(index + 1))
             var state: [String: Case.Entry] = [:]
             for (name, parameter) in model.namedParameters() {
-                state[name] = .init(shape: parameter.value.shape.dimensions, values: parameter.value.array, counter: false)
+                state[name] = .init(
+                    shape: parameter.value.shape.dimensions, values: parameter.value.array, counter: false)
             }
             for (name, buffer) in model.namedBuffers() {
                 switch buffer.storage {
-                case .float(let tensor): state[name] = .init(shape: tensor.shape.dimensions, values: tensor.array, counter: false)
+                case .float(let tensor):
+                    state[name] = .init(shape: tensor.shape.dimensions, values: tensor.array, counter: false)
                 case .counter(let count): state[name] = .init(shape: [], values: [Float(count)], counter: true)
                 }
             }
             let input = GradientCheck.randomTensor(Shape([2] + resolved.inputShape), seed: UInt64(index + 100))
-            outputs.append(Tensor(shape: Shape(2, resolved.classCount), values: model.forward(input, mode: .inference).array))
+            outputs.append(
+                Tensor(shape: Shape(2, resolved.classCount), values: model.forward(input, mode: .inference).array))
             cases.append(Case(model: resolved, state: state, input: input.array))
         }
 

@@ -10,8 +10,9 @@ import XCTest
 /// `kernel`) still read.
 final class VocabularyTests: XCTestCase {
     func resolve(_ text: String, path: String = "test.cfg") throws -> ResolvedModel {
-        try ModelResolver.resolve(ModelFile(text: text, path: path), name: "test", classCount: 10,
-                                  norm: NormConfiguration(kind: .batch))
+        try ModelResolver.resolve(
+            ModelFile(text: text, path: path), name: "test", classCount: 10,
+            norm: NormConfiguration(kind: .batch))
     }
 
     func message(_ text: String) -> String {
@@ -49,8 +50,10 @@ final class VocabularyTests: XCTestCase {
 
     func testTheJSONUsesTheSameNames() throws {
         let json = String(decoding: try JSONEncoder().encode(try resolve(current)), as: UTF8.self)
-        for name in ["\"inputChannels\":1", "\"outputChannels\":4", "\"kernelSize\":3", "\"padding\":1", "\"inputFeatures\":",
-                     "\"outputFeatures\":10", "\"probability\":0.25"] {
+        for name in [
+            "\"inputChannels\":1", "\"outputChannels\":4", "\"kernelSize\":3", "\"padding\":1", "\"inputFeatures\":",
+            "\"outputFeatures\":10", "\"probability\":0.25"
+        ] {
             XCTAssertTrue(json.contains(name), "\(name) not in \(json)")
         }
         for former in ["inChannels", "outChannels", "\"kernel\""] { XCTAssertFalse(json.contains(former), json) }
@@ -76,14 +79,20 @@ final class VocabularyTests: XCTestCase {
 
     func testMessagesUseTheNameTheLineWasWrittenWith() {
         let head = "input channels=1 size=8\n", tail = "flatten\nlinear outputFeatures=classes\n"
-        XCTAssertEqual(message(head + "conv outputChannels=4 kernelSize=3 padding=-1\n" + tail),
-                       "test.cfg:2: padding=-1 must be at least 0")
+        XCTAssertEqual(
+            message(head + "conv outputChannels=4 kernelSize=3 padding=-1\n" + tail),
+            "test.cfg:2: padding=-1 must be at least 0")
         XCTAssertEqual(message(head + "conv filters=4 size=3 pad=-1\n" + tail), "test.cfg:2: pad=-1 must be at least 0")
-        XCTAssertEqual(message(head + "conv filters=4 outputChannels=4 kernelSize=3\n" + tail),
-                       "test.cfg:2: 'outputChannels' and 'filters' are the same argument; give it once")
-        XCTAssertEqual(message(head + "conv outputChannels=4 kernelSize=3 paddin=1\n" + tail),
-                       "test.cfg:2: 'conv' has no argument 'paddin' (did you mean 'padding'?); it takes outputChannels, kernelSize, stride, padding, bias")
-        XCTAssertEqual(message(head + "linear outputFeatures=10\n"),
-                       "test.cfg:2: `linear` needs features but gets a 1×8×8 image; put `flatten` (or `globalavgpool` then `flatten`) before it")
+        XCTAssertEqual(
+            message(head + "conv filters=4 outputChannels=4 kernelSize=3\n" + tail),
+            "test.cfg:2: 'outputChannels' and 'filters' are the same argument; give it once")
+        XCTAssertEqual(
+            message(head + "conv outputChannels=4 kernelSize=3 paddin=1\n" + tail),
+            "test.cfg:2: 'conv' has no argument 'paddin' (did you mean 'padding'?); it takes outputChannels, kernelSize, stride, padding, bias"
+        )
+        XCTAssertEqual(
+            message(head + "linear outputFeatures=10\n"),
+            "test.cfg:2: `linear` needs features but gets a 1×8×8 image; put `flatten` (or `globalavgpool` then `flatten`) before it"
+        )
     }
 }

@@ -24,7 +24,8 @@ final class BatchNormTests: XCTestCase {
         layer.bias.value.copyValues(try NormTesting.values(golden, name, "bias"))
         for step in 0..<3 { _ = layer.forward(try golden.entry(name, "x\(step)").tensor, mode: .training) }
         assertClose(layer.runningMeanTensor.array, try NormTesting.values(golden, name, "running_mean"), "running_mean")
-        assertClose(layer.runningVarianceTensor.array, try NormTesting.values(golden, name, "running_var"), "running_var")
+        assertClose(
+            layer.runningVarianceTensor.array, try NormTesting.values(golden, name, "running_var"), "running_var")
         XCTAssertEqual(layer.batchesTrackedCount, 3)
         let y = layer.forward(try golden.entry(name, "x_inference").tensor, mode: .inference)
         assertClose(y.array, try NormTesting.values(golden, name, "y_inference"), "inference output")
@@ -39,7 +40,7 @@ final class BatchNormTests: XCTestCase {
             Case(batch: 1, channels: 8, height: 5, width: 7),
             Case(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
             Case(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
-            Case(batch: 1, channels: 64, height: 28, width: 28, samples: 6),
+            Case(batch: 1, channels: 64, height: 28, width: 28, samples: 6)
         ]) { c in
             let layer = BatchNorm(channelCount: c.channels)
             return (layer, layer.weight, layer.bias)
@@ -62,8 +63,9 @@ final class BatchNormTests: XCTestCase {
             let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
             let reference = NormReference(shape: shape, statistics: .batch)
             let y = layer.forward(x, mode: .training)
-            assertClose(y.array, reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                        relative: 1e-5, absolute: 1e-5, "y \(shape)")
+            assertClose(
+                y.array, reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
+                relative: 1e-5, absolute: 1e-5, "y \(shape)")
             let dx = layer.backward(dy, needsInputGradient: true)!
             let expected = reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array)
             assertClose(dx.array, expected.input, relative: 1e-4, absolute: 1e-5, "dx \(shape)")
@@ -84,8 +86,10 @@ final class BatchNormTests: XCTestCase {
     func testBatchOfOneAtOneByOneThrowsInTrainingButRunsInInference() throws {
         let layer = BatchNorm(channelCount: 4)
         XCTAssertThrowsError(try layer.validate(Shape(1, 4, 1, 1), mode: .training)) { error in
-            XCTAssertEqual("\(error)", "BatchNorm needs more than one value per channel in training (batch 1 at 1×1); "
-                           + "use a batch size ≥ 2 or another --norm")
+            XCTAssertEqual(
+                "\(error)",
+                "BatchNorm needs more than one value per channel in training (batch 1 at 1×1); "
+                    + "use a batch size ≥ 2 or another --norm")
         }
         XCTAssertThrowsError(try layer.validate(Shape(1, 4), mode: .training))
         XCTAssertNoThrow(try layer.validate(Shape(1, 4, 1, 1), mode: .inference))
@@ -121,7 +125,8 @@ final class BatchNormTests: XCTestCase {
         let dxa = a.backward(dy, needsInputGradient: true)!.array, dxb = b.backward(dy, needsInputGradient: true)!.array
         XCTAssertLessThan(NormTesting.maxDifference(dxa, dxb), 2e-5)
         assertClose(a.weight.gradient.array, b.weight.gradient.array, relative: 1e-4, absolute: 1e-4, "dγ")
-        assertClose(a.runningMeanTensor.array, b.runningMeanTensor.array.map { $0 + 1e3 }, relative: 1e-6, "running mean")
+        assertClose(
+            a.runningMeanTensor.array, b.runningMeanTensor.array.map { $0 + 1e3 }, relative: 1e-6, "running mean")
     }
 
     func testStateMatchesPyTorchNamesAndOrder() {
@@ -141,7 +146,8 @@ final class BatchNormTests: XCTestCase {
         for _ in 0..<2 {
             let layer = BatchNorm(channelCount: 5)
             let y = layer.forward(x, mode: .training).array, dx = layer.backward(dy, needsInputGradient: true)!.array
-            results.append(y + dx + layer.weight.gradient.array + layer.bias.gradient.array + layer.runningVarianceTensor.array)
+            results.append(
+                y + dx + layer.weight.gradient.array + layer.bias.gradient.array + layer.runningVarianceTensor.array)
         }
         XCTAssertEqual(results[0], results[1])
     }
@@ -154,12 +160,14 @@ final class BatchNormTests: XCTestCase {
         x[0] = 3e3
         let layer = BatchNorm(channelCount: 2)
         let reference = NormReference(shape: shape, statistics: .batch)
-        assertClose(layer.forward(x, mode: .training).array,
-                    reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                    relative: 1e-4, absolute: 2e-5, "outlier")
+        assertClose(
+            layer.forward(x, mode: .training).array,
+            reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
+            relative: 1e-4, absolute: 2e-5, "outlier")
         let dy = GradientCheck.randomTensor(shape, seed: 62)
-        assertClose(layer.backward(dy, needsInputGradient: true)!.array,
-                    reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array).input,
-                    relative: 1e-4, absolute: 1e-5, "outlier dx")
+        assertClose(
+            layer.backward(dy, needsInputGradient: true)!.array,
+            reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array).input,
+            relative: 1e-4, absolute: 1e-5, "outlier dx")
     }
 }

@@ -7,7 +7,8 @@ import XCTest
 /// G = C equivalences, precision and determinism.
 final class GroupNormTests: XCTestCase {
     func testGoldenTrainingForwardAndGradients() throws {
-        for (caseName, groups, channels) in [("group", 2, 4), ("group1", 1, 4), ("group6", 6, 6), ("group_rank2", 3, 6)] {
+        for (caseName, groups, channels) in [("group", 2, 4), ("group1", 1, 4), ("group6", 6, 6), ("group_rank2", 3, 6)]
+        {
             let layer = GroupNorm(groupCount: groups, channelCount: channels)
             try NormTesting.checkGolden(layer, weight: layer.weight, bias: layer.bias, caseName: caseName)
         }
@@ -23,7 +24,7 @@ final class GroupNormTests: XCTestCase {
             Case(batch: 8, channels: 8, height: 1, width: 1, groups: 1),
             Case(batch: 2, channels: 1, height: 28, width: 28, groups: 1, samples: 12),
             Case(batch: 1, channels: 64, height: 28, width: 28, groups: 64, samples: 6),
-            Case(batch: 2, channels: 64, height: 5, width: 7, groups: 2, samples: 12),
+            Case(batch: 2, channels: 64, height: 5, width: 7, groups: 2, samples: 12)
         ]) { c in
             let layer = GroupNorm(groupCount: c.groups, channelCount: c.channels)
             return (layer, layer.weight, layer.bias)
@@ -31,15 +32,18 @@ final class GroupNormTests: XCTestCase {
     }
 
     func testMatchesReferenceKernel() {
-        for (index, (shape, groups)) in [(Shape(3, 6, 4, 9), 3), (Shape(2, 32, 28, 28), 8), (Shape(5, 12), 4)].enumerated() {
+        for (index, (shape, groups)) in [(Shape(3, 6, 4, 9), 3), (Shape(2, 32, 28, 28), 8), (Shape(5, 12), 4)]
+            .enumerated()
+        {
             let layer = GroupNorm(groupCount: groups, channelCount: shape.channels)
             NormTesting.randomizeAffine(layer.weight, layer.bias, seed: UInt64(index))
             let x = GradientCheck.randomTensor(shape, seed: UInt64(10 + index), low: -3, high: 5)
             let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
             let reference = NormReference(shape: shape, statistics: .group(groups))
-            assertClose(layer.forward(x, mode: .training).array,
-                        reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                        relative: 1e-5, absolute: 1e-5, "y \(shape)")
+            assertClose(
+                layer.forward(x, mode: .training).array,
+                reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
+                relative: 1e-5, absolute: 1e-5, "y \(shape)")
             let dx = layer.backward(dy, needsInputGradient: true)!
             let expected = reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array)
             assertClose(dx.array, expected.input, relative: 1e-4, absolute: 1e-5, "dx \(shape)")
@@ -53,11 +57,13 @@ final class GroupNormTests: XCTestCase {
         let shape = Shape(3, 6, 5, 7)
         let x = GradientCheck.randomTensor(shape, seed: 31, low: -2, high: 4)
         let layerNorm = LayerNorm(channelCount: 6, height: 5, width: 7)
-        assertClose(GroupNorm(groupCount: 1, channelCount: 6).forward(x, mode: .training).array,
-                    layerNorm.forward(x, mode: .training).array, relative: 1e-6, absolute: 1e-6, "G = 1 vs LayerNorm")
-        assertClose(GroupNorm(groupCount: 6, channelCount: 6).forward(x, mode: .training).array,
-                    InstanceNorm(channelCount: 6).forward(x, mode: .training).array,
-                    relative: 1e-6, absolute: 1e-6, "G = C vs InstanceNorm")
+        assertClose(
+            GroupNorm(groupCount: 1, channelCount: 6).forward(x, mode: .training).array,
+            layerNorm.forward(x, mode: .training).array, relative: 1e-6, absolute: 1e-6, "G = 1 vs LayerNorm")
+        assertClose(
+            GroupNorm(groupCount: 6, channelCount: 6).forward(x, mode: .training).array,
+            InstanceNorm(channelCount: 6).forward(x, mode: .training).array,
+            relative: 1e-6, absolute: 1e-6, "G = C vs InstanceNorm")
     }
 
     func testLargeOffsetKeepsPrecision() throws {
@@ -66,14 +72,18 @@ final class GroupNormTests: XCTestCase {
         let layer = GroupNorm(groupCount: 2, channelCount: 4)
         let y = layer.forward(x, mode: .training).array
         // Against PyTorch in float64 from the same float32 inputs.
-        assertClose(y, try NormTesting.values(golden, "group_offset", "y"), relative: 1e-5, absolute: 1e-5, "x = 1e4 + U(−1, 1)")
+        assertClose(
+            y, try NormTesting.values(golden, "group_offset", "y"), relative: 1e-5, absolute: 1e-5, "x = 1e4 + U(−1, 1)"
+        )
         // Against the offset-free input (exact float32 differences x − 1e4).
         let exact = Tensor(shape: x.shape, values: x.array.map { $0 - 1e4 })
         let free = GroupNorm(groupCount: 2, channelCount: 4)
         XCTAssertLessThan(NormTesting.maxDifference(y, free.forward(exact, mode: .training).array), 2e-5)
         let dy = GradientCheck.randomTensor(x.shape, seed: 32)
-        XCTAssertLessThan(NormTesting.maxDifference(layer.backward(dy, needsInputGradient: true)!.array,
-                                                    free.backward(dy, needsInputGradient: true)!.array), 2e-5)
+        XCTAssertLessThan(
+            NormTesting.maxDifference(
+                layer.backward(dy, needsInputGradient: true)!.array,
+                free.backward(dy, needsInputGradient: true)!.array), 2e-5)
         assertClose(layer.weight.gradient.array, free.weight.gradient.array, relative: 1e-4, absolute: 1e-4, "dγ")
     }
 
@@ -84,9 +94,10 @@ final class GroupNormTests: XCTestCase {
         x[0] = 3e3
         let layer = GroupNorm(groupCount: 2, channelCount: 4)
         let reference = NormReference(shape: shape, statistics: .group(2))
-        assertClose(layer.forward(x, mode: .training).array,
-                    reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                    relative: 1e-4, absolute: 2e-5, "outlier")
+        assertClose(
+            layer.forward(x, mode: .training).array,
+            reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
+            relative: 1e-4, absolute: 2e-5, "outlier")
     }
 
     func testConstantInputGivesFiniteOutputAndGradients() {
@@ -95,7 +106,8 @@ final class GroupNormTests: XCTestCase {
             let x = Tensor(shape: Shape(2, 4, 3, 3))
             x.fill(-3.5)
             NormTesting.assertFinite(layer.forward(x, mode: .training).array, "output")
-            NormTesting.assertFinite(layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
+            NormTesting.assertFinite(
+                layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
             NormTesting.assertFinite(layer.weight.gradient.array + layer.bias.gradient.array, "dγ, dβ")
         }
     }

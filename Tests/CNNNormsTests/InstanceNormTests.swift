@@ -17,7 +17,7 @@ final class InstanceNormTests: XCTestCase {
             Case(batch: 1, channels: 3, height: 5, width: 7),
             Case(batch: 8, channels: 1, height: 5, width: 7),
             Case(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
-            Case(batch: 2, channels: 64, height: 5, width: 7, samples: 12),
+            Case(batch: 2, channels: 64, height: 5, width: 7, samples: 12)
         ]) { c in
             let layer = InstanceNorm(channelCount: c.channels)
             return (layer, layer.weight, layer.bias)
@@ -45,7 +45,8 @@ final class InstanceNormTests: XCTestCase {
         let x = Tensor(shape: Shape(2, 3, 4, 4))
         x.fill(0.125)
         NormTesting.assertFinite(layer.forward(x, mode: .training).array, "output")
-        NormTesting.assertFinite(layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
+        NormTesting.assertFinite(
+            layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
     }
 
     func testParameterCount() {

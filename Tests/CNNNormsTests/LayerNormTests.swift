@@ -24,7 +24,7 @@ final class LayerNormTests: XCTestCase {
             Case(batch: 8, channels: 1, height: 5, width: 7),
             Case(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
             Case(batch: 2, channels: 1, height: 28, width: 28, samples: 12),
-            Case(batch: 2, channels: 64, height: 28, width: 28, samples: 6),
+            Case(batch: 2, channels: 64, height: 28, width: 28, samples: 6)
         ]) { c in
             let layer = LayerNorm(channelCount: c.channels, height: c.height, width: c.width)
             return (layer, layer.weight, layer.bias)
@@ -38,9 +38,10 @@ final class LayerNormTests: XCTestCase {
             let x = GradientCheck.randomTensor(shape, seed: UInt64(10 + index), low: -3, high: 5)
             let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
             let reference = NormReference(shape: shape, statistics: .group(1), perElementAffine: true)
-            assertClose(layer.forward(x, mode: .training).array,
-                        reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                        relative: 1e-5, absolute: 1e-5, "y \(shape)")
+            assertClose(
+                layer.forward(x, mode: .training).array,
+                reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
+                relative: 1e-5, absolute: 1e-5, "y \(shape)")
             let dx = layer.backward(dy, needsInputGradient: true)!
             let expected = reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array)
             assertClose(dx.array, expected.input, relative: 1e-4, absolute: 1e-5, "dx \(shape)")
@@ -54,7 +55,8 @@ final class LayerNormTests: XCTestCase {
         let x = Tensor(shape: Shape(2, 3, 4, 4))
         x.fill(1e4)
         NormTesting.assertFinite(layer.forward(x, mode: .training).array, "output")
-        NormTesting.assertFinite(layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
+        NormTesting.assertFinite(
+            layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
         NormTesting.assertFinite(layer.weight.gradient.array, "dγ")
     }
 

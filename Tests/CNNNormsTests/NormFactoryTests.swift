@@ -12,7 +12,8 @@ final class NormFactoryTests: XCTestCase {
 
     func testBuildsEachKindWithItsParameterCount() throws {
         func make(_ kind: NormKind, _ c: Int = 64, _ h: Int = 14, _ w: Int = 14, groups: Int = 8) throws -> Layer? {
-            try NormFactory.make(kind, channelCount: c, height: h, width: w, groupCount: groups, layerName: "conv4 norm")
+            try NormFactory.make(
+                kind, channelCount: c, height: h, width: w, groupCount: groups, layerName: "conv4 norm")
         }
         XCTAssertNil(try make(.none))
         XCTAssertTrue(try make(.batch) is BatchNorm)
@@ -22,7 +23,9 @@ final class NormFactoryTests: XCTestCase {
         XCTAssertEqual(try make(.group)?.parameterCount, 128)
         XCTAssertEqual((try make(.group) as? GroupNorm)?.groupCount, 8)
         for kind in NormKind.allCases {
-            XCTAssertEqual(kind.parameterCount(channelCount: 64, height: 14, width: 14), try make(kind)?.parameterCount ?? 0, "\(kind)")
+            XCTAssertEqual(
+                kind.parameterCount(channelCount: 64, height: 14, width: 14), try make(kind)?.parameterCount ?? 0,
+                "\(kind)")
         }
         // The group count is ignored by the other kinds.
         XCTAssertNotNil(try make(.batch, groups: 5))
@@ -33,23 +36,37 @@ final class NormFactoryTests: XCTestCase {
     }
 
     func testGroupCountThatDoesNotDivideNamesLayerAndBothNumbers() {
-        XCTAssertThrowsError(try NormFactory.make(.group, channelCount: 32, height: 28, width: 28, groupCount: 5,
-                                                  layerName: "conv2 norm")) { error in
+        XCTAssertThrowsError(
+            try NormFactory.make(
+                .group, channelCount: 32, height: 28, width: 28, groupCount: 5,
+                layerName: "conv2 norm")
+        ) { error in
             XCTAssertTrue(error is LayerError)
-            XCTAssertEqual("\(error)", "layer 'conv2 norm': --groups 5 does not divide 32 channels; "
-                           + "use a divisor of 32 such as 1, 2, 4, 8, 16, 32")
+            XCTAssertEqual(
+                "\(error)",
+                "layer 'conv2 norm': --groups 5 does not divide 32 channels; "
+                    + "use a divisor of 32 such as 1, 2, 4, 8, 16, 32")
         }
-        XCTAssertThrowsError(try NormFactory.make(.group, channelCount: 32, height: 28, width: 28, groupCount: 64,
-                                                  layerName: "conv2 norm"))
-        XCTAssertThrowsError(try NormFactory.make(.group, channelCount: 6, height: 4, width: 4, groupCount: 0,
-                                                  layerName: "stage norm")) { error in
-            XCTAssertEqual("\(error)", "layer 'stage norm': --groups 0 must be at least 1; use a divisor of 6 such as 1, 2, 3, 6")
+        XCTAssertThrowsError(
+            try NormFactory.make(
+                .group, channelCount: 32, height: 28, width: 28, groupCount: 64,
+                layerName: "conv2 norm"))
+        XCTAssertThrowsError(
+            try NormFactory.make(
+                .group, channelCount: 6, height: 4, width: 4, groupCount: 0,
+                layerName: "stage norm")
+        ) { error in
+            XCTAssertEqual(
+                "\(error)", "layer 'stage norm': --groups 0 must be at least 1; use a divisor of 6 such as 1, 2, 3, 6")
         }
     }
 
     func testInstanceNormOnFeaturesIsAnError() {
-        XCTAssertThrowsError(try NormFactory.make(.instance, channelCount: 128, height: 1, width: 1, groupCount: 1,
-                                                  layerName: "fc1 norm")) { error in
+        XCTAssertThrowsError(
+            try NormFactory.make(
+                .instance, channelCount: 128, height: 1, width: 1, groupCount: 1,
+                layerName: "fc1 norm")
+        ) { error in
             XCTAssertTrue("\(error)".hasPrefix("layer 'fc1 norm': instance norm needs a spatial map"))
         }
     }
@@ -59,7 +76,10 @@ final class NormFactoryTests: XCTestCase {
         let shape = Shape(4, 8, 6, 6)
         let x = GradientCheck.randomTensor(shape, seed: 1), dy = GradientCheck.randomTensor(shape, seed: 2)
         for kind in NormKind.allCases {
-            guard let layer = try NormFactory.make(kind, channelCount: 8, height: 6, width: 6, groupCount: 2, layerName: "n") else { continue }
+            guard
+                let layer = try NormFactory.make(
+                    kind, channelCount: 8, height: 6, width: 6, groupCount: 2, layerName: "n")
+            else { continue }
             let y = layer.forward(x, mode: .training), dx = layer.backward(dy, needsInputGradient: true)!
             let (yData, dxData) = (y.data, dx.data)
             for _ in 0..<3 {
@@ -73,21 +93,26 @@ final class NormFactoryTests: XCTestCase {
     /// fixed thread count repeats bit for bit.
     func testThreadCountsAgree() throws {
         let shape = Shape(5, 8, 6, 7)
-        let x = GradientCheck.randomTensor(shape, seed: 3, low: -1, high: 3), dy = GradientCheck.randomTensor(shape, seed: 4)
+        let x = GradientCheck.randomTensor(shape, seed: 3, low: -1, high: 3),
+            dy = GradientCheck.randomTensor(shape, seed: 4)
         let original = Parallel.threadCount
         defer { Parallel.setThreadCount(original) }
         for kind in NormKind.allCases {
             var results: [[Float]] = []
             for threads in [1, 2, 3, 3] {
                 Parallel.setThreadCount(threads)
-                guard let layer = try NormFactory.make(kind, channelCount: 8, height: 6, width: 7, groupCount: 4, layerName: "n")
+                guard
+                    let layer = try NormFactory.make(
+                        kind, channelCount: 8, height: 6, width: 7, groupCount: 4, layerName: "n")
                 else { continue }
                 let y = layer.forward(x, mode: .training).array
                 let dx = layer.backward(dy, needsInputGradient: true)!.array
                 results.append(y + dx + layer.namedParameters().flatMap { $0.parameter.gradient.array })
             }
             guard let first = results.first else { continue }
-            for result in results.dropFirst() { assertClose(result, first, relative: 1e-5, absolute: 1e-5, "\(kind) threads") }
+            for result in results.dropFirst() {
+                assertClose(result, first, relative: 1e-5, absolute: 1e-5, "\(kind) threads")
+            }
             XCTAssertEqual(results[2], results[3], "\(kind): same thread count, same bits")
         }
     }

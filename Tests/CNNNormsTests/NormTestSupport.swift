@@ -19,8 +19,10 @@ enum NormTesting {
 
     /// Loads `caseName`'s x, γ, β and dy, runs a training forward and backward on `layer`, and
     /// compares y, dx, dγ, dβ with PyTorch's.
-    static func checkGolden(_ layer: Layer, weight: Parameter, bias: Parameter, caseName: String,
-                            file: StaticString = #filePath, line: UInt = #line) throws {
+    static func checkGolden(
+        _ layer: Layer, weight: Parameter, bias: Parameter, caseName: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let golden = try golden()
         let x = try golden.entry(caseName, "x").tensor
         let dy = try golden.entry(caseName, "dy").tensor
@@ -67,16 +69,21 @@ enum NormTesting {
     /// M = 50,176 values per set and an O(h²/σ²) ≈ 3e-4 truncation error for U(−1, 1) data; the
     /// analytic gradient is exact to Float rounding. A wrong formula (e.g. ε placed differently,
     /// or a missing mean term) gives errors of order 1.
-    static func sweep(_ cases: [Case], mode: Mode = .training, make: (Case) -> (Layer, Parameter, Parameter),
-                      file: StaticString = #filePath, line: UInt = #line) {
+    static func sweep(
+        _ cases: [Case], mode: Mode = .training, make: (Case) -> (Layer, Parameter, Parameter),
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         for (index, c) in cases.enumerated() {
             let (layer, weight, bias) = make(c)
             randomizeAffine(weight, bias, seed: UInt64(100 + index))
             let input = GradientCheck.randomTensor(c.shape, seed: UInt64(200 + index))
-            let result = GradientCheck.check(layer, input: input, mode: mode, samplesPerTensor: c.samples,
-                                             seed: UInt64(300 + index), file: file, line: line)
+            let result = GradientCheck.check(
+                layer, input: input, mode: mode, samplesPerTensor: c.samples,
+                seed: UInt64(300 + index), file: file, line: line)
             XCTAssertGreaterThan(result.checked, 0, "\(c)", file: file, line: line)
-            print("gradient check \(layer.summary) \(c): \(result.checked) coordinates, worst \(result.worstRelativeError)")
+            print(
+                "gradient check \(layer.summary) \(c): \(result.checked) coordinates, worst \(result.worstRelativeError)"
+            )
             if result.worstRelativeError > 2e-2 { XCTFail("failing case \(c)", file: file, line: line) }
         }
     }

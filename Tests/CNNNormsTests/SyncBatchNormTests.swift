@@ -34,8 +34,9 @@ final class SyncBatchNormTests: XCTestCase {
             layer.zeroGradients()
             let y = layer.forward(xr, mode: .training).array
             let dx = layer.backward(dyr, needsInputGradient: true)!.array
-            return RankResult(y: y, dx: dx, dweight: layer.weight.gradient.array, dbias: layer.bias.gradient.array,
-                              runningMean: layer.runningMeanTensor.array, runningVariance: layer.runningVarianceTensor.array)
+            return RankResult(
+                y: y, dx: dx, dweight: layer.weight.gradient.array, dbias: layer.bias.gradient.array,
+                runningMean: layer.runningMeanTensor.array, runningVariance: layer.runningVarianceTensor.array)
         }
         return (golden, ranks)
     }
@@ -48,8 +49,10 @@ final class SyncBatchNormTests: XCTestCase {
         // dγ, dβ: each rank holds its own share; the trainer's gradient all-reduce sums them.
         let dweight = ranks.dropFirst().reduce(ranks[0].dweight) { zip($0, $1.dweight).map { $0 + $1 } }
         let dbias = ranks.dropFirst().reduce(ranks[0].dbias) { zip($0, $1.dbias).map { $0 + $1 } }
-        for (tensor, ours) in [("y", y), ("dx", dx), ("dweight", dweight), ("dbias", dbias),
-                               ("running_mean", ranks[0].runningMean), ("running_var", ranks[0].runningVariance)] {
+        for (tensor, ours) in [
+            ("y", y), ("dx", dx), ("dweight", dweight), ("dbias", dbias),
+            ("running_mean", ranks[0].runningMean), ("running_var", ranks[0].runningVariance)
+        ] {
             let reference = try expected(tensor)
             assertClose(ours, reference, relative: relative, absolute: absolute, "\(name) \(tensor)")
             report += " \(tensor) \(NormTesting.maxDifference(ours, reference))"
@@ -57,7 +60,8 @@ final class SyncBatchNormTests: XCTestCase {
         print(report)
         for (r, rank) in ranks.enumerated().dropFirst() {
             XCTAssertEqual(rank.runningMean, ranks[0].runningMean, "rank \(r)'s running mean differs from rank 0's")
-            XCTAssertEqual(rank.runningVariance, ranks[0].runningVariance, "rank \(r)'s running variance differs from rank 0's")
+            XCTAssertEqual(
+                rank.runningVariance, ranks[0].runningVariance, "rank \(r)'s running variance differs from rank 0's")
         }
     }
 
@@ -99,8 +103,11 @@ final class SyncBatchNormTests: XCTestCase {
             let x = GradientCheck.randomTensor(shape, seed: UInt64(40 + step), low: -2, high: 6)
             let dy = GradientCheck.randomTensor(shape, seed: UInt64(50 + step))
             sync.zeroGradients(); plain.zeroGradients()
-            XCTAssertEqual(sync.forward(x, mode: .training).array, plain.forward(x, mode: .training).array, "y, step \(step)")
-            XCTAssertEqual(sync.backward(dy, needsInputGradient: true)!.array, plain.backward(dy, needsInputGradient: true)!.array, "dx")
+            XCTAssertEqual(
+                sync.forward(x, mode: .training).array, plain.forward(x, mode: .training).array, "y, step \(step)")
+            XCTAssertEqual(
+                sync.backward(dy, needsInputGradient: true)!.array, plain.backward(dy, needsInputGradient: true)!.array,
+                "dx")
             XCTAssertEqual(sync.weight.gradient.array, plain.weight.gradient.array, "dγ")
             XCTAssertEqual(sync.bias.gradient.array, plain.bias.gradient.array, "dβ")
         }
@@ -122,7 +129,7 @@ final class SyncBatchNormTests: XCTestCase {
         typealias Case = NormTesting.Case
         NormTesting.sweep([
             Case(batch: 2, channels: 3, height: 5, width: 7),
-            Case(batch: 8, channels: 4, height: 1, width: 1),
+            Case(batch: 8, channels: 4, height: 1, width: 1)
         ]) { c in
             let layer = SyncBatchNorm(channelCount: c.channels)
             return (layer, layer.weight, layer.bias)
@@ -130,7 +137,8 @@ final class SyncBatchNormTests: XCTestCase {
     }
 
     func testFactoryBuildsItForSyncbatch() throws {
-        let layer = try NormFactory.make(.syncbatch, channelCount: 8, height: 4, width: 4, groupCount: 1, layerName: "test")
+        let layer = try NormFactory.make(
+            .syncbatch, channelCount: 8, height: 4, width: 4, groupCount: 1, layerName: "test")
         XCTAssertTrue(layer is SyncBatchNorm)
     }
 }

@@ -26,13 +26,20 @@ final class CheckpointMetadataTests: XCTestCase {
     }
 
     /// Rewrites the model JSON of the fixture with `edit` and expects a CheckpointError mentioning `fragment`.
-    func expectRefused(_ fragment: String, file: StaticString = #filePath, line: UInt = #line,
-                       _ edit: (inout [String: Any]) -> Void) throws {
+    func expectRefused(
+        _ fragment: String, file: StaticString = #filePath, line: UInt = #line,
+        _ edit: (inout [String: Any]) -> Void
+    ) throws {
         var checkpoint = try tiny()
-        var model = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(checkpoint.metadata["model"]).utf8)) as? [String: Any])
+        var model = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(checkpoint.metadata["model"]).utf8))
+                as? [String: Any])
         edit(&model)
-        checkpoint.metadata["model"] = String(decoding: try JSONSerialization.data(withJSONObject: model), as: UTF8.self)
-        XCTAssertThrowsError(try LoadedCheckpoint(file: checkpoint, path: "edited.safetensors").buildModel(), file: file, line: line) { error in
+        checkpoint.metadata["model"] = String(
+            decoding: try JSONSerialization.data(withJSONObject: model), as: UTF8.self)
+        XCTAssertThrowsError(
+            try LoadedCheckpoint(file: checkpoint, path: "edited.safetensors").buildModel(), file: file, line: line
+        ) { error in
             XCTAssertTrue(error is CheckpointError, "\(type(of: error)): \(error)", file: file, line: line)
             XCTAssertTrue("\(error)".hasPrefix("edited.safetensors: "), "\(error)", file: file, line: line)
             XCTAssertTrue("\(error)".contains(fragment), "'\(fragment)' not in \(error)", file: file, line: line)
@@ -59,11 +66,15 @@ final class CheckpointMetadataTests: XCTestCase {
     }
 
     func testInconsistentShapes() throws {
-        try expectRefused("takes 5 features but receives") { model in editLayer("linear", in: &model) { $0["inChannels"] = 5 } }
+        try expectRefused("takes 5 features but receives") { model in
+            editLayer("linear", in: &model) { $0["inChannels"] = 5 }
+        }
     }
 
     func testDropoutProbabilityOutOfRange() throws {
-        try expectRefused("probability must be in [0, 1)") { model in editLayer("dropout", in: &model) { $0["probability"] = 1.5 } }
+        try expectRefused("probability must be in [0, 1)") { model in
+            editLayer("dropout", in: &model) { $0["probability"] = 1.5 }
+        }
     }
 
     func testEmptyInputShape() throws {

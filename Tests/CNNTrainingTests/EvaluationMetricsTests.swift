@@ -7,7 +7,8 @@ final class EvaluationMetricsTests: XCTestCase {
     func testPrecisionRecallAndF1FollowTheirDefinitions() throws {
         // confusion[true][predicted]; class 2 is never predicted, class 3 has no images.
         let confusion = [[5, 1, 0, 0], [2, 6, 0, 2], [1, 3, 0, 0], [0, 0, 0, 0]]
-        let result = EvaluationResult(loss: 0.5, accuracy: 11.0 / 20.0, count: 20, confusion: confusion, classNames: ["a", "b", "c", "d"])
+        let result = EvaluationResult(
+            loss: 0.5, accuracy: 11.0 / 20.0, count: 20, confusion: confusion, classNames: ["a", "b", "c", "d"])
         for c in 0..<4 {
             let truePositives = Double(confusion[c][c])
             let predicted = Double(confusion.map { $0[c] }.reduce(0, +)), actual = Double(confusion[c].reduce(0, +))

@@ -25,9 +25,11 @@ final class OptimizerTests: XCTestCase {
     }
 
     /// Runs the 3 golden steps with `make`'s optimizer and compares after every step.
-    func checkAgainstTorch(_ caseName: String, learningRates: [Float],
-                           _ make: ([(name: String, parameter: Parameter)]) throws -> Optimizer,
-                           file: StaticString = #filePath, line: UInt = #line) throws {
+    func checkAgainstTorch(
+        _ caseName: String, learningRates: [Float],
+        _ make: ([(name: String, parameter: Parameter)]) throws -> Optimizer,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let golden = try GoldenFile("optim")
         let parameters = try makeParameters(golden)
         let optimizer = try make(parameters)
@@ -37,8 +39,9 @@ final class OptimizerTests: XCTestCase {
             XCTAssertEqual(optimizer.stepCount, step, file: file, line: line)
             for (name, parameter) in parameters {
                 let expected = try golden.entry(caseName, "step\(step).\(name)")
-                assertClose(parameter.value.array, expected.values.map(Float.init),
-                            "\(caseName) step \(step) \(name)", file: file, line: line)
+                assertClose(
+                    parameter.value.array, expected.values.map(Float.init),
+                    "\(caseName) step \(step) \(name)", file: file, line: line)
             }
         }
     }
@@ -102,7 +105,8 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(sgd.stateTensors().map(\.name), ["momentum_buffer.weight", "momentum_buffer.bias"])
         XCTAssertEqual(try SGD(parameters: try makeParameters(golden)).stateTensors().count, 0)
         let adam = try AdamW(parameters: try makeParameters(golden))
-        XCTAssertEqual(adam.stateTensors().map(\.name), ["exp_avg.weight", "exp_avg.bias", "exp_avg_sq.weight", "exp_avg_sq.bias"])
+        XCTAssertEqual(
+            adam.stateTensors().map(\.name), ["exp_avg.weight", "exp_avg.bias", "exp_avg_sq.weight", "exp_avg_sq.bias"])
         XCTAssertEqual(adam.stateTensors().map(\.tensor.shape), [Shape(3, 4), Shape(4), Shape(3, 4), Shape(4)])
     }
 
@@ -134,7 +138,8 @@ final class OptimizerTests: XCTestCase {
         optimizer.step(learningRate: 0.05)
         restored.step(learningRate: 0.05)
         for index in original.indices {
-            XCTAssertEqual(original[index].parameter.value.array, resumed[index].parameter.value.array, original[index].name)
+            XCTAssertEqual(
+                original[index].parameter.value.array, resumed[index].parameter.value.array, original[index].name)
         }
         for (a, b) in zip(optimizer.stateTensors(), restored.stateTensors()) {
             XCTAssertEqual(a.tensor.array, b.tensor.array, a.name)
@@ -190,8 +195,10 @@ final class OptimizerTests: XCTestCase {
         parameter.value.copy(from: GradientCheck.randomTensor(parameter.value.shape, seed: 1))
         parameter.gradient.copy(from: GradientCheck.randomTensor(parameter.value.shape, seed: 2))
         let parameters = [(name: "weight", parameter: parameter)]
-        let optimizers: [Optimizer] = [try SGD(parameters: parameters, momentum: 0.9, nesterov: true, weightDecay: 5e-4),
-                                       try AdamW(parameters: parameters)]
+        let optimizers: [Optimizer] = [
+            try SGD(parameters: parameters, momentum: 0.9, nesterov: true, weightDecay: 5e-4),
+            try AdamW(parameters: parameters)
+        ]
         for optimizer in optimizers {
             optimizer.step(learningRate: 1e-3)
             let start = DispatchTime.now().uptimeNanoseconds

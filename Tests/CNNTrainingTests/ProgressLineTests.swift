@@ -4,8 +4,9 @@ import XCTest
 /// The live progress bar fits the terminal, so it redraws in place instead of wrapping.
 final class ProgressLineTests: XCTestCase {
     func line(columns: Int, steps: Int = 938, imagesPerSecond: Double = 12_345) -> String {
-        ProgressPrinter.barLine(epoch: 10, epochs: 10, step: 469, steps: steps, loss: 0.4321, accuracy: 0.875,
-                                imagesPerSecond: imagesPerSecond, secondsLeft: 3_725, columns: columns)
+        ProgressPrinter.barLine(
+            epoch: 10, epochs: 10, step: 469, steps: steps, loss: 0.4321, accuracy: 0.875,
+            imagesPerSecond: imagesPerSecond, secondsLeft: 3_725, columns: columns)
     }
 
     func testTheLineIsShorterThanTheTerminal() {

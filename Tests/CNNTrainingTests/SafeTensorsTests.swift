@@ -17,7 +17,9 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func sampleFile() -> SafeTensorsFile {
-        var file = SafeTensorsFile(metadata: ["format": "pt", "model": "conv 3×3 \"quoted\"\nline\ttab\u{1}", "groups": "8"])
+        var file = SafeTensorsFile(metadata: [
+            "format": "pt", "model": "conv 3×3 \"quoted\"\nline\ttab\u{1}", "groups": "8"
+        ])
         file.add("0.weight", tensor: GradientCheck.randomTensor(Shape(4, 3, 3, 3), seed: 1))
         file.add("1.bias", tensor: Tensor(shape: Shape(2), values: [-0.0, .infinity]))
         file.add("1.running_var", tensor: Tensor(shape: Shape([]), values: [2.5]))
@@ -34,7 +36,8 @@ final class SafeTensorsTests: XCTestCase {
         try original.write(path: path)
         let loaded = try SafeTensorsFile.read(path: path)
         XCTAssertEqual(loaded, original)
-        XCTAssertEqual(try loaded.floatTensor("0.weight").array, GradientCheck.randomTensor(Shape(4, 3, 3, 3), seed: 1).array)
+        XCTAssertEqual(
+            try loaded.floatTensor("0.weight").array, GradientCheck.randomTensor(Shape(4, 3, 3, 3), seed: 1).array)
         XCTAssertEqual(try loaded.floatTensor("0.weight").shape, Shape(4, 3, 3, 3))
         XCTAssertEqual(try loaded.floatTensor("1.running_var").shape, Shape([]))
         XCTAssertEqual(try loaded.floatTensor("1.running_var")[0], 2.5)
@@ -49,7 +52,8 @@ final class SafeTensorsTests: XCTestCase {
 
     func testSerializationIsDeterministicSortedAndPadded() throws {
         let bytes = try sampleFile().serialized()
-        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let headerLength = Int(
+            bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         XCTAssertEqual(headerLength % 8, 0, "header padded to a multiple of 8")
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
         XCTAssertTrue(header.hasPrefix("{\"__metadata__\":{\"format\":\"pt\",\"groups\":\"8\","), header)
@@ -57,17 +61,27 @@ final class SafeTensorsTests: XCTestCase {
             .map { header.range(of: $0)!.lowerBound }
         XCTAssertEqual(order, order.sorted(), "header keys sorted")
         // The I64 comes first in the buffer (8-byte aligned), as the reference writer lays it out.
-        XCTAssertTrue(header.contains("\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]}"), header)
+        XCTAssertTrue(
+            header.contains("\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]}"), header
+        )
         let reparsed = try SafeTensorsFile.parse(bytes, source: "memory")
         XCTAssertEqual(try reparsed.serialized(), bytes, "byte-identical after a round trip")
     }
 
     func testWrongTypeAndMissingNamesThrow() throws {
         let file = sampleFile()
-        XCTAssertThrowsError(try file.floatTensor("1.num_batches_tracked")) { XCTAssertTrue("\($0)".contains("is I64, expected F32"), "\($0)") }
-        XCTAssertThrowsError(try file.int64Scalar("0.weight")) { XCTAssertTrue("\($0)".contains("is F32, expected I64"), "\($0)") }
-        XCTAssertThrowsError(try file.floatTensor("nope")) { XCTAssertTrue("\($0)".contains("no tensor \"nope\""), "\($0)") }
-        XCTAssertThrowsError(try file.read("0.weight", into: Tensor(3))) { XCTAssertTrue("\($0)".contains("has shape [4, 3, 3, 3], expected [3]"), "\($0)") }
+        XCTAssertThrowsError(try file.floatTensor("1.num_batches_tracked")) {
+            XCTAssertTrue("\($0)".contains("is I64, expected F32"), "\($0)")
+        }
+        XCTAssertThrowsError(try file.int64Scalar("0.weight")) {
+            XCTAssertTrue("\($0)".contains("is F32, expected I64"), "\($0)")
+        }
+        XCTAssertThrowsError(try file.floatTensor("nope")) {
+            XCTAssertTrue("\($0)".contains("no tensor \"nope\""), "\($0)")
+        }
+        XCTAssertThrowsError(try file.read("0.weight", into: Tensor(3))) {
+            XCTAssertTrue("\($0)".contains("has shape [4, 3, 3, 3], expected [3]"), "\($0)")
+        }
     }
 
     // MARK: Reference implementation
@@ -98,7 +112,10 @@ final class SafeTensorsTests: XCTestCase {
         try sampleFile().write(path: path)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch/check_safetensors.py").path, path, "--values"]
+        process.arguments = [
+            Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch/check_safetensors.py").path, path,
+            "--values"
+        ]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -108,8 +125,10 @@ final class SafeTensorsTests: XCTestCase {
         process.waitUntilExit()
         if errorText.contains("No module named 'torch'") { throw XCTSkip("torch is not installed for \(python)") }
         XCTAssertEqual(process.terminationStatus, 0, errorText)
-        for expected in ["5 tensors", "0.weight", "float32  [4, 3, 3, 3]", "1.num_batches_tracked", "int64    []  [-1234567890123]",
-                         "1.running_var", "float32  []  [2.5]", "1.empty", "[0, 3]", "__metadata__['groups'] = '8'"] {
+        for expected in [
+            "5 tensors", "0.weight", "float32  [4, 3, 3, 3]", "1.num_batches_tracked", "int64    []  [-1234567890123]",
+            "1.running_var", "float32  []  [2.5]", "1.empty", "[0, 3]", "__metadata__['groups'] = '8'"
+        ] {
             XCTAssertTrue(text.contains(expected), "“\(expected)” not in:\n\(text)")
         }
     }
@@ -148,24 +167,40 @@ final class SafeTensorsTests: XCTestCase {
         assertReadFails(bytes(header: "{}", declaredLength: 1 << 40), "the header length is 1099511627776 bytes")
         assertReadFails(bytes(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], "), "the header is not valid JSON")
         assertReadFails(bytes(header: "[1, 2]"), "the header does not start with '{'")
-        assertReadFails(bytes(header: "{" + f32("a", [2], 0, 12) + "}", buffer: Array(repeating: 0, count: 8)), "outside the 8-byte buffer")
-        assertReadFails(bytes(header: "{" + f32("a", [3], 0, 8) + "}", buffer: Array(repeating: 0, count: 8)),
-                        "tensor \"a\" (F32, shape [3]) needs 12 bytes but its data_offsets [0, 8] span 8")
-        assertReadFails(bytes(header: "{" + f32("a", [1], 0, 8, dtype: "I64") + "," + f32("b", [1], 4, 8) + "}", buffer: Array(repeating: 0, count: 8)),
-                        "overlaps")
-        assertReadFails(bytes(header: "{" + f32("a", [1], 0, 4) + "," + f32("b", [1], 8, 12) + "}", buffer: Array(repeating: 0, count: 12)),
-                        "bytes 4..<8 of the buffer belong to no tensor")
-        assertReadFails(bytes(header: "{" + f32("a", [2], 0, 4, dtype: "F16") + "}", buffer: Array(repeating: 0, count: 4)),
-                        "dtype F16; this reader supports F32 and I64")
-        assertReadFails(bytes(header: "{" + f32("a", [1], 4, 0) + "}", buffer: Array(repeating: 0, count: 4)), "outside the")
-        assertReadFails(bytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", buffer: [0, 0, 0, 0]), "no valid shape")
-        assertReadFails(bytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", buffer: [0, 0, 0, 0]), "no valid data_offsets")
+        assertReadFails(
+            bytes(header: "{" + f32("a", [2], 0, 12) + "}", buffer: Array(repeating: 0, count: 8)),
+            "outside the 8-byte buffer")
+        assertReadFails(
+            bytes(header: "{" + f32("a", [3], 0, 8) + "}", buffer: Array(repeating: 0, count: 8)),
+            "tensor \"a\" (F32, shape [3]) needs 12 bytes but its data_offsets [0, 8] span 8")
+        assertReadFails(
+            bytes(
+                header: "{" + f32("a", [1], 0, 8, dtype: "I64") + "," + f32("b", [1], 4, 8) + "}",
+                buffer: Array(repeating: 0, count: 8)),
+            "overlaps")
+        assertReadFails(
+            bytes(
+                header: "{" + f32("a", [1], 0, 4) + "," + f32("b", [1], 8, 12) + "}",
+                buffer: Array(repeating: 0, count: 12)),
+            "bytes 4..<8 of the buffer belong to no tensor")
+        assertReadFails(
+            bytes(header: "{" + f32("a", [2], 0, 4, dtype: "F16") + "}", buffer: Array(repeating: 0, count: 4)),
+            "dtype F16; this reader supports F32 and I64")
+        assertReadFails(
+            bytes(header: "{" + f32("a", [1], 4, 0) + "}", buffer: Array(repeating: 0, count: 4)), "outside the")
+        assertReadFails(
+            bytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", buffer: [0, 0, 0, 0]),
+            "no valid shape")
+        assertReadFails(
+            bytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", buffer: [0, 0, 0, 0]), "no valid data_offsets")
         assertReadFails(bytes(header: "{\"__metadata__\":{\"k\":1}}"), "__metadata__ value for \"k\" is not a string")
     }
 
     func testMissingFileNamesIt() {
         let path = directory + "/missing.safetensors"
-        XCTAssertThrowsError(try SafeTensorsFile.read(path: path)) { XCTAssertTrue("\($0)".hasPrefix(path + ": cannot read"), "\($0)") }
+        XCTAssertThrowsError(try SafeTensorsFile.read(path: path)) {
+            XCTAssertTrue("\($0)".hasPrefix(path + ": cannot read"), "\($0)")
+        }
     }
 
     // MARK: Atomic writes
@@ -186,7 +221,9 @@ final class SafeTensorsTests: XCTestCase {
         // An entry whose bytes do not match its shape: refused before any file is touched.
         var bad = sampleFile()
         bad.tensors["0.weight"]?.bytes.removeLast()
-        XCTAssertThrowsError(try bad.write(path: path)) { XCTAssertTrue("\($0)".contains("tensor \"0.weight\""), "\($0)") }
+        XCTAssertThrowsError(try bad.write(path: path)) {
+            XCTAssertTrue("\($0)".contains("tensor \"0.weight\""), "\($0)")
+        }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
 
         // The rename fails (the target is a non-empty directory): the temporary file is removed.
@@ -195,11 +232,15 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try sampleFile().write(path: blocked)) { error in
             XCTAssertTrue("\(error)".hasPrefix(blocked + ": cannot write checkpoint: renaming"), "\(error)")
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["blocked.safetensors", "checkpoint.safetensors"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted(),
+            ["blocked.safetensors", "checkpoint.safetensors"])
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
 
         // A directory that does not exist.
         let nowhere = directory + "/no/such/dir/x.safetensors"
-        XCTAssertThrowsError(try sampleFile().write(path: nowhere)) { XCTAssertTrue("\($0)".hasPrefix(nowhere + ": cannot write checkpoint: creating"), "\($0)") }
+        XCTAssertThrowsError(try sampleFile().write(path: nowhere)) {
+            XCTAssertTrue("\($0)".hasPrefix(nowhere + ": cannot write checkpoint: creating"), "\($0)")
+        }
     }
 }

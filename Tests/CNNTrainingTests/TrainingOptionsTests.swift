@@ -54,7 +54,9 @@ final class TrainingOptionsTests: XCTestCase {
         let wavy = directory.appendingPathComponent("wavy.json")
         try JSONSerialization.data(withJSONObject: json).write(to: wavy)
         XCTAssertThrowsError(try TrainingOptions.read(wavy.path)) { error in
-            XCTAssertTrue("\(error)".contains(wavy.path) && "\(error)".contains("schedule") && "\(error)".contains("cosine"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains(wavy.path) && "\(error)".contains("schedule") && "\(error)".contains("cosine"),
+                "\(error)")
         }
         json["schedule"] = "cosine"
         json["epochs"] = 0
@@ -77,7 +79,9 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertEqual(message { $0.momentum = 1 }, "--momentum 1.0 is not allowed; use 0 ≤ m < 1")
         XCTAssertEqual(message { $0.groups = 0 }, "--groups 0 is not allowed; use 1 or more")
         XCTAssertEqual(message { $0.threads = 0 }, "--threads 0 is not allowed; use 1 to 256")
-        XCTAssertEqual(message { $0.validationFraction = 1 }, "--validation-fraction 1.0 is not allowed; use a number between 0 and 1")
+        XCTAssertEqual(
+            message { $0.validationFraction = 1 },
+            "--validation-fraction 1.0 is not allowed; use a number between 0 and 1")
         XCTAssertTrue(message { $0.schedule = .cosine(floor: 2) }.contains("FLOOR"))
     }
 }

@@ -31,13 +31,18 @@ final class BrokenFileTests: XCTestCase {
     }
 
     func testHugeClaimIsRefusedBeforeAllocation() {
-        XCTAssertEqual(decodeError("huge_claim.png"),
-                       .tooLarge(path: fixturePath("broken/huge_claim.png"), width: 60000, height: 60000, maxPixels: ImageDecoder.defaultMaxPixels))
+        XCTAssertEqual(
+            decodeError("huge_claim.png"),
+            .tooLarge(
+                path: fixturePath("broken/huge_claim.png"), width: 60000, height: 60000,
+                maxPixels: ImageDecoder.defaultMaxPixels))
         XCTAssertTrue("\(decodeError("huge_claim.png")!)".contains("60000×60000"))
     }
 
     func testCorruptPNGData() {
-        guard case .corrupt(_, .png, let detail)? = decodeError("corrupt_idat.png") else { return XCTFail("expected corrupt PNG") }
+        guard case .corrupt(_, .png, let detail)? = decodeError("corrupt_idat.png") else {
+            return XCTFail("expected corrupt PNG")
+        }
         XCTAssertFalse(detail.isEmpty, "libpng's message is kept")
     }
 
@@ -47,9 +52,12 @@ final class BrokenFileTests: XCTestCase {
         for name in ["interlaced.png", "progressive.jpg", "palette.png"] {
             let bytes = try ImageDecoder.readFile(fixturePath(name))
             let complete = name.hasSuffix(".png") ? bytes.count - 12 : bytes.count
-            if name.hasSuffix(".png") { XCTAssertNoThrow(try ImageDecoder.decode(data: Array(bytes.prefix(complete)), path: name)) }
+            if name.hasSuffix(".png") {
+                XCTAssertNoThrow(try ImageDecoder.decode(data: Array(bytes.prefix(complete)), path: name))
+            }
             for length in 0..<complete {
-                XCTAssertThrowsError(try ImageDecoder.decode(data: Array(bytes.prefix(length)), path: name), "\(name) cut at \(length)")
+                XCTAssertThrowsError(
+                    try ImageDecoder.decode(data: Array(bytes.prefix(length)), path: name), "\(name) cut at \(length)")
             }
         }
     }
@@ -60,7 +68,10 @@ final class BrokenFileTests: XCTestCase {
             let bytes = try ImageDecoder.readFile(fixturePath(name))
             for _ in 0..<200 {
                 var damaged = bytes
-                for _ in 0..<3 { damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+                for _ in 0..<3 {
+                    damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(
+                        in: 0...255, using: &generator)
+                }
                 _ = try? ImageDecoder.decode(data: damaged, path: name)
             }
         }

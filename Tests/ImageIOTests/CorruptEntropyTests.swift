@@ -17,7 +17,9 @@ final class CorruptEntropyTests: XCTestCase {
         XCTAssertTrue(damage.contains("Corrupt JPEG data"), damage)
         XCTAssertTrue(damage.contains("1 warning"), damage)
         XCTAssertNotEqual(damaged.image.pixels, try decode("large.jpg").image.pixels, "the fixture is damaged")
-        XCTAssertEqual(try ImageDecoder.decodeReportingDamage(contentsOf: fixturePath("broken/corrupt_entropy.jpg")).damage, damage)
+        XCTAssertEqual(
+            try ImageDecoder.decodeReportingDamage(contentsOf: fixturePath("broken/corrupt_entropy.jpg")).damage, damage
+        )
     }
 
     func testCleanFilesReportNoDamage() throws {

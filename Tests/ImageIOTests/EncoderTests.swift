@@ -19,7 +19,9 @@ final class EncoderTests: XCTestCase {
 
     func testJPEGRoundTripIsClose() throws {
         var smooth = Image(width: 32, height: 24, channels: 3)
-        for y in 0..<24 { for x in 0..<32 { smooth[x, y, 0] = UInt8(x * 8); smooth[x, y, 1] = UInt8(y * 10); smooth[x, y, 2] = 90 } }
+        for y in 0..<24 {
+            for x in 0..<32 { smooth[x, y, 0] = UInt8(x * 8); smooth[x, y, 1] = UInt8(y * 10); smooth[x, y, 2] = 90 }
+        }
         for progressive in [false, true] {
             let bytes = try ImageEncoder.jpeg(smooth, quality: 95, progressive: progressive)
             let decoded = try ImageDecoder.decode(data: bytes)

@@ -13,8 +13,10 @@ final class FuzzFindingsTests: XCTestCase {
             bytes += input.starts(with: signature) ? Array(input.dropFirst(signature.count)) : input
             for minimumSize in [nil, (width: 8, height: 8)] as [(width: Int, height: Int)?] {
                 do {
-                    let image = try ImageDecoder.decode(data: bytes, path: url.path, maxPixels: 1 << 20, minimumSize: minimumSize)
-                    XCTAssertEqual(image.pixels.count, image.width * image.height * image.channels, url.lastPathComponent)
+                    let image = try ImageDecoder.decode(
+                        data: bytes, path: url.path, maxPixels: 1 << 20, minimumSize: minimumSize)
+                    XCTAssertEqual(
+                        image.pixels.count, image.width * image.height * image.channels, url.lastPathComponent)
                 } catch {
                     XCTAssertTrue("\(error)".contains(url.path), "\(url.lastPathComponent): \(error)")
                 }

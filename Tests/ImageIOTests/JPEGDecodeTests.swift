@@ -19,7 +19,8 @@ final class JPEGDecodeTests: XCTestCase {
             XCTAssertLessThanOrEqual(maxDifference(image.pixels, expectedBlocks(rgbBlocks)), 6, name)
         }
         // Baseline and progressive of the same picture decode to nearly the same pixels.
-        XCTAssertLessThanOrEqual(maxDifference(try decodeFixture("baseline.jpg").pixels, try decodeFixture("progressive.jpg").pixels), 3)
+        XCTAssertLessThanOrEqual(
+            maxDifference(try decodeFixture("baseline.jpg").pixels, try decodeFixture("progressive.jpg").pixels), 3)
     }
 
     func testGrayscale() throws {
@@ -32,7 +33,8 @@ final class JPEGDecodeTests: XCTestCase {
         // Blocks: red (0,255,255,0), white (0,0,0,0), black (0,0,0,255), cyan (255,0,0,0).
         let image = try decodeFixture("cmyk.jpg")
         XCTAssertEqual(image.channels, 3)
-        XCTAssertLessThanOrEqual(maxDifference(image.pixels, expectedBlocks([[255, 0, 0], [255, 255, 255], [0, 0, 0], [0, 255, 255]])), 6)
+        XCTAssertLessThanOrEqual(
+            maxDifference(image.pixels, expectedBlocks([[255, 0, 0], [255, 255, 255], [0, 0, 0], [0, 255, 255]])), 6)
     }
 
     func testMislabelledExtensionIsSniffed() throws {
@@ -46,8 +48,10 @@ final class JPEGDecodeTests: XCTestCase {
     func testDCTScalingPicksSmallestScaleAtLeastTarget() throws {
         let full = try decodeFixture("large.jpg")
         XCTAssertEqual([full.width, full.height], [64, 48])
-        let cases: [((Int, Int), [Int])] = [((16, 12), [16, 12]), ((17, 12), [32, 24]), ((8, 6), [8, 6]), ((1, 1), [8, 6]),
-                                            ((64, 48), [64, 48]), ((40, 10), [64, 48])]
+        let cases: [((Int, Int), [Int])] = [
+            ((16, 12), [16, 12]), ((17, 12), [32, 24]), ((8, 6), [8, 6]), ((1, 1), [8, 6]),
+            ((64, 48), [64, 48]), ((40, 10), [64, 48])
+        ]
         for (target, expected) in cases {
             let image = try decodeFixture("large.jpg", minimumSize: (target.0, target.1))
             XCTAssertEqual([image.width, image.height], expected, "target \(target)")
@@ -59,7 +63,8 @@ final class JPEGDecodeTests: XCTestCase {
 
     func testMaxPixelsCapOnJPEG() {
         XCTAssertThrowsError(try decodeFixture("large.jpg", maxPixels: 1000)) { error in
-            XCTAssertEqual(error as? ImageError, .tooLarge(path: fixturePath("large.jpg"), width: 64, height: 48, maxPixels: 1000))
+            XCTAssertEqual(
+                error as? ImageError, .tooLarge(path: fixturePath("large.jpg"), width: 64, height: 48, maxPixels: 1000))
         }
     }
 }

@@ -25,7 +25,9 @@ final class PNGDecodeTests: XCTestCase {
     func testGrayAlpha() throws {
         let image = try decodeFixture("gray_alpha.png")
         XCTAssertEqual(image.channels, 2)
-        for y in 0..<3 { for x in 0..<5 { XCTAssertEqual([image[x, y, 0], image[x, y, 1]], [fixtureGray(x, y), UInt8(x * 60)]) } }
+        for y in 0..<3 {
+            for x in 0..<5 { XCTAssertEqual([image[x, y, 0], image[x, y, 1]], [fixtureGray(x, y), UInt8(x * 60)]) }
+        }
     }
 
     func testGrayTRNSBecomesAlpha() throws {
@@ -52,14 +54,18 @@ final class PNGDecodeTests: XCTestCase {
         for name in ["rgb.png", "rgb16.png"] {
             let image = try decodeFixture(name)
             XCTAssertEqual([image.width, image.height, image.channels], [5, 3, 3], name)
-            for y in 0..<3 { for x in 0..<5 { XCTAssertEqual((0..<3).map { image[x, y, $0] }, fixtureRGB(x, y), name) } }
+            for y in 0..<3 {
+                for x in 0..<5 { XCTAssertEqual((0..<3).map { image[x, y, $0] }, fixtureRGB(x, y), name) }
+            }
         }
     }
 
     func testRGBA() throws {
         let image = try decodeFixture("rgba.png")
         XCTAssertEqual(image.channels, 4)
-        for y in 0..<3 { for x in 0..<5 { XCTAssertEqual((0..<4).map { image[x, y, $0] }, fixtureRGB(x, y) + [UInt8(x * 60)]) } }
+        for y in 0..<3 {
+            for x in 0..<5 { XCTAssertEqual((0..<4).map { image[x, y, $0] }, fixtureRGB(x, y) + [UInt8(x * 60)]) }
+        }
     }
 
     func testInterlacedAdam7() throws {
@@ -70,7 +76,8 @@ final class PNGDecodeTests: XCTestCase {
 
     func testMaxPixelsCapOnValidImage() {
         XCTAssertThrowsError(try decodeFixture("rgb.png", maxPixels: 14)) { error in
-            XCTAssertEqual(error as? ImageError, .tooLarge(path: fixturePath("rgb.png"), width: 5, height: 3, maxPixels: 14))
+            XCTAssertEqual(
+                error as? ImageError, .tooLarge(path: fixturePath("rgb.png"), width: 5, height: 3, maxPixels: 14))
         }
         XCTAssertNoThrow(try decodeFixture("rgb.png", maxPixels: 15))
     }

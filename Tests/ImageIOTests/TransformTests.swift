@@ -24,10 +24,14 @@ final class TransformTests: XCTestCase {
 
     func testAreaShrinkAveragesBlocks() {
         // 4×4 gray, shrink by 2: each output pixel is the mean of its 2×2 block.
-        let image = Image(width: 4, height: 4, channels: 1, pixels: [0, 2, 10, 20,
-                                                                    4, 6, 30, 40,
-                                                                    100, 100, 0, 255,
-                                                                    100, 100, 255, 255])
+        let image = Image(
+            width: 4, height: 4, channels: 1,
+            pixels: [
+                0, 2, 10, 20,
+                4, 6, 30, 40,
+                100, 100, 0, 255,
+                100, 100, 255, 255
+            ])
         XCTAssertEqual(image.resized(width: 2, height: 2).pixels, [3, 25, 100, 191])
         // Non-integer factor: 3 → 2 weighs the middle pixel half to each side.
         let row = Image(width: 3, height: 1, channels: 1, pixels: [0, 90, 180])

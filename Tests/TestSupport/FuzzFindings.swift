@@ -8,6 +8,8 @@ public enum FuzzFindings {
     public static func files(_ target: String) -> [URL] {
         let directory = Fixtures.url("fuzz/" + target)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.sorted().map { directory.appendingPathComponent($0) }
+        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.sorted().map {
+            directory.appendingPathComponent($0)
+        }
     }
 }

@@ -29,9 +29,13 @@ public struct GoldenFile {
         cases = raw.cases
     }
 
-    public func entry(_ caseName: String, _ tensorName: String, file: StaticString = #filePath, line: UInt = #line) throws -> Entry {
+    public func entry(_ caseName: String, _ tensorName: String, file: StaticString = #filePath, line: UInt = #line)
+        throws -> Entry
+    {
         guard let entry = cases[caseName]?[tensorName] else {
-            throw NSError(domain: "Golden", code: 1, userInfo: [NSLocalizedDescriptionKey: "no \(caseName)/\(tensorName) in golden file"])
+            throw NSError(
+                domain: "Golden", code: 1,
+                userInfo: [NSLocalizedDescriptionKey: "no \(caseName)/\(tensorName) in golden file"])
         }
         return entry
     }
@@ -49,8 +53,10 @@ public enum Fixtures {
 }
 
 /// Asserts |a − b| ≤ max(relative·|b|, absolute) element-wise and reports the worst element.
-public func assertClose(_ actual: [Float], _ expected: [Float], relative: Float = 1e-4, absolute: Float = 1e-5,
-                        _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ actual: [Float], _ expected: [Float], relative: Float = 1e-4, absolute: Float = 1e-5,
+    _ message: String = "", file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(actual.count, expected.count, "count \(message)", file: file, line: line)
     var worst: (excess: Float, index: Int) = (0, -1)
     for i in 0..<min(actual.count, expected.count) {
@@ -59,7 +65,8 @@ public func assertClose(_ actual: [Float], _ expected: [Float], relative: Float 
         if !(excess <= 1) && (worst.index < 0 || excess > worst.excess || excess.isNaN) { worst = (excess, i) }
     }
     if worst.index >= 0 {
-        XCTFail("\(message): element \(worst.index) is \(actual[worst.index]), expected \(expected[worst.index]) (\(worst.excess)× the tolerance)",
-                file: file, line: line)
+        XCTFail(
+            "\(message): element \(worst.index) is \(actual[worst.index]), expected \(expected[worst.index]) (\(worst.excess)× the tolerance)",
+            file: file, line: line)
     }
 }

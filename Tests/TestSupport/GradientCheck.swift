@@ -19,10 +19,12 @@ public enum GradientCheck {
     ///   - tolerance: allowed |analytic − numeric| / max(|analytic|, |numeric|, floor).
     ///   - samplesPerTensor: coordinates checked per tensor (all when the tensor is smaller).
     @discardableResult
-    public static func check(_ layer: Layer, input: Tensor, mode: Mode = .training, step: Float = 1e-2,
-                             tolerance: Double = 2e-2, absoluteFloor: Double = 1e-3,
-                             samplesPerTensor: Int = 24, seed: UInt64 = 7,
-                             file: StaticString = #filePath, line: UInt = #line) -> Result {
+    public static func check(
+        _ layer: Layer, input: Tensor, mode: Mode = .training, step: Float = 1e-2,
+        tolerance: Double = 2e-2, absoluteFloor: Double = 1e-3,
+        samplesPerTensor: Int = 24, seed: UInt64 = 7,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Result {
         var generator = SeededGenerator(seed: seed)
         let outputShape = layer.outputShape(for: input.shape)
         let weights = Tensor(shape: outputShape)
@@ -39,7 +41,9 @@ public enum GradientCheck {
         // Analytic gradients.
         layer.zeroGradients()
         _ = loss()
-        let inputGradient = layer.backward(weights, needsInputGradient: true).map { Tensor(shape: $0.shape, values: $0.array) }
+        let inputGradient = layer.backward(weights, needsInputGradient: true).map {
+            Tensor(shape: $0.shape, values: $0.array)
+        }
         let parameterGradients = layer.namedParameters().map { ($0.name, $0.parameter, $0.parameter.gradient.array) }
 
         var result = Result()
@@ -69,8 +73,9 @@ public enum GradientCheck {
 
         if let inputGradient { compare("input", input, inputGradient.array) }
         for (name, parameter, analytic) in parameterGradients { compare(name, parameter.value, analytic) }
-        XCTAssertLessThanOrEqual(result.worstRelativeError, tolerance,
-                                 "\(layer.summary): worst gradient error at \(result.worstName)", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            result.worstRelativeError, tolerance,
+            "\(layer.summary): worst gradient error at \(result.worstName)", file: file, line: line)
         return result
     }
 

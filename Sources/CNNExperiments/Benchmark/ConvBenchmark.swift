@@ -24,27 +24,30 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
     BLAS.setThreadCount(threads)
     var squareTimes: [Double] = []
     for _ in 0...max(1, repetitions) {
-        squareTimes.append(seconds {
-            BLAS.sgemm(transposeA: false, transposeB: false, m: square, n: square, k: square, alpha: 1, a: sa.data, lda: square,
-                       b: sb.data, ldb: square, beta: 0, c: sc.data, ldc: square)
-        })
+        squareTimes.append(
+            seconds {
+                BLAS.sgemm(
+                    transposeA: false, transposeB: false, m: square, n: square, k: square, alpha: 1, a: sa.data,
+                    lda: square,
+                    b: sb.data, ldb: square, beta: 0, c: sc.data, ldc: square)
+            })
     }
     BLAS.setThreadCount(1)
     let squareRate = 2 * Double(square * square * square) / median(Array(squareTimes.dropFirst())) / 1e9  // 0: warm-up
     var table = """
-    Conv kernels, batch \(N), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS \(BLAS.coreName), \(ConvKernels.isAvailable ? "our AVX-512 conv kernels" : "im2col + OpenBLAS"), medians of \(repetitions)
-    sgemm 1024³ (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s")): \(fixed(squareRate, digits: 1)) GFLOP/s
+        Conv kernels, batch \(N), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS \(BLAS.coreName), \(ConvKernels.isAvailable ? "our AVX-512 conv kernels" : "im2col + OpenBLAS"), medians of \(repetitions)
+        sgemm 1024³ (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s")): \(fixed(squareRate, digits: 1)) GFLOP/s
 
-    | conv 3×3 p1 | GEMM M×N×K | raw sgemm GFLOP/s | forward GFLOP/s | backward GFLOP/s | forward % raw | backward % raw |
-    | --- | --- | ---: | ---: | ---: | ---: | ---: |
+        | conv 3×3 p1 | GEMM M×N×K | raw sgemm GFLOP/s | forward GFLOP/s | backward GFLOP/s | forward % raw | backward % raw |
+        | --- | --- | ---: | ---: | ---: | ---: | ---: |
 
-    """
+        """
     var variants = """
 
-    | conv 3×3 p1 | per-image GEMMs GFLOP/s (as used) | whole-batch GEMM GFLOP/s |
-    | --- | ---: | ---: |
+        | conv 3×3 p1 | per-image GEMMs GFLOP/s (as used) | whole-batch GEMM GFLOP/s |
+        | --- | ---: | ---: |
 
-    """
+        """
     for (index, shape) in shapes.enumerated() {
         let (C, F, S) = shape
         let P = S * S, R = C * 9
@@ -65,24 +68,29 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
             var times: [Double] = []
             // Raw: one whole-batch GEMM with OpenBLAS using the whole thread budget.
             BLAS.setThreadCount(threads)
-            times.append(seconds {
-                BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: N * P, k: R, alpha: 1, a: a.data, lda: R,
-                           b: b.data, ldb: N * P, beta: 0, c: c.data, ldc: N * P)
-            })
+            times.append(
+                seconds {
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: F, n: N * P, k: R, alpha: 1, a: a.data, lda: R,
+                        b: b.data, ldb: N * P, beta: 0, c: c.data, ldc: N * P)
+                })
             BLAS.setThreadCount(1)
             // Per-image GEMMs as the conv runs them: images split over threads, OpenBLAS at one thread.
-            times.append(seconds {
-                let aData = a.data, bData = b.data, cData = c.data
-                Parallel.forEachChunk(N) { _, images in
-                    for n in images {
-                        BLAS.sgemm(transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: aData, lda: R,
-                                   b: bData + n * R * P, ldb: P, beta: 0, c: cData + n * F * P, ldc: P)
+            times.append(
+                seconds {
+                    let aData = a.data, bData = b.data, cData = c.data
+                    Parallel.forEachChunk(N) { _, images in
+                        for n in images {
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: aData, lda: R,
+                                b: bData + n * R * P, ldb: P, beta: 0, c: cData + n * F * P, ldc: P)
+                        }
                     }
-                }
-            })
+                })
             times.append(seconds { _ = conv.forward(input, mode: .training) })
             times.append(seconds { _ = conv.backward(outputGradient, needsInputGradient: needsInputGradient) })
-            if repetition > 0 { for (column, time) in times.enumerated() { samples[column].append(time) } }  // 0: warm-up
+            // Repetition 0 is the warm-up.
+            if repetition > 0 { for (column, time) in times.enumerated() { samples[column].append(time) } }
         }
         let medians = samples.map(median)
         let (raw, perImage, forward, backward) = (medians[0], medians[1], medians[2], medians[3])
@@ -91,7 +99,8 @@ public func convBenchmarkReport(batchSize: Int = 64, repetitions: Int = 5) -> St
         func rate(_ flops: Double, _ seconds: Double) -> Double { flops / seconds / 1e9 }
         let name = "\(C)→\(F), \(S)×\(S)"
         let rawRate = rate(gemmFLOPs, raw)
-        table += "| \(name) | \(F)×\(N * P)×\(R) | \(fixed(rawRate, digits: 1)) | \(fixed(rate(forwardFLOPs, forward), digits: 1)) | "
+        table +=
+            "| \(name) | \(F)×\(N * P)×\(R) | \(fixed(rawRate, digits: 1)) | \(fixed(rate(forwardFLOPs, forward), digits: 1)) | "
             + "\(fixed(rate(backwardFLOPs, backward), digits: 1))\(needsInputGradient ? "" : " (no ∂x)") | "
             + "\(fixed(100 * rate(forwardFLOPs, forward) / rawRate, digits: 0))% | \(fixed(100 * rate(backwardFLOPs, backward) / rawRate, digits: 0))% |\n"
         variants += "| \(name) | \(fixed(rate(gemmFLOPs, perImage), digits: 1)) | \(fixed(rawRate, digits: 1)) |\n"

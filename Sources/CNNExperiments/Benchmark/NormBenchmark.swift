@@ -20,7 +20,7 @@ import CNNNorms
 public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, groupCount: Int = 8) -> String {
     let stages: [(name: String, inputChannels: Int, channels: Int, size: Int, first: Bool)] = [
         ("conv1", 1, 32, 28, true), ("conv2", 32, 32, 28, false),
-        ("conv3", 32, 64, 14, false), ("conv4", 64, 64, 14, false),
+        ("conv3", 32, 64, 14, false), ("conv4", 64, 64, 14, false)
     ]
     let kinds = NormKind.allCases.filter { $0 != .none }
     var rows: [String] = []
@@ -45,14 +45,16 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
     for stage in stages {
         let C = stage.channels, H = stage.size, W = stage.size
         var convGenerator = SeededGenerator(seed: 3)
-        let conv = Conv2D(inputChannels: stage.inputChannels, outputChannels: C, kernelSize: 3, padding: 1, bias: false,
-                          generator: &convGenerator)
+        let conv = Conv2D(
+            inputChannels: stage.inputChannels, outputChannels: C, kernelSize: 3, padding: 1, bias: false,
+            generator: &convGenerator)
         let convInput = randomBenchmarkTensor(Shape(batchSize, stage.inputChannels, H, W), seed: 11)
         var convOutput = Tensor(shape: Shape(batchSize, C, H, W))
         let gradient = randomBenchmarkTensor(Shape(batchSize, C, H, W), seed: 12)
         let layers: [(kind: NormKind, layer: Layer)] = kinds.compactMap { kind in
-            (try? NormFactory.make(kind, channelCount: C, height: H, width: W, groupCount: groupCount,
-                                   layerName: "\(stage.name) norm")).flatMap { $0 }.map { (kind, $0) }
+            (try? NormFactory.make(
+                kind, channelCount: C, height: H, width: W, groupCount: groupCount,
+                layerName: "\(stage.name) norm")).flatMap { $0 }.map { (kind, $0) }
         }
         // Each round runs, for every kind, the training order conv forward → norm forward →
         // norm backward → conv backward (on the norm's dx), so that every norm reads a freshly
@@ -65,7 +67,9 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
                 let convForwardTime = milliseconds { convOutput = conv.forward(convInput, mode: .training) }
                 let forwardTime = milliseconds { _ = entry.layer.forward(convOutput, mode: .training) }
                 var inputGradient: Tensor?
-                let backwardTime = milliseconds { inputGradient = entry.layer.backward(gradient, needsInputGradient: true) }
+                let backwardTime = milliseconds {
+                    inputGradient = entry.layer.backward(gradient, needsInputGradient: true)
+                }
                 let convBackwardTime = milliseconds {
                     _ = conv.backward(inputGradient ?? gradient, needsInputGradient: !stage.first)
                 }
@@ -107,26 +111,34 @@ public func normBenchmarkReport(batchSize: Int = 64, repetitions: Int = 7, group
                 if kind == .group && time / batchTime > worstRatio.ratio { worstRatio = (time / batchTime, stage.name) }
             }
             let convName = "\(stage.inputChannels)→\(C)" + (stage.first ? " (no dx)" : "")
-            rows.append("| \(stage.name) | \(C)×\(H)×\(W) | \(convName) | \(format(convForward)) | \(format(convBackward)) "
-                        + "| \(layer.summary) | \(format(forward)) | \(format(backward)) | \(percent(share)) "
-                        + "| \(versusBatch) |")
+            rows.append(
+                "| \(stage.name) | \(C)×\(H)×\(W) | \(convName) | \(format(convForward)) | \(format(convBackward)) "
+                    + "| \(layer.summary) | \(format(forward)) | \(format(backward)) | \(percent(share)) "
+                    + "| \(versusBatch) |")
         }
     }
 
-    var report = "Norm benchmark: batch \(batchSize), \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName), "
+    var report =
+        "Norm benchmark: batch \(batchSize), \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName), "
         + "medians of \(repetitions) rounds, ms (conv: medians over all kinds' rounds); GroupNorm with \(groupCount) groups\n\n"
-    report += "| slot | shape C×H×W | conv | conv fwd | conv bwd | norm | norm fwd | norm bwd | norm / conv | vs batch |\n"
+    report +=
+        "| slot | shape C×H×W | conv | conv fwd | conv bwd | norm | norm fwd | norm bwd | norm / conv | vs batch |\n"
     report += "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n"
     report += rows.joined(separator: "\n") + "\n\n"
     report += "All four slots: conv fwd+bwd \(format(convTotal)) ms; "
-    report += kinds.compactMap { kind in totals[kind].map { "\(kind.rawValue) \(format($0)) ms (\(percent($0 / convTotal)))" } }
+    report +=
+        kinds.compactMap { kind in totals[kind].map { "\(kind.rawValue) \(format($0)) ms (\(percent($0 / convTotal)))" }
+        }
         .joined(separator: ", ") + "\n"
-    report += "Memory floor of any norm (2.5 read-and-write passes over the slot): "
+    report +=
+        "Memory floor of any norm (2.5 read-and-write passes over the slot): "
         + floors.map { "\($0.stage) \(format($0.milliseconds)) ms = \(percent($0.milliseconds / $0.conv)) of its conv" }
-            .joined(separator: ", ") + "\n"
-    report += "Goal norm ≤ 25% of its conv: worst \(percent(worstShare.share)) "
+        .joined(separator: ", ") + "\n"
+    report +=
+        "Goal norm ≤ 25% of its conv: worst \(percent(worstShare.share)) "
         + "(\(worstShare.kind.rawValue) after \(worstShare.stage)) — \(worstShare.share <= 0.25 ? "met" : "not met")\n"
-    report += "Goal GroupNorm ≤ 1.2× BatchNorm: worst \(ratio(worstRatio.ratio)) (\(worstRatio.stage)) — "
+    report +=
+        "Goal GroupNorm ≤ 1.2× BatchNorm: worst \(ratio(worstRatio.ratio)) (\(worstRatio.stage)) — "
         + "\(worstRatio.ratio <= 1.2 ? "met" : "not met")\n"
     return report
 }

@@ -68,7 +68,9 @@ public struct SpeedComparison {
     public let torchScript: String?
     public let log: (String) -> Void
 
-    public init(configuration: Configuration, commands: any ChildCommands, torchScript: String?, log: @escaping (String) -> Void) {
+    public init(
+        configuration: Configuration, commands: any ChildCommands, torchScript: String?, log: @escaping (String) -> Void
+    ) {
         self.configuration = configuration; self.commands = commands; self.torchScript = torchScript; self.log = log
     }
 
@@ -94,8 +96,10 @@ public struct SpeedComparison {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
 
         var keys: [(norm: NormKind, batch: Int, threads: Int)] = []
-        for threads in c.threadCounts { for batch in c.batchSizes { for norm in c.norms { keys.append((norm, batch, threads)) } } }
-        var samples: [Int: [Side: [(Sample, Double)]]] = [:]   // key index → engine → (sample, peak MiB)
+        for threads in c.threadCounts {
+            for batch in c.batchSizes { for norm in c.norms { keys.append((norm, batch, threads)) } }
+        }
+        var samples: [Int: [Side: [(Sample, Double)]]] = [:]  // key index → engine → (sample, peak MiB)
         var failures: [Int: [String]] = [:]
         for repeatIndex in 0..<c.repeats {
             for (index, key) in keys.enumerated() {
@@ -105,40 +109,51 @@ public struct SpeedComparison {
                     let name = side.name
                     let settingsPath = "\(scratch)/settings.json"
                     try settings(key).write(to: settingsPath)
-                    let command = side == .cnntrain
+                    let command =
+                        side == .cnntrain
                         ? commands.speedProbe(configuration: settingsPath)
-                        : commands.torchSpeedProbe(script: torchScript!, configuration: settingsPath, memoryFormat: side.memoryFormat)
+                        : commands.torchSpeedProbe(
+                            script: torchScript!, configuration: settingsPath, memoryFormat: side.memoryFormat)
                     let out = "\(scratch)/\(name).out", err = "\(scratch)/\(name).err"
                     let outcome = try ChildProcess.run(command, stdout: out, stderr: err)
                     let line = ChildProcess.lastLine(of: out)
-                    guard outcome.succeeded, let sample = try? JSONDecoder().decode(Sample.self, from: Data(line.utf8)) else {
-                        let reason = "\(name) --norm \(key.norm) batch \(key.batch) threads \(key.threads): " +
-                            (outcome.succeeded ? "no result line" : "failed (\(outcome.exitCode.map { "exit \($0)" } ?? "signal \(outcome.signal ?? 0)")): \(ChildProcess.lastLine(of: err))")
+                    guard outcome.succeeded, let sample = try? JSONDecoder().decode(Sample.self, from: Data(line.utf8))
+                    else {
+                        let reason =
+                            "\(name) --norm \(key.norm) batch \(key.batch) threads \(key.threads): "
+                            + (outcome.succeeded
+                                ? "no result line"
+                                : "failed (\(outcome.exitCode.map { "exit \($0)" } ?? "signal \(outcome.signal ?? 0)")): \(ChildProcess.lastLine(of: err))")
                         failures[index, default: []].append(reason)
                         log("  " + reason)
                         continue
                     }
                     samples[index, default: [:]][side, default: []].append((sample, outcome.peakMemoryMiB))
-                    log(String(format: "  repeat %d/%d  %-10@ --norm %-8@ batch %3d threads %d: train %6.0f img/s, inference %6.0f img/s, peak %4.0f MiB",
-                               repeatIndex + 1, c.repeats, name, key.norm.rawValue, key.batch, key.threads,
-                               sample.trainImagesPerSecond, sample.inferenceImagesPerSecond, outcome.peakMemoryMiB))
+                    log(
+                        String(
+                            format:
+                                "  repeat %d/%d  %-10@ --norm %-8@ batch %3d threads %d: train %6.0f img/s, inference %6.0f img/s, peak %4.0f MiB",
+                            repeatIndex + 1, c.repeats, name, key.norm.rawValue, key.batch, key.threads,
+                            sample.trainImagesPerSecond, sample.inferenceImagesPerSecond, outcome.peakMemoryMiB))
                 }
             }
         }
         return keys.enumerated().map { index, key in
             func figures(_ side: Side) -> Figures? {
                 guard let list = samples[index]?[side], !list.isEmpty else { return nil }
-                return Figures(trainImagesPerSecond: median(list.map(\.0.trainImagesPerSecond)),
-                               inferenceImagesPerSecond: median(list.map(\.0.inferenceImagesPerSecond)),
-                               peakMemoryMiB: median(list.map(\.1)), repeats: list.count,
-                               trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine,
-                               trainImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.trainImagesPerCPUSecond)),
-                               inferenceImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.inferenceImagesPerCPUSecond)))
+                return Figures(
+                    trainImagesPerSecond: median(list.map(\.0.trainImagesPerSecond)),
+                    inferenceImagesPerSecond: median(list.map(\.0.inferenceImagesPerSecond)),
+                    peakMemoryMiB: median(list.map(\.1)), repeats: list.count,
+                    trainSamples: list.map(\.0.trainImagesPerSecond), engine: list[0].0.engine,
+                    trainImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.trainImagesPerCPUSecond)),
+                    inferenceImagesPerCPUSecond: Self.optionalMedian(list.map(\.0.inferenceImagesPerCPUSecond)))
             }
-            return Row(norm: key.norm.rawValue, batchSize: key.batch, threads: key.threads, cnntrain: figures(.cnntrain),
-                       pytorch: torchScript == nil ? nil : figures(.pytorch),
-                       pytorchChannelsLast: torchScript == nil ? nil : figures(.pytorchChannelsLast),
-                       failures: failures[index] ?? [])
+            return Row(
+                norm: key.norm.rawValue, batchSize: key.batch, threads: key.threads, cnntrain: figures(.cnntrain),
+                pytorch: torchScript == nil ? nil : figures(.pytorch),
+                pytorchChannelsLast: torchScript == nil ? nil : figures(.pytorchChannelsLast),
+                failures: failures[index] ?? [])
         }
     }
 
@@ -166,22 +181,29 @@ public struct SpeedComparison {
     /// Images per CPU-second, ours and PyTorch's (both formats), with the ratio to the faster; nil
     /// when no row has them on every side.
     public static func cpuMarkdown(_ rows: [Row]) -> String? {
-        let complete = rows.filter { $0.cnntrain?.trainImagesPerCPUSecond != nil && $0.pytorch?.trainImagesPerCPUSecond != nil }
+        let complete = rows.filter {
+            $0.cnntrain?.trainImagesPerCPUSecond != nil && $0.pytorch?.trainImagesPerCPUSecond != nil
+        }
         guard !complete.isEmpty else { return nil }
         func number(_ value: Double?) -> String { value.map { fixed($0, digits: 0) } ?? "–" }
         func ratio(_ ours: Double?, _ theirs: [Double?]) -> String {
             guard let ours, let best = theirs.compactMap({ $0 }).max(), best > 0 else { return "–" }
             return fixed(ours / best, digits: 2) + "×"
         }
-        var lines = ["| norm | batch | threads | train img per CPU-s cnntrain | PyTorch | channels_last | ratio | inference cnntrain | PyTorch | channels_last | ratio |",
-                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        var lines = [
+            "| norm | batch | threads | train img per CPU-s cnntrain | PyTorch | channels_last | ratio | inference cnntrain | PyTorch | channels_last | ratio |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        ]
         for row in complete {
             let train = [row.pytorch?.trainImagesPerCPUSecond, row.pytorchChannelsLast?.trainImagesPerCPUSecond]
-            let inference = [row.pytorch?.inferenceImagesPerCPUSecond, row.pytorchChannelsLast?.inferenceImagesPerCPUSecond]
-            lines.append("| \(row.norm) | \(row.batchSize) | \(row.threads) | \(number(row.cnntrain?.trainImagesPerCPUSecond)) | "
-                + "\(number(train[0])) | \(number(train[1])) | \(ratio(row.cnntrain?.trainImagesPerCPUSecond, train)) | "
-                + "\(number(row.cnntrain?.inferenceImagesPerCPUSecond)) | \(number(inference[0])) | \(number(inference[1])) | "
-                + "\(ratio(row.cnntrain?.inferenceImagesPerCPUSecond, inference)) |")
+            let inference = [
+                row.pytorch?.inferenceImagesPerCPUSecond, row.pytorchChannelsLast?.inferenceImagesPerCPUSecond
+            ]
+            lines.append(
+                "| \(row.norm) | \(row.batchSize) | \(row.threads) | \(number(row.cnntrain?.trainImagesPerCPUSecond)) | "
+                    + "\(number(train[0])) | \(number(train[1])) | \(ratio(row.cnntrain?.trainImagesPerCPUSecond, train)) | "
+                    + "\(number(row.cnntrain?.inferenceImagesPerCPUSecond)) | \(number(inference[0])) | \(number(inference[1])) | "
+                    + "\(ratio(row.cnntrain?.inferenceImagesPerCPUSecond, inference)) |")
         }
         return lines.joined(separator: "\n")
     }
@@ -210,16 +232,21 @@ public struct SpeedComparison {
         if torch { header += " \(torchNames[0]) | \(torchNames[1]) |"; rule += " ---: | ---: |" }
         var lines = [header, rule]
         for row in rows {
-            var line = "| \(row.norm) | \(row.batchSize) | \(row.threads) | \(number(row.cnntrain?.trainImagesPerSecond)) |"
+            var line =
+                "| \(row.norm) | \(row.batchSize) | \(row.threads) | \(number(row.cnntrain?.trainImagesPerSecond)) |"
             if torch {
-                line += " \(number(row.pytorch?.trainImagesPerSecond)) | \(number(row.pytorchChannelsLast?.trainImagesPerSecond)) | \(ratio(row.trainRatio)) |"
+                line +=
+                    " \(number(row.pytorch?.trainImagesPerSecond)) | \(number(row.pytorchChannelsLast?.trainImagesPerSecond)) | \(ratio(row.trainRatio)) |"
             }
             line += " \(number(row.cnntrain?.inferenceImagesPerSecond)) |"
             if torch {
-                line += " \(number(row.pytorch?.inferenceImagesPerSecond)) | \(number(row.pytorchChannelsLast?.inferenceImagesPerSecond)) | \(ratio(row.inferenceRatio)) |"
+                line +=
+                    " \(number(row.pytorch?.inferenceImagesPerSecond)) | \(number(row.pytorchChannelsLast?.inferenceImagesPerSecond)) | \(ratio(row.inferenceRatio)) |"
             }
             line += " \(number(row.cnntrain?.peakMemoryMiB)) |"
-            if torch { line += " \(number(row.pytorch?.peakMemoryMiB)) | \(number(row.pytorchChannelsLast?.peakMemoryMiB)) |" }
+            if torch {
+                line += " \(number(row.pytorch?.peakMemoryMiB)) | \(number(row.pytorchChannelsLast?.peakMemoryMiB)) |"
+            }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -3,8 +3,9 @@ import CNNData
 import CNNLayers
 import CNNTraining
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One speed measurement of this engine (`cnntrain bench train`): training images/s over a fixed
@@ -34,7 +35,9 @@ public enum SpeedProbe {
 
         /// Reads the JSON that `write(to:)` writes.
         public static func read(_ path: String) throws -> Settings {
-            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the probe settings") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TrainingError("\(path): cannot read the probe settings")
+            }
             do {
                 return try JSONDecoder().decode(Settings.self, from: data)
             } catch {
@@ -85,13 +88,16 @@ public enum SpeedProbe {
         options.testLimit = settings.inferenceImages
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cnntrain-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let trainer = try Trainer(options: options, run: RunDirectory(path: directory), printer: ProgressPrinter(quiet: true))
+        let trainer = try Trainer(
+            options: options, run: RunDirectory(path: directory), printer: ProgressPrinter(quiet: true))
 
         let batchSize = options.batchSize
-        let batcher = Batcher(store: trainer.trainSet, batchSize: batchSize, shuffle: true, dropLast: true,
-                              normalization: trainer.normalization)
+        let batcher = Batcher(
+            store: trainer.trainSet, batchSize: batchSize, shuffle: true, dropLast: true,
+            normalization: trainer.normalization)
         guard batcher.batchesPerEpoch >= 1 else {
-            throw TrainingError("the training set has \(trainer.trainSet.count) images, fewer than one batch of \(batchSize)")
+            throw TrainingError(
+                "the training set has \(trainer.trainSet.count) images, fewer than one batch of \(batchSize)")
         }
         var generator = SeededGenerator(seed: options.seed)
         let step = TrainingStep(model: trainer.model, optimizer: trainer.optimizer, options: options)
@@ -120,30 +126,35 @@ public enum SpeedProbe {
 
         // Inference: one untimed batch to size the buffers, then the whole (limited) test set.
         let testSet = trainer.testSet
-        _ = Evaluator.evaluate(trainer.model, store: testSet.prefix(settings.inferenceBatchSize),
-                               normalization: trainer.normalization, batchSize: settings.inferenceBatchSize)
+        _ = Evaluator.evaluate(
+            trainer.model, store: testSet.prefix(settings.inferenceBatchSize),
+            normalization: trainer.normalization, batchSize: settings.inferenceBatchSize)
         let inferenceStart = monotonicNanoseconds(), inferenceCPUStart = processCPUSeconds()
-        _ = Evaluator.evaluate(trainer.model, store: testSet, normalization: trainer.normalization,
-                               batchSize: settings.inferenceBatchSize)
+        _ = Evaluator.evaluate(
+            trainer.model, store: testSet, normalization: trainer.normalization,
+            batchSize: settings.inferenceBatchSize)
         let inferenceSeconds = seconds(since: inferenceStart)
         let inferenceCPUSeconds = processCPUSeconds() - inferenceCPUStart
 
-        let gemmFLOPs = Double(trainingGEMMFLOPs(trainer.model, input: Shape([batchSize] + trainer.resolved.inputShape))) / Double(batchSize)
+        let gemmFLOPs =
+            Double(trainingGEMMFLOPs(trainer.model, input: Shape([batchSize] + trainer.resolved.inputShape)))
+            / Double(batchSize)
         let trainRate = Double(steps * batchSize) / trainSeconds
         let sgemmRate = settings.measureSGEMM ? sgemm1024(threads: options.threads) : nil
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Result(model: trainer.resolved.name, norm: trainer.resolved.norm, batchSize: batchSize, threads: options.threads,
-                      trainSteps: steps, trainImagesPerSecond: Double(steps * batchSize) / trainSeconds,
-                      inferenceBatchSize: settings.inferenceBatchSize, inferenceImages: testSet.count,
-                      inferenceImagesPerSecond: Double(testSet.count) / inferenceSeconds,
-                      parameterCount: trainer.model.parameterCount,
-                      trainImagesPerCPUSecond: Double(steps * batchSize) / max(trainCPUSeconds, 1e-9),
-                      trainGEMMFLOPsPerImage: gemmFLOPs, effectiveTrainGFLOPs: gemmFLOPs * trainRate / 1e9,
-                      sgemm1024GFLOPs: sgemmRate,
-                      inferenceImagesPerCPUSecond: Double(testSet.count) / max(inferenceCPUSeconds, 1e-9),
-                      peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
-                      profile: profiler.map { ProfileReport(profiler: $0, model: trainer.model, batchSize: batchSize) })
+        return Result(
+            model: trainer.resolved.name, norm: trainer.resolved.norm, batchSize: batchSize, threads: options.threads,
+            trainSteps: steps, trainImagesPerSecond: Double(steps * batchSize) / trainSeconds,
+            inferenceBatchSize: settings.inferenceBatchSize, inferenceImages: testSet.count,
+            inferenceImagesPerSecond: Double(testSet.count) / inferenceSeconds,
+            parameterCount: trainer.model.parameterCount,
+            trainImagesPerCPUSecond: Double(steps * batchSize) / max(trainCPUSeconds, 1e-9),
+            trainGEMMFLOPsPerImage: gemmFLOPs, effectiveTrainGFLOPs: gemmFLOPs * trainRate / 1e9,
+            sgemm1024GFLOPs: sgemmRate,
+            inferenceImagesPerCPUSecond: Double(testSet.count) / max(inferenceCPUSeconds, 1e-9),
+            peakMemoryMiB: Double(usage.ru_maxrss) / 1024,
+            profile: profiler.map { ProfileReport(profiler: $0, model: trainer.model, batchSize: batchSize) })
     }
 }
 
@@ -180,8 +191,9 @@ func sgemm1024(threads: Int) -> Double {
     var best = Double.infinity
     for _ in 0..<5 {
         let start = monotonicNanoseconds()
-        BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a.data, lda: n, b: b.data, ldb: n,
-                   beta: 0, c: c.data, ldc: n)
+        BLAS.sgemm(
+            transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a.data, lda: n, b: b.data, ldb: n,
+            beta: 0, c: c.data, ldc: n)
         best = min(best, seconds(since: start))
     }
     return 2 * Double(n * n * n) / best / 1e9

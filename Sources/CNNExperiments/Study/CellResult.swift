@@ -44,16 +44,21 @@ public struct CellResult: Codable, Equatable, Sendable {
         normParameterCount = summary.normParameterCount
     }
 
-    public static let csvHeader = "id,norm,batch_size,lr,seed,status,test_accuracy,train_accuracy,train_loss,train_images_per_second,inference_images_per_second,epoch_seconds,parameters,norm_parameters,peak_memory_mib,torch_test_accuracy,error"
+    public static let csvHeader =
+        "id,norm,batch_size,lr,seed,status,test_accuracy,train_accuracy,train_loss,train_images_per_second,inference_images_per_second,epoch_seconds,parameters,norm_parameters,peak_memory_mib,torch_test_accuracy,error"
 
     public var csvLine: String {
-        func number(_ value: Double?, _ digits: Int) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
+        func number(_ value: Double?, _ digits: Int) -> String {
+            value.map { String(format: "%.\(digits)f", $0) } ?? ""
+        }
         let error = self.error.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
-        return [id, cell.norm.rawValue, String(cell.batchSize), Study.format(cell.learningRate), String(cell.seed), status,
-                number(testAccuracy, 6), number(trainAccuracy, 6), number(trainLoss, 6), number(trainImagesPerSecond, 1),
-                number(inferenceImagesPerSecond, 1), number(epochSeconds, 3), parameterCount.map(String.init) ?? "",
-                normParameterCount.map(String.init) ?? "", number(peakMemoryMiB, 1), number(torchTestAccuracy, 6), error]
-            .joined(separator: ",")
+        return [
+            id, cell.norm.rawValue, String(cell.batchSize), Study.format(cell.learningRate), String(cell.seed), status,
+            number(testAccuracy, 6), number(trainAccuracy, 6), number(trainLoss, 6), number(trainImagesPerSecond, 1),
+            number(inferenceImagesPerSecond, 1), number(epochSeconds, 3), parameterCount.map(String.init) ?? "",
+            normParameterCount.map(String.init) ?? "", number(peakMemoryMiB, 1), number(torchTestAccuracy, 6), error
+        ]
+        .joined(separator: ",")
     }
 }
 

@@ -1,9 +1,10 @@
 import CNNModels
 import CNNTraining
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A finished child process: how it ended and its peak resident memory.
 public struct ChildOutcome: Sendable {
@@ -20,7 +21,9 @@ public enum ChildProcess {
     /// Runs `executable` with `arguments`, stdout and stderr written to the given files, and waits
     /// with wait4, whose rusage belongs to this one child: its peak memory is not mixed with the
     /// parent's or with earlier cells' (unlike RUSAGE_CHILDREN, which keeps the largest so far).
-    public static func run(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws -> ChildOutcome {
+    public static func run(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws
+        -> ChildOutcome
+    {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -31,18 +34,22 @@ public enum ChildProcess {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else {
-            throw TrainingError("\(executable): cannot start a cell's training run (\(String(cString: strerror(spawned))))")
+            throw TrainingError(
+                "\(executable): cannot start a cell's training run (\(String(cString: strerror(spawned))))")
         }
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw TrainingError("waiting for a cell's training run failed (\(String(cString: strerror(errno))))") }
+            guard errno == EINTR else {
+                throw TrainingError("waiting for a cell's training run failed (\(String(cString: strerror(errno))))")
+            }
         }
         let signal = status & 0x7f
         // ru_maxrss is in KiB on Linux.
         let peak = Double(usage.ru_maxrss) / 1024
-        return signal == 0 ? ChildOutcome(exitCode: (status >> 8) & 0xff, signal: nil, peakMemoryMiB: peak)
-                           : ChildOutcome(exitCode: nil, signal: signal, peakMemoryMiB: peak)
+        return signal == 0
+            ? ChildOutcome(exitCode: (status >> 8) & 0xff, signal: nil, peakMemoryMiB: peak)
+            : ChildOutcome(exitCode: nil, signal: signal, peakMemoryMiB: peak)
     }
 
     /// Runs `command` as `run(_:_:stdout:stderr:)` does.
@@ -56,6 +63,7 @@ public enum ChildProcess {
     /// The last non-empty line of a text file ("" when there is none).
     public static func lastLine(of path: String) -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
-        return text.split(whereSeparator: \.isNewline).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        return text.split(whereSeparator: \.isNewline).last.map { String($0).trimmingCharacters(in: .whitespaces) }
+            ?? ""
     }
 }

@@ -14,12 +14,17 @@ public struct NormComparisonReport {
     }
 
     public var markdown: String {
-        var lines = ["\(modelName): parameters by norm", "",
-                     "| norm | total parameters | in norm layers | norm share | FLOPs per image |",
-                     "| --- | ---: | ---: | ---: | ---: |"]
+        var lines = [
+            "\(modelName): parameters by norm", "",
+            "| norm | total parameters | in norm layers | norm share | FLOPs per image |",
+            "| --- | ---: | ---: | ---: | ---: |"
+        ]
         for report in reports {
-            let share = String(format: "%.1f%%", 100 * Double(report.normParameters) / Double(max(report.totalParameters, 1)))
-            lines.append("| \(report.norm) | \(grouped(report.totalParameters)) | \(grouped(report.normParameters)) | \(share) | \(grouped(report.totalFLOPs)) |")
+            let share = String(
+                format: "%.1f%%", 100 * Double(report.normParameters) / Double(max(report.totalParameters, 1)))
+            lines.append(
+                "| \(report.norm) | \(grouped(report.totalParameters)) | \(grouped(report.normParameters)) | \(share) | \(grouped(report.totalFLOPs)) |"
+            )
         }
         lines += ["", "Parameters of each norm slot:", ""]
         let normRows = reports.map { $0.rows.filter(\.isNorm) }
@@ -29,7 +34,9 @@ public struct NormComparisonReport {
         if let reference = normRows.first(where: { !$0.isEmpty }) {
             for (slot, row) in reference.enumerated() {
                 let counts = normRows.filter { !$0.isEmpty }.map { slot < $0.count ? grouped($0[slot].parameters) : "" }
-                lines.append("| \(slot + 1) | \(row.outputShape.map(String.init).joined(separator: "×")) | " + counts.joined(separator: " | ") + " |")
+                lines.append(
+                    "| \(slot + 1) | \(row.outputShape.map(String.init).joined(separator: "×")) | "
+                        + counts.joined(separator: " | ") + " |")
             }
         }
         return lines.joined(separator: "\n")

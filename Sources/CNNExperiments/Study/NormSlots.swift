@@ -20,9 +20,12 @@ public struct NormSlot: Codable, Equatable, Sendable {
         guard let (name, file) = try? ModelCatalog.load(model) else { return [] }
         var slots: [NormSlot] = []
         for norm in norms {
-            guard let resolved = try? ModelResolver.resolve(file, name: name, classCount: 10,
-                                                            norm: NormConfiguration(kind: norm, groupCount: groupCount, position: position)),
-                  let built = try? ModelBuilder.build(resolved, seed: 0) else { continue }
+            guard
+                let resolved = try? ModelResolver.resolve(
+                    file, name: name, classCount: 10,
+                    norm: NormConfiguration(kind: norm, groupCount: groupCount, position: position)),
+                let built = try? ModelBuilder.build(resolved, seed: 0)
+            else { continue }
             let rows = ModelReport(resolved: resolved, model: built).rows.filter(\.isNorm)
             for (index, row) in rows.enumerated() {
                 slots.append(NormSlot(norm: norm, slot: index + 1, shape: row.outputShape, parameters: row.parameters))

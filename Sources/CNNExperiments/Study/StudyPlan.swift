@@ -26,7 +26,8 @@ public enum LearningRateRule: Codable, Equatable, Sendable {
         switch self {
         case .fixed(let base): return "fixed: every cell uses lr = \(Study.format(base))"
         case .linear(let base): return "linear scaling: lr = \(Study.format(base)) × batch size / 64"
-        case .list(let rates): return "each of lr = \(rates.map(Study.format).joined(separator: ", ")) at every batch size"
+        case .list(let rates):
+            return "each of lr = \(rates.map(Study.format).joined(separator: ", ")) at every batch size"
         }
     }
 }
@@ -108,9 +109,12 @@ public struct StudyPlan: Codable, Equatable, Sendable {
         func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
         let cellCount = cells.count
         let rateCount = cellCount / max(norms.count * batchSizes.count * seedCount, 1)
-        let counts = [counted(norms.count, "norm"), counted(batchSizes.count, "batch size"),
-                      counted(rateCount, "learning rate"), counted(seedCount, "seed")]
-        return "study \(directory): \(counted(cellCount, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each\n"
+        let counts = [
+            counted(norms.count, "norm"), counted(batchSizes.count, "batch size"),
+            counted(rateCount, "learning rate"), counted(seedCount, "seed")
+        ]
+        return
+            "study \(directory): \(counted(cellCount, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each\n"
             + "learning rate: \(rule.description)"
     }
 }
@@ -124,6 +128,7 @@ public enum Study {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        return "studies/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)"
+        return
+            "studies/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)"
     }
 }

@@ -25,7 +25,7 @@ public struct StudyReport: Codable, Sendable {
         ("accuracy_vs_lr.png", "Test accuracy against learning rate"),
         ("learning_curves.png", "Learning curves: test accuracy after each epoch"),
         ("throughput.png", "Training and inference images/s, peak memory"),
-        ("parameters.png", "Parameters of the model and of each norm slot"),
+        ("parameters.png", "Parameters of the model and of each norm slot")
     ]
 
     /// The plot files present in `directory`.
@@ -33,7 +33,10 @@ public struct StudyReport: Codable, Sendable {
         plotCaptions.map(\.file).filter { FileManager.default.fileExists(atPath: directory + "/" + $0) }
     }
 
-    public init(command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult], normSlots: [NormSlot] = []) {
+    public init(
+        command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult],
+        normSlots: [NormSlot] = []
+    ) {
         self.command = command
         self.normSlots = normSlots
         let formatter = ISO8601DateFormatter()
@@ -61,42 +64,62 @@ public struct StudyReport: Codable, Sendable {
         lines.append("# Norm study: \(settings.model)\n")
         lines.append("`\(command)`\n")
         let data = settings.data ?? "Fashion-MNIST"
-        let limits = [settings.trainLimit.map { "\($0) training images" }, settings.testLimit.map { "\($0) test images" }]
-            .compactMap { $0 }.joined(separator: ", ")
-        lines.append("- data: \(data)\(limits.isEmpty ? "" : " (\(limits))"); \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s"); norm \(settings.normPosition) the activation\(settings.groups.map { "; \($0) groups" } ?? ""); \(threads) thread\(threads == 1 ? "" : "s")")
+        let limits = [
+            settings.trainLimit.map { "\($0) training images" }, settings.testLimit.map { "\($0) test images" }
+        ]
+        .compactMap { $0 }.joined(separator: ", ")
+        lines.append(
+            "- data: \(data)\(limits.isEmpty ? "" : " (\(limits))"); \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s"); norm \(settings.normPosition) the activation\(settings.groups.map { "; \($0) groups" } ?? ""); \(threads) thread\(threads == 1 ? "" : "s")"
+        )
         lines.append("- learning rate: \(learningRateRule)")
-        lines.append("- seeds: 1…\(plan.seedCount); values are mean ± sample standard deviation over seeds (± 0 with one seed)")
-        lines.append("- \(cells.count) cells, \(cells.count - failedCells.count) succeeded, \(failedCells.count) failed\n")
+        lines.append(
+            "- seeds: 1…\(plan.seedCount); values are mean ± sample standard deviation over seeds (± 0 with one seed)")
+        lines.append(
+            "- \(cells.count) cells, \(cells.count - failedCells.count) succeeded, \(failedCells.count) failed\n")
 
         let hasTorch = cells.contains { $0.torchTestAccuracy != nil }
         for rate in rateColumns {
             let title = rate.map { " (lr \(Study.format($0)))" } ?? ""
-            lines.append("## Test accuracy (%) by norm and \(ratesAcross ? "learning rate (batch \(plan.batchSizes[0]))" : "batch size")\(title)\n")
+            lines.append(
+                "## Test accuracy (%) by norm and \(ratesAcross ? "learning rate (batch \(plan.batchSizes[0]))" : "batch size")\(title)\n"
+            )
             lines += table(value: { $0.testAccuracy }, scale: 100, digits: 2, rate: rate)
             if case .linear = plan.rule {
-                lines.append("\nlr per batch size: " + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(separator: ", "))
+                lines.append(
+                    "\nlr per batch size: "
+                        + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(
+                            separator: ", "))
             }
             lines.append("\n## Generalization gap: train − test accuracy (percentage points)\(title)\n")
             lines.append(Self.gapNote + "\n")
             lines += table(value: { $0.generalizationGap }, scale: 100, digits: 2, rate: rate)
             if hasTorch {
                 lines.append("\n## PyTorch test accuracy (%), same recipe\(title)\n")
-                lines += table(value: { $0.torchTestAccuracy }, scale: 100, digits: 2, rate: rate, failures: { $0.torchFailed })
+                lines += table(
+                    value: { $0.torchTestAccuracy }, scale: 100, digits: 2, rate: rate, failures: { $0.torchFailed })
             }
             lines.append("")
         }
 
         if !plots.isEmpty {
             lines.append("## Plots\n")
-            for (file, caption) in Self.plotCaptions where plots.contains(file) { lines.append("![\(caption)](\(file))\n") }
+            for (file, caption) in Self.plotCaptions where plots.contains(file) {
+                lines.append("![\(caption)](\(file))\n")
+            }
         }
 
         lines.append("## Speed and memory\n")
-        lines.append("Training images/s is the mean over epochs; inference images/s is the last test-set evaluation (inference mode, batches of 256); peak memory is the cell process's peak resident set.\n")
-        lines.append("| norm | batch | lr | train images/s | inference images/s | s/epoch | final train loss | peak memory (MiB) |")
+        lines.append(
+            "Training images/s is the mean over epochs; inference images/s is the last test-set evaluation (inference mode, batches of 256); peak memory is the cell process's peak resident set.\n"
+        )
+        lines.append(
+            "| norm | batch | lr | train images/s | inference images/s | s/epoch | final train loss | peak memory (MiB) |"
+        )
         lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for aggregate in aggregates where aggregate.succeeded > 0 {
-            lines.append("| \(aggregate.norm.rawValue) | \(aggregate.batchSize) | \(Study.format(aggregate.learningRate)) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |")
+            lines.append(
+                "| \(aggregate.norm.rawValue) | \(aggregate.batchSize) | \(Study.format(aggregate.learningRate)) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |"
+            )
         }
 
         lines.append("\n## Parameters\n")
@@ -104,11 +127,14 @@ public struct StudyReport: Codable, Sendable {
         lines.append("| --- | ---: | ---: | ---: |")
         for norm in plan.norms {
             guard let counted = aggregates.first(where: { $0.norm == norm && $0.parameterCount != nil }),
-                  let total = counted.parameterCount, let inNorm = counted.normParameterCount else {
+                let total = counted.parameterCount, let inNorm = counted.normParameterCount
+            else {
                 lines.append("| \(norm.rawValue) | – | – | – |")
                 continue
             }
-            lines.append("| \(norm.rawValue) | \(grouped(total)) | \(grouped(inNorm)) | \(String(format: "%.1f%%", 100 * Double(inNorm) / Double(max(total, 1)))) |")
+            lines.append(
+                "| \(norm.rawValue) | \(grouped(total)) | \(grouped(inNorm)) | \(String(format: "%.1f%%", 100 * Double(inNorm) / Double(max(total, 1)))) |"
+            )
         }
         lines += slotTable()
 
@@ -124,7 +150,9 @@ public struct StudyReport: Codable, Sendable {
         }
         let torchFailures = cells.filter { $0.torchError != nil }
         if !torchFailures.isEmpty {
-            lines.append("\nPyTorch runs that failed: " + torchFailures.map { "\($0.id) (\($0.torchError!))" }.joined(separator: "; "))
+            lines.append(
+                "\nPyTorch runs that failed: "
+                    + torchFailures.map { "\($0.id) (\($0.torchError!))" }.joined(separator: "; "))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -133,14 +161,18 @@ public struct StudyReport: Codable, Sendable {
     func slotTable() -> [String] {
         let norms = plan.norms.filter { norm in normSlots.contains { $0.norm == norm } }
         guard let first = norms.first else { return [] }
-        var lines = ["\n### Parameters of each norm slot (γ and β)\n",
-                     "| slot | shape | " + norms.map(\.rawValue).joined(separator: " | ") + " |",
-                     "| --- | --- |" + String(repeating: " ---: |", count: norms.count)]
+        var lines = [
+            "\n### Parameters of each norm slot (γ and β)\n",
+            "| slot | shape | " + norms.map(\.rawValue).joined(separator: " | ") + " |",
+            "| --- | --- |" + String(repeating: " ---: |", count: norms.count)
+        ]
         for reference in normSlots where reference.norm == first {
             let counts = norms.map { norm in
                 normSlots.first { $0.norm == norm && $0.slot == reference.slot }.map { grouped($0.parameters) } ?? "–"
             }
-            lines.append("| \(reference.slot) | \(reference.shape.map(String.init).joined(separator: "×")) | " + counts.joined(separator: " | ") + " |")
+            lines.append(
+                "| \(reference.slot) | \(reference.shape.map(String.init).joined(separator: "×")) | "
+                    + counts.joined(separator: " | ") + " |")
         }
         return lines
     }
@@ -159,21 +191,30 @@ public struct StudyReport: Codable, Sendable {
 
     /// One row per norm; a column per batch size (of `rate`, or the rule's rate), or per rate when `ratesAcross`.
     /// Why train − test is often negative here.
-    static let gapNote = "Train accuracy is the running accuracy over the last epoch, measured while it trained: in training mode (dropout on, BatchNorm on batch statistics) and on weights that are still improving during the epoch; test accuracy is measured after the epoch, in inference mode, on the final weights. So in short runs the gap is often negative (the test accuracy above the train accuracy); it is not a measure of over-fitting until training has converged."
+    static let gapNote =
+        "Train accuracy is the running accuracy over the last epoch, measured while it trained: in training mode (dropout on, BatchNorm on batch statistics) and on weights that are still improving during the epoch; test accuracy is measured after the epoch, in inference mode, on the final weights. So in short runs the gap is often negative (the test accuracy above the train accuracy); it is not a measure of over-fitting until training has converged."
 
     /// - Parameter failures: how many runs of an aggregate failed, for the "failed" marks; by
     ///   default cnntrain's own cells (the PyTorch table passes PyTorch's failures instead).
-    func table(value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?,
-               failures: (CellAggregate) -> (failed: Int, succeeded: Int) = { ($0.failed, $0.succeeded) }) -> [String] {
-        let columns: [(title: String, batchSize: Int, rate: Double?)] = ratesAcross
+    func table(
+        value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?,
+        failures: (CellAggregate) -> (failed: Int, succeeded: Int) = { ($0.failed, $0.succeeded) }
+    ) -> [String] {
+        let columns: [(title: String, batchSize: Int, rate: Double?)] =
+            ratesAcross
             ? plan.rule.rates(batchSize: plan.batchSizes[0]).map { ("lr \(Study.format($0))", plan.batchSizes[0], $0) }
             : plan.batchSizes.map { ("batch \($0)", $0, rate) }
-        var lines = ["| norm | " + columns.map(\.title).joined(separator: " | ") + " |",
-                     "| --- |" + String(repeating: " ---: |", count: columns.count)]
+        var lines = [
+            "| norm | " + columns.map(\.title).joined(separator: " | ") + " |",
+            "| --- |" + String(repeating: " ---: |", count: columns.count)
+        ]
         for norm in plan.norms {
             let row = columns.map { column -> String in
-                guard let aggregate = aggregates.first(where: { $0.norm == norm && $0.batchSize == column.batchSize
-                                                                && (column.rate == nil || $0.learningRate == column.rate) })
+                guard
+                    let aggregate = aggregates.first(where: {
+                        $0.norm == norm && $0.batchSize == column.batchSize
+                            && (column.rate == nil || $0.learningRate == column.rate)
+                    })
                 else { return "–" }
                 var text = show(value(aggregate), scale, digits)
                 let (failed, succeeded) = failures(aggregate)

@@ -19,8 +19,10 @@ public struct StudyRunner {
     public var torchScript: String?
     public var log: (String) -> Void
 
-    public init(settings: StudySettings, plan: StudyPlan, directory: String, threads: Int, commands: any ChildCommands,
-                torchScript: String? = nil, log: @escaping (String) -> Void) {
+    public init(
+        settings: StudySettings, plan: StudyPlan, directory: String, threads: Int, commands: any ChildCommands,
+        torchScript: String? = nil, log: @escaping (String) -> Void
+    ) {
         self.settings = settings; self.plan = plan; self.directory = directory; self.threads = threads
         self.commands = commands; self.torchScript = torchScript; self.log = log
     }
@@ -41,7 +43,9 @@ public struct StudyRunner {
         if let data = fileManager.contents(atPath: path) {
             let saved = try? JSONDecoder().decode(StudySettings.self, from: data)
             guard saved == settings else {
-                throw TrainingError("--out \(directory) holds a study made with other settings (\(path): \(String(decoding: data, as: UTF8.self).split(separator: "\n").joined(separator: " "))); use another --out, or the same --model, --data, --epochs, --groups, --norm-position, --train-limit and --test-limit")
+                throw TrainingError(
+                    "--out \(directory) holds a study made with other settings (\(path): \(String(decoding: data, as: UTF8.self).split(separator: "\n").joined(separator: " "))); use another --out, or the same --model, --data, --epochs, --groups, --norm-position, --train-limit and --test-limit"
+                )
             }
         } else {
             try AtomicFile.write(try encoder.encode(settings), to: path)
@@ -76,7 +80,9 @@ public struct StudyRunner {
     public func cellCommand(_ command: ChildCommand) throws -> ChildCommand {
         guard let processes = settings.processes, processes > 1 else { return command }
         guard let mpirun = Self.findMPIRun() else {
-            throw TrainingError("--processes \(processes) needs Open MPI's mpirun, which is not on PATH; install it with scripts/setup.sh (openmpi-bin)")
+            throw TrainingError(
+                "--processes \(processes) needs Open MPI's mpirun, which is not on PATH; install it with scripts/setup.sh (openmpi-bin)"
+            )
         }
         var launcher = ["-np", String(processes), "--bind-to", "none"]
         if processes > ProcessInfo.processInfo.activeProcessorCount { launcher.append("--oversubscribe") }
@@ -86,7 +92,9 @@ public struct StudyRunner {
 
     static func findMPIRun() -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { $0 + "/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { $0 + "/mpirun" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     /// Runs (or keeps) every cell in order and returns one result per cell, failed ones included.
@@ -109,7 +117,11 @@ public struct StudyRunner {
     /// study stops after it rather than record it as failed. Finished cells are kept for the rerun.
     func stopIfAsked(finished: Int, of total: Int) throws {
         guard let signal = StopRequest.received else { return }
-        throw TrainingInterrupted(signal: signal, message: "study stopped by \(TrainingInterrupted.name(signal)) with \(finished) of \(total) cells finished; they are kept in \(directory)/cells: run the same command again to go on")
+        throw TrainingInterrupted(
+            signal: signal,
+            message:
+                "study stopped by \(TrainingInterrupted.name(signal)) with \(finished) of \(total) cells finished; they are kept in \(directory)/cells: run the same command again to go on"
+        )
     }
 
     func runCell(_ cell: StudyCell, prefix: String) throws -> CellResult {
@@ -118,10 +130,12 @@ public struct StudyRunner {
         let resourcesPath = folder + "/resources.json"
         struct Resources: Codable { var peakMemoryMiB: Double }
         if let data = FileManager.default.contents(atPath: summaryPath),
-           let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
+            let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data)
+        {
             var result = CellResult(cell: cell, status: "ok", kept: true)
             result.fill(from: summary)
-            result.peakMemoryMiB = FileManager.default.contents(atPath: resourcesPath)
+            result.peakMemoryMiB =
+                FileManager.default.contents(atPath: resourcesPath)
                 .flatMap { try? JSONDecoder().decode(Resources.self, from: $0) }?.peakMemoryMiB
             log("\(prefix) kept (finished earlier): test accuracy \(percent(summary.finalTestAccuracy))")
             return result
@@ -136,12 +150,16 @@ public struct StudyRunner {
         let outcome = try ChildProcess.run(command, stdout: folder + "/stdout.log", stderr: folder + "/stderr.log")
         let elapsed = seconds(since: start)
         if outcome.succeeded, let data = FileManager.default.contents(atPath: summaryPath),
-           let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data) {
+            let summary = try? JSONDecoder().decode(TrainingSummary.self, from: data)
+        {
             var result = CellResult(cell: cell, status: "ok")
             result.fill(from: summary)
             result.peakMemoryMiB = outcome.peakMemoryMiB
-            try AtomicFile.write(try JSONEncoder().encode(Resources(peakMemoryMiB: outcome.peakMemoryMiB)), to: resourcesPath)
-            log("\(prefix) test accuracy \(percent(summary.finalTestAccuracy)) in \(fixed(elapsed, digits: 1)) s, peak \(String(format: "%.0f", outcome.peakMemoryMiB)) MiB")
+            try AtomicFile.write(
+                try JSONEncoder().encode(Resources(peakMemoryMiB: outcome.peakMemoryMiB)), to: resourcesPath)
+            log(
+                "\(prefix) test accuracy \(percent(summary.finalTestAccuracy)) in \(fixed(elapsed, digits: 1)) s, peak \(String(format: "%.0f", outcome.peakMemoryMiB)) MiB"
+            )
             return result
         }
         var reason = ChildProcess.lastLine(of: folder + "/stderr.log")
@@ -149,7 +167,9 @@ public struct StudyRunner {
         if let signal = outcome.signal {
             reason = "killed by signal \(signal)" + (reason.isEmpty ? "" : " (\(reason))")
         } else if reason.isEmpty {
-            reason = outcome.succeeded ? "the run wrote no summary.json" : "exit status \(outcome.exitCode ?? -1) with no message"
+            reason =
+                outcome.succeeded
+                ? "the run wrote no summary.json" : "exit status \(outcome.exitCode ?? -1) with no message"
         }
         log("\(prefix) FAILED: \(reason)")
         var result = CellResult(cell: cell, status: "failed", error: reason)
@@ -164,7 +184,9 @@ public struct StudyRunner {
         let jsonPath = folder + "/torch.json"
         struct TorchResult: Decodable { var final_test_accuracy: Double }
         func read() -> Double? {
-            FileManager.default.contents(atPath: jsonPath).flatMap { try? JSONDecoder().decode(TorchResult.self, from: $0) }?.final_test_accuracy
+            FileManager.default.contents(atPath: jsonPath).flatMap {
+                try? JSONDecoder().decode(TorchResult.self, from: $0)
+            }?.final_test_accuracy
         }
         if let accuracy = read() { result.torchTestAccuracy = accuracy; return }
         let configuration = configurationPath(cell)
@@ -172,7 +194,8 @@ public struct StudyRunner {
         do {
             try trainingOptions(cell).write(to: configuration)
             let command = commands.torchTrain(script: script, configuration: configuration, result: jsonPath)
-            let outcome = try ChildProcess.run(command, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
+            let outcome = try ChildProcess.run(
+                command, stdout: folder + "/torch-stdout.log", stderr: folder + "/torch-stderr.log")
             if outcome.succeeded, let accuracy = read() {
                 result.torchTestAccuracy = accuracy
                 log("\(prefix) PyTorch test accuracy \(percent(accuracy))")

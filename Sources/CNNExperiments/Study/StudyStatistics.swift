@@ -11,7 +11,9 @@ public struct MeanAndDeviation: Codable, Equatable, Sendable {
         count = values.count
         mean = values.reduce(0, +) / Double(values.count)
         let m = mean
-        standardDeviation = values.count < 2 ? 0
+        standardDeviation =
+            values.count < 2
+            ? 0
             : (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
     }
 }

@@ -24,7 +24,9 @@ struct LeakyReLUKind: LayerKind {
     let keys = [ArgumentKey("slope", example: "0.01")]
     var isActivation: Bool { true }
 
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec? {
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
+    {
         var spec = spec
         spec.slope = try arguments.optionalFloat("slope") ?? 0.01
         return spec

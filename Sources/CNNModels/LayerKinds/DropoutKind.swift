@@ -6,7 +6,9 @@ struct DropoutKind: LayerKind {
     let keyword = "dropout"
     let keys = [ArgumentKey("probability", formerly: ["p"], example: "0.5")]
 
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec? {
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
+    {
         var spec = spec
         spec.probability = try arguments.optionalFloat("probability") ?? 0.5
         return spec

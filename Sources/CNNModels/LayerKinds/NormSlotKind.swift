@@ -8,7 +8,9 @@ struct NormSlotKind: LayerKind {
     let keyword = "norm"
     let keys = [ArgumentKey("groups", example: "8")]
 
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec? {
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
+    {
         let slotGroups = try arguments.optionalInt("groups", min: 1)
         let norm = resolver.norm
         guard norm.kind != .none else { return nil }
@@ -26,7 +28,9 @@ struct NormSlotKind: LayerKind {
         if let problem = slot.problem { throw LayerProblem(problem) }
         // Refused before anything is built: a LayerNorm's γ, β are allocated with the layer.
         guard let count = slot.parameterCount, count <= ResolvedModel.maximumParameterCount else {
-            throw LayerProblem("a \(kind.rawValue) norm over \(input.map(String.init).joined(separator: "×")) would have \(slot.parameterCount.map(String.init) ?? "too many") parameters, more than the \(ResolvedModel.maximumParameterCount) allowed")
+            throw LayerProblem(
+                "a \(kind.rawValue) norm over \(input.map(String.init).joined(separator: "×")) would have \(slot.parameterCount.map(String.init) ?? "too many") parameters, more than the \(ResolvedModel.maximumParameterCount) allowed"
+            )
         }
         try walker.addParameters(count)
         return input
@@ -34,8 +38,11 @@ struct NormSlotKind: LayerKind {
 
     func build(_ spec: LayerSpec, context: inout BuildContext) throws -> Layer {
         let slot = try self.slot(NormKind(rawValue: spec.norm ?? "") ?? .none, spec, input: spec.inputShape)
-        guard let layer = try NormFactory.make(slot.kind, channelCount: slot.channelCount, height: slot.height, width: slot.width,
-                                               groupCount: slot.groupCount, layerName: "norm (line \(spec.line ?? 0))") else {
+        guard
+            let layer = try NormFactory.make(
+                slot.kind, channelCount: slot.channelCount, height: slot.height, width: slot.width,
+                groupCount: slot.groupCount, layerName: "norm (line \(spec.line ?? 0))")
+        else {
             throw LayerError("norm layer without a kind at line \(spec.line ?? 0)")
         }
         return layer
@@ -45,7 +52,8 @@ struct NormSlotKind: LayerKind {
     private func slot(_ kind: NormKind, _ spec: LayerSpec, input: [Int]) throws -> NormSlot {
         guard input.count == 3 || input.count == 1 else { throw LayerProblem("cannot normalize \(input)") }
         let groupCount = kind == .group ? try LayerProblem.require(spec.groups, "groups") : 1
-        return NormSlot(kind: kind, channelCount: input[0], height: input.count == 3 ? input[1] : 1,
-                        width: input.count == 3 ? input[2] : 1, groupCount: groupCount)
+        return NormSlot(
+            kind: kind, channelCount: input[0], height: input.count == 3 ? input[1] : 1,
+            width: input.count == 3 ? input[2] : 1, groupCount: groupCount)
     }
 }

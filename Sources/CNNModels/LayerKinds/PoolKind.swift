@@ -8,11 +8,15 @@ struct PoolKind: LayerKind {
 
     let keyword: String
     let reduction: Reduction
-    let keys = [ArgumentKey("kernelSize", formerly: ["size"], example: "2"),
-                ArgumentKey("stride", example: "2"),
-                ArgumentKey("padding", formerly: ["pad"], example: "1")]
+    let keys = [
+        ArgumentKey("kernelSize", formerly: ["size"], example: "2"),
+        ArgumentKey("stride", example: "2"),
+        ArgumentKey("padding", formerly: ["pad"], example: "1")
+    ]
 
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec? {
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
+    {
         var spec = spec
         spec.kernelSize = try arguments.int("kernelSize", min: 1)
         spec.stride = try arguments.optionalInt("stride", min: 1) ?? spec.kernelSize
@@ -40,7 +44,8 @@ struct PoolKind: LayerKind {
 
     private func window(_ spec: LayerSpec) throws -> PoolWindow {
         let kernelSize = try LayerProblem.require(spec.kernelSize, "kernelSize")
-        return PoolWindow(kernelSize: kernelSize, stride: try LayerProblem.require(spec.stride ?? kernelSize, "stride"),
-                          padding: try LayerProblem.require(spec.padding ?? 0, "padding", minimum: 0))
+        return PoolWindow(
+            kernelSize: kernelSize, stride: try LayerProblem.require(spec.stride ?? kernelSize, "stride"),
+            padding: try LayerProblem.require(spec.padding ?? 0, "padding", minimum: 0))
     }
 }

@@ -6,10 +6,14 @@ import CNNLayers
 struct ResidualKind: LayerKind {
     let keyword = "residual"
 
-    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws -> LayerSpec? {
+    func read(_ arguments: inout ArgumentReader, into spec: LayerSpec, resolver: inout ModelResolver.Context) throws
+        -> LayerSpec?
+    {
         var spec = spec
         let body = try resolver.resolveBlock(from: spec.inputShape, until: ["shortcut", "end"])
-        if resolver.take("shortcut") { spec.shortcut = try resolver.resolveBlock(from: spec.inputShape, until: ["end"]) }
+        if resolver.take("shortcut") {
+            spec.shortcut = try resolver.resolveBlock(from: spec.inputShape, until: ["end"])
+        }
         guard resolver.take("end") else { throw arguments.error("this `residual` block has no `end`") }
         guard !body.isEmpty else { throw arguments.error("this `residual` block has no layers") }
         spec.body = body
@@ -24,7 +28,9 @@ struct ResidualKind: LayerKind {
         guard bodyShape == shortcutShape else {
             let what = spec.shortcut == nil ? "the identity shortcut keeps" : "the shortcut gives"
             func text(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
-            throw LayerProblem("the block's body gives \(text(bodyShape)) but \(what) \(text(shortcutShape)); add a `shortcut` (e.g. conv outputChannels=\(bodyShape.first ?? 1) kernelSize=1 stride=2) or change the body")
+            throw LayerProblem(
+                "the block's body gives \(text(bodyShape)) but \(what) \(text(shortcutShape)); add a `shortcut` (e.g. conv outputChannels=\(bodyShape.first ?? 1) kernelSize=1 stride=2) or change the body"
+            )
         }
         return bodyShape
     }

@@ -31,9 +31,11 @@ public enum MetadataKey {
 public let checkpointFormat = "cnntrain-checkpoint-1"
 
 public enum CheckpointWriter {
-    public static func write(to path: String, model: Sequential, resolved: ResolvedModel, options: TrainingOptions?,
-                             classNames: [String], normalization: DatasetStatistics, optimizer: Optimizer?,
-                             trainerState: TrainerState?) throws {
+    public static func write(
+        to path: String, model: Sequential, resolved: ResolvedModel, options: TrainingOptions?,
+        classNames: [String], normalization: DatasetStatistics, optimizer: Optimizer?,
+        trainerState: TrainerState?
+    ) throws {
         var file = SafeTensorsFile()
         for (name, parameter) in model.namedParameters() { file.add(name, tensor: parameter.value) }
         for (name, buffer) in model.namedBuffers() {
@@ -45,14 +47,18 @@ public enum CheckpointWriter {
         file.metadata[MetadataKey.format] = checkpointFormat
         file.metadata[MetadataKey.model] = try json(resolved)
         file.metadata[MetadataKey.norm] = resolved.norm
-        if let groups = resolved.layers.lazy.compactMap(\.groups).first { file.metadata[MetadataKey.groups] = String(groups) }
+        if let groups = resolved.layers.lazy.compactMap(\.groups).first {
+            file.metadata[MetadataKey.groups] = String(groups)
+        }
         file.metadata[MetadataKey.classNames] = try json(classNames)
         file.metadata[MetadataKey.inputShape] = try json(resolved.inputShape)
         file.metadata[MetadataKey.mean] = try json(normalization.mean)
         file.metadata[MetadataKey.std] = try json(normalization.std)
         if let options { file.metadata[MetadataKey.options] = try json(options) }
         let dropouts = model.dropoutLayers
-        if !dropouts.isEmpty { file.metadata[MetadataKey.dropoutStates] = try json(dropouts.map { $0.generator.stateWords }) }
+        if !dropouts.isEmpty {
+            file.metadata[MetadataKey.dropoutStates] = try json(dropouts.map { $0.generator.stateWords })
+        }
 
         let directory = (path as NSString).deletingLastPathComponent
         var sidecar: String? = nil
@@ -126,10 +132,13 @@ public struct LoadedCheckpoint {
             }
         }
         guard let format = metadata[MetadataKey.format] else {
-            throw CheckpointError("\(path): not a cnntrain checkpoint (no '\(MetadataKey.format)' in its metadata); use --init only with checkpoints written by cnntrain")
+            throw CheckpointError(
+                "\(path): not a cnntrain checkpoint (no '\(MetadataKey.format)' in its metadata); use --init only with checkpoints written by cnntrain"
+            )
         }
         guard format == checkpointFormat else {
-            throw CheckpointError("\(path): checkpoint format '\(format)' is not supported (this cnntrain reads \(checkpointFormat))")
+            throw CheckpointError(
+                "\(path): checkpoint format '\(format)' is not supported (this cnntrain reads \(checkpointFormat))")
         }
         resolved = try decode(ResolvedModel.self, MetadataKey.model)
         // The builder trusts every field of the model; a damaged or hand-made header must not crash it.
@@ -138,24 +147,35 @@ public struct LoadedCheckpoint {
         }
         classNames = try decode([String].self, MetadataKey.classNames)
         guard classNames.count == resolved.classCount else {
-            throw CheckpointError("\(path): has \(classNames.count) class names for a model with \(resolved.classCount) outputs")
+            throw CheckpointError(
+                "\(path): has \(classNames.count) class names for a model with \(resolved.classCount) outputs")
         }
         // DatasetStatistics's initializer traps on mismatched or non-positive values: check them first.
         let mean = try decode([Float].self, MetadataKey.mean), std = try decode([Float].self, MetadataKey.std)
         guard mean.count == resolved.inputShape[0], std.count == resolved.inputShape[0] else {
-            throw CheckpointError("\(path): normalization has \(mean.count) means and \(std.count) standard deviations but the model takes \(resolved.inputShape[0]) channels")
+            throw CheckpointError(
+                "\(path): normalization has \(mean.count) means and \(std.count) standard deviations but the model takes \(resolved.inputShape[0]) channels"
+            )
         }
         guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw CheckpointError("\(path): normalization mean \(mean) and std \(std) must be finite, std positive")
         }
         normalization = DatasetStatistics(mean: mean, std: std)
         options = metadata[MetadataKey.options] == nil ? nil : try decode(TrainingOptions.self, MetadataKey.options)
-        trainerState = metadata[MetadataKey.trainerState] == nil ? nil : try decode(TrainerState.self, MetadataKey.trainerState)
-        if let trainerState, trainerState.shuffleGeneratorState.count != 4 || trainerState.completedEpochs < 0 || trainerState.globalStep < 0 {
-            throw CheckpointError("\(path): metadata '\(MetadataKey.trainerState)' is damaged (negative counts or a generator state without four words)")
+        trainerState =
+            metadata[MetadataKey.trainerState] == nil ? nil : try decode(TrainerState.self, MetadataKey.trainerState)
+        if let trainerState,
+            trainerState.shuffleGeneratorState.count != 4 || trainerState.completedEpochs < 0
+                || trainerState.globalStep < 0
+        {
+            throw CheckpointError(
+                "\(path): metadata '\(MetadataKey.trainerState)' is damaged (negative counts or a generator state without four words)"
+            )
         }
         if let options, options.batchSize < 1 || options.epochs < 1 || options.threads < 0 {
-            throw CheckpointError("\(path): metadata '\(MetadataKey.options)' is damaged (batch size \(options.batchSize), epochs \(options.epochs), threads \(options.threads))")
+            throw CheckpointError(
+                "\(path): metadata '\(MetadataKey.options)' is damaged (batch size \(options.batchSize), epochs \(options.epochs), threads \(options.threads))"
+            )
         }
     }
 
@@ -192,7 +212,9 @@ public struct LoadedCheckpoint {
     func read(_ name: String, into tensor: Tensor, context: String) throws {
         guard let entry = file.tensors[name] else { throw CheckpointError("\(path): has no '\(name)'; \(context)") }
         guard entry.shape == tensor.shape.dimensions else {
-            throw CheckpointError("\(path): '\(name)' has shape \(entry.shape) but the model needs \(tensor.shape.dimensions); \(context)")
+            throw CheckpointError(
+                "\(path): '\(name)' has shape \(entry.shape) but the model needs \(tensor.shape.dimensions); \(context)"
+            )
         }
         try file.read(name, into: tensor)
     }

@@ -1,6 +1,6 @@
-import CNNModels
 import CNNCore
 import CNNLayers
+import CNNModels
 
 extension LoadedCheckpoint {
     /// `--init`: copies this checkpoint's weights into `model`, a model of the same layers whose
@@ -14,7 +14,8 @@ extension LoadedCheckpoint {
             return nil
         }
         guard let index = model.layers.lastIndex(where: { !$0.parameters.isEmpty }) else {
-            throw CheckpointError("\(path): the model has no layer with weights to re-create for \(newClassNames.count) classes")
+            throw CheckpointError(
+                "\(path): the model has no layer with weights to re-create for \(newClassNames.count) classes")
         }
         let skippedNames = model.namedParameters().map(\.name).filter { $0.hasPrefix("\(index).") }
         let skipped = Set(skippedNames)
@@ -36,6 +37,7 @@ extension LoadedCheckpoint {
         if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw CheckpointError("\(path): holds '\(extra)', which this model does not have; \(mismatch)")
         }
-        return "--init \(path): its last layer has \(classNames.count) classes, this data has \(newClassNames.count): the last layer (\(skippedNames.joined(separator: ", "))) starts from fresh weights; every other layer is loaded from the checkpoint"
+        return
+            "--init \(path): its last layer has \(classNames.count) classes, this data has \(newClassNames.count): the last layer (\(skippedNames.joined(separator: ", "))) starts from fresh weights; every other layer is loaded from the checkpoint"
     }
 }

@@ -1,14 +1,15 @@
 import CNNCore
 import Foundation
 import ImageIO
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Tensor bytes are copied as they lie in memory: safetensors is little-endian, and so is every
 // platform this package builds for.
 #if _endian(big)
-#error("SafeTensorsFile copies tensor memory as little-endian bytes; add byte swapping for big-endian hosts")
+    #error("SafeTensorsFile copies tensor memory as little-endian bytes; add byte swapping for big-endian hosts")
 #endif
 
 /// A checkpoint file that cannot be read or written; the message names the file and the problem.
@@ -137,14 +138,22 @@ public struct SafeTensorsFile: Equatable {
 
     /// Parses the bytes of a file; `source` names it in error messages.
     public static func parse(_ bytes: [UInt8], source: String) throws -> SafeTensorsFile {
-        func fail(_ problem: String) -> CheckpointError { CheckpointError("\(source): not a valid safetensors file: \(problem)") }
+        func fail(_ problem: String) -> CheckpointError {
+            CheckpointError("\(source): not a valid safetensors file: \(problem)")
+        }
 
-        guard bytes.count >= 8 else { throw fail("the file has \(bytes.count) bytes, fewer than the 8 of the header length") }
+        guard bytes.count >= 8 else {
+            throw fail("the file has \(bytes.count) bytes, fewer than the 8 of the header length")
+        }
         let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw fail("the header length is \(headerLength) bytes but only \(bytes.count - 8) bytes follow it (truncated file?)")
+            throw fail(
+                "the header length is \(headerLength) bytes but only \(bytes.count - 8) bytes follow it (truncated file?)"
+            )
         }
-        guard headerLength <= UInt64(maximumHeaderLength) else { throw fail("the header length \(headerLength) is above the 100 MB limit") }
+        guard headerLength <= UInt64(maximumHeaderLength) else {
+            throw fail("the header length \(headerLength) is above the 100 MB limit")
+        }
         let headerEnd = 8 + Int(headerLength)
         let headerBytes = bytes[8..<headerEnd]
         guard headerBytes.first == UInt8(ascii: "{") else { throw fail("the header does not start with '{'") }
@@ -163,7 +172,9 @@ public struct SafeTensorsFile: Equatable {
             if name == "__metadata__" {
                 guard let metadata = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
                 for (key, item) in metadata {
-                    guard let text = item as? String else { throw fail("__metadata__ value for \"\(key)\" is not a string") }
+                    guard let text = item as? String else {
+                        throw fail("__metadata__ value for \"\(key)\" is not a string")
+                    }
                     file.metadata[key] = text
                 }
                 continue
@@ -181,7 +192,8 @@ public struct SafeTensorsFile: Equatable {
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= buffer.count else {
-                throw fail("tensor \"\(name)\" has data_offsets [\(begin), \(end)] outside the \(buffer.count)-byte buffer")
+                throw fail(
+                    "tensor \"\(name)\" has data_offsets [\(begin), \(end)] outside the \(buffer.count)-byte buffer")
             }
             var expected = dtype.byteCount
             for dimension in shape {
@@ -190,7 +202,9 @@ public struct SafeTensorsFile: Equatable {
                 expected = product
             }
             guard end - begin == expected else {
-                throw fail("tensor \"\(name)\" (\(dtypeText), shape \(shape)) needs \(expected) bytes but its data_offsets [\(begin), \(end)] span \(end - begin)")
+                throw fail(
+                    "tensor \"\(name)\" (\(dtypeText), shape \(shape)) needs \(expected) bytes but its data_offsets [\(begin), \(end)] span \(end - begin)"
+                )
             }
             let start = buffer.startIndex + begin
             file.tensors[name] = Entry(dtype: dtype, shape: shape, bytes: Array(bytes[start..<(start + end - begin)]))
@@ -201,8 +215,16 @@ public struct SafeTensorsFile: Equatable {
         spans.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var position = 0
         for span in spans {
-            if span.begin < position { throw fail("tensor \"\(span.name)\" overlaps the tensor before it (it starts at byte \(span.begin), the previous ends at \(position))") }
-            if span.begin > position { throw fail("bytes \(position)..<\(span.begin) of the buffer belong to no tensor (a hole before \"\(span.name)\")") }
+            if span.begin < position {
+                throw fail(
+                    "tensor \"\(span.name)\" overlaps the tensor before it (it starts at byte \(span.begin), the previous ends at \(position))"
+                )
+            }
+            if span.begin > position {
+                throw fail(
+                    "bytes \(position)..<\(span.begin) of the buffer belong to no tensor (a hole before \"\(span.name)\")"
+                )
+            }
             position = span.end
         }
         guard position == buffer.count else {
@@ -242,8 +264,11 @@ public struct SafeTensorsFile: Equatable {
         for name in layout {
             let entry = tensors[name]!
             guard name != "__metadata__" else { throw CheckpointError("a tensor cannot be named __metadata__") }
-            guard entry.shape.allSatisfy({ $0 >= 0 }), entry.bytes.count == entry.elementCount * entry.dtype.byteCount else {
-                throw CheckpointError("tensor \"\(name)\" (\(entry.dtype.rawValue), shape \(entry.shape)) has \(entry.bytes.count) bytes, expected \(entry.elementCount * entry.dtype.byteCount)")
+            guard entry.shape.allSatisfy({ $0 >= 0 }), entry.bytes.count == entry.elementCount * entry.dtype.byteCount
+            else {
+                throw CheckpointError(
+                    "tensor \"\(name)\" (\(entry.dtype.rawValue), shape \(entry.shape)) has \(entry.bytes.count) bytes, expected \(entry.elementCount * entry.dtype.byteCount)"
+                )
             }
             offsets[name] = offset
             offset += entry.bytes.count
@@ -251,7 +276,9 @@ public struct SafeTensorsFile: Equatable {
         for name in tensors.keys.sorted() {
             let entry = tensors[name]!, begin = offsets[name]!
             let shape = entry.shape.map(String.init).joined(separator: ",")
-            fields.append("\(Self.jsonString(name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(begin + entry.bytes.count)]}")
+            fields.append(
+                "\(Self.jsonString(name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(begin + entry.bytes.count)]}"
+            )
         }
         header += fields.joined(separator: ",") + "}"
         var headerBytes = Array(header.utf8)
@@ -290,10 +317,12 @@ public struct SafeTensorsFile: Equatable {
         let bytes = try serialized()
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temporary =
+            directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         func failure(_ operation: String, _ target: String, replaced: Bool = false) -> CheckpointError {
-            CheckpointError("\(path): cannot write checkpoint: \(operation) \(target) failed: \(String(cString: strerror(errno)))"
-                            + (replaced ? "" : "; the file at \(path), if any, is unchanged"))
+            CheckpointError(
+                "\(path): cannot write checkpoint: \(operation) \(target) failed: \(String(cString: strerror(errno)))"
+                    + (replaced ? "" : "; the file at \(path), if any, is unchanged"))
         }
 
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

@@ -25,8 +25,11 @@ enum WriteFaultInjection {
     static let configured: Fault? = {
         guard let text = ProcessInfo.processInfo.environment[variable] else { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, let action = Action(rawValue: String(parts[0])), let occurrence = Int(parts[2]), occurrence >= 1 else {
-            FileHandle.standardError.write(Data("warning: \(variable)=\(text) ignored; use hang|enospc:<file name>:<n ≥ 1>\n".utf8))
+        guard parts.count == 3, let action = Action(rawValue: String(parts[0])), let occurrence = Int(parts[2]),
+            occurrence >= 1
+        else {
+            FileHandle.standardError.write(
+                Data("warning: \(variable)=\(text) ignored; use hang|enospc:<file name>:<n ≥ 1>\n".utf8))
             return nil
         }
         return Fault(action: action, name: String(parts[1]), occurrence: occurrence)

@@ -31,12 +31,16 @@ public final class AdamW: Optimizer {
     ///   - epsilon: ε ≥ 0, added to the bias-corrected √v.
     ///   - weightDecay: λ ≥ 0, decoupled: p shrinks by η·λ per step regardless of the gradient.
     /// - Throws: `OptimizerError` for values outside those ranges.
-    public init(parameters: [(name: String, parameter: Parameter)], beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0.01) throws {
+    public init(
+        parameters: [(name: String, parameter: Parameter)], beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) throws {
         guard (0..<1).contains(beta1) else { throw OptimizerError("AdamW beta1 must be in [0, 1), got \(beta1)") }
         guard (0..<1).contains(beta2) else { throw OptimizerError("AdamW beta2 must be in [0, 1), got \(beta2)") }
         guard epsilon >= 0, epsilon.isFinite else { throw OptimizerError("AdamW epsilon must be ≥ 0, got \(epsilon)") }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw OptimizerError("AdamW weight decay must be ≥ 0, got \(weightDecay)") }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw OptimizerError("AdamW weight decay must be ≥ 0, got \(weightDecay)")
+        }
         self.parameters = parameters
         self.beta1 = beta1
         self.beta2 = beta2
@@ -59,8 +63,9 @@ public final class AdamW: Optimizer {
         for index in parameters.indices {
             let parameter = parameters[index].parameter
             let count = parameter.value.count
-            precondition(parameter.gradient.count == count && firstMoments[index].count == count,
-                         "parameter \(parameters[index].name) changed size after the optimizer was created")
+            precondition(
+                parameter.gradient.count == count && firstMoments[index].count == count,
+                "parameter \(parameters[index].name) changed size after the optimizer was created")
             let p = parameter.value.data, g = parameter.gradient.data
             let m = firstMoments[index].data, v = secondMoments[index].data
             for i in 0..<count {

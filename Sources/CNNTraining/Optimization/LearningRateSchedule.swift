@@ -71,11 +71,13 @@ public struct LearningRateSchedule: Equatable, Sendable, CustomStringConvertible
     }
 
     public var description: String {
-        "lr \(baseRate) \(decayName)" + (warmupSteps > 0 ? ", warm-up \(warmupSteps) steps from ×\(warmupStartFactor)" : "")
+        "lr \(baseRate) \(decayName)"
+            + (warmupSteps > 0 ? ", warm-up \(warmupSteps) steps from ×\(warmupStartFactor)" : "")
     }
 
     /// What `parse` accepts, for error messages and `--help`.
-    public static let allowedDecays = "constant | step:EPOCHS:GAMMA (e.g. step:3:0.1) | cosine | cosine:FLOOR (e.g. cosine:0.01)"
+    public static let allowedDecays =
+        "constant | step:EPOCHS:GAMMA (e.g. step:3:0.1) | cosine | cosine:FLOOR (e.g. cosine:0.01)"
     public static let allowedWarmups = "STEPS or STEPS:START_FACTOR (e.g. 0, 500, 500:0.1)"
 
     /// Reads a schedule from command-line text.
@@ -84,8 +86,12 @@ public struct LearningRateSchedule: Equatable, Sendable, CustomStringConvertible
     ///     "cosine:FLOOR" (0 ≤ FLOOR ≤ 1, a fraction of the base rate).
     ///   - warmup: "STEPS" or "STEPS:START_FACTOR" (STEPS ≥ 0, 0 ≤ START_FACTOR ≤ 1, default 0.1).
     /// - Throws: `ScheduleError` saying what is allowed.
-    public static func parse(decay decayText: String, warmup warmupText: String = "0", baseRate: Float) throws -> LearningRateSchedule {
-        guard baseRate > 0, baseRate.isFinite else { throw ScheduleError("learning rate must be a positive number, got \(baseRate)") }
+    public static func parse(decay decayText: String, warmup warmupText: String = "0", baseRate: Float) throws
+        -> LearningRateSchedule
+    {
+        guard baseRate > 0, baseRate.isFinite else {
+            throw ScheduleError("learning rate must be a positive number, got \(baseRate)")
+        }
         let decay = try Decay(parsing: decayText)
 
         let warmupParts = warmupText.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -95,11 +101,13 @@ public struct LearningRateSchedule: Equatable, Sendable, CustomStringConvertible
         var startFactor: Float = 0.1
         if warmupParts.count == 2 {
             guard let value = Float(warmupParts[1]), (0...1).contains(value) else {
-                throw ScheduleError("warm-up \"\(warmupText)\": START_FACTOR must be a number in [0, 1]; allowed: \(allowedWarmups)")
+                throw ScheduleError(
+                    "warm-up \"\(warmupText)\": START_FACTOR must be a number in [0, 1]; allowed: \(allowedWarmups)")
             }
             startFactor = value
         }
-        return LearningRateSchedule(baseRate: baseRate, decay: decay, warmupSteps: steps, warmupStartFactor: startFactor)
+        return LearningRateSchedule(
+            baseRate: baseRate, decay: decay, warmupSteps: steps, warmupStartFactor: startFactor)
     }
 }
 

@@ -58,7 +58,8 @@ extension Optimizer {
     ///   state tensor is missing, unexpected or mis-shaped; `CheckpointError` when a tensor is not F32.
     public func restoreState(from file: SafeTensorsFile, prefix: String = "optimizer.") throws {
         guard let savedKind = file.metadata[Self.kindMetadataKey] else {
-            throw OptimizerError("checkpoint has no optimizer state (metadata key \"\(Self.kindMetadataKey)\" is missing)")
+            throw OptimizerError(
+                "checkpoint has no optimizer state (metadata key \"\(Self.kindMetadataKey)\" is missing)")
         }
         guard savedKind == kind else {
             throw OptimizerError("checkpoint holds \(savedKind) state, but the optimizer is \(kind)")
@@ -85,12 +86,15 @@ enum OptimizerState {
     static func restore(_ saved: [String: Tensor], into live: [(name: String, tensor: Tensor)], kind: String) throws {
         let expected = Set(live.map(\.name))
         if let extra = saved.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw OptimizerError("\(kind) state has an unexpected tensor \"\(extra)\" (expected \(live.count) tensors such as \"\(live.first?.name ?? "")\")")
+            throw OptimizerError(
+                "\(kind) state has an unexpected tensor \"\(extra)\" (expected \(live.count) tensors such as \"\(live.first?.name ?? "")\")"
+            )
         }
         for (name, tensor) in live {
             guard let source = saved[name] else { throw OptimizerError("\(kind) state is missing tensor \"\(name)\"") }
             guard source.shape == tensor.shape else {
-                throw OptimizerError("\(kind) state tensor \"\(name)\" has shape \(source.shape), the parameter has \(tensor.shape)")
+                throw OptimizerError(
+                    "\(kind) state tensor \"\(name)\" has shape \(source.shape), the parameter has \(tensor.shape)")
             }
         }
         for (name, tensor) in live { tensor.copy(from: saved[name]!) }

@@ -32,13 +32,21 @@ public final class SGD: Optimizer {
     ///   - weightDecay: λ ≥ 0, L2 penalty added to the gradient.
     /// - Throws: `OptimizerError` for a negative momentum or weight decay, or Nesterov without
     ///   momentum or with dampening.
-    public init(parameters: [(name: String, parameter: Parameter)], momentum: Float = 0, dampening: Float = 0,
-                nesterov: Bool = false, weightDecay: Float = 0) throws {
-        guard momentum >= 0, momentum.isFinite else { throw OptimizerError("SGD momentum must be ≥ 0, got \(momentum)") }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw OptimizerError("SGD weight decay must be ≥ 0, got \(weightDecay)") }
+    public init(
+        parameters: [(name: String, parameter: Parameter)], momentum: Float = 0, dampening: Float = 0,
+        nesterov: Bool = false, weightDecay: Float = 0
+    ) throws {
+        guard momentum >= 0, momentum.isFinite else {
+            throw OptimizerError("SGD momentum must be ≥ 0, got \(momentum)")
+        }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw OptimizerError("SGD weight decay must be ≥ 0, got \(weightDecay)")
+        }
         guard dampening.isFinite else { throw OptimizerError("SGD dampening must be finite, got \(dampening)") }
         if nesterov && (momentum <= 0 || dampening != 0) {
-            throw OptimizerError("Nesterov momentum requires momentum > 0 and dampening 0 (got momentum \(momentum), dampening \(dampening))")
+            throw OptimizerError(
+                "Nesterov momentum requires momentum > 0 and dampening 0 (got momentum \(momentum), dampening \(dampening))"
+            )
         }
         self.parameters = parameters
         self.momentum = momentum
@@ -66,7 +74,9 @@ public final class SGD: Optimizer {
                 continue
             }
             let buffer = momentumBuffers[index]
-            precondition(buffer.count == count, "parameter \(parameters[index].name) changed size after the optimizer was created")
+            precondition(
+                buffer.count == count,
+                "parameter \(parameters[index].name) changed size after the optimizer was created")
             let b = buffer.data
             // Element-wise, so splitting over threads changes no result.
             Parallel.forEachChunk(count, minimumPerChunk: Self.elementsPerChunk) { _, range in

@@ -70,8 +70,10 @@ final class DataParallelStep {
                 offset += parameter.count
             }
         }
-        let outcome = Outcome(lossSum: Double(fused[P]), correct: Int(fused[P + 1].rounded()), count: Int(fused[P + 2].rounded()),
-                              stopSignal: fused[P + 3] > 0 ? (stopSignal > 0 ? stopSignal : Int32(fused[P + 3]) == SIGINT ? SIGINT : SIGTERM) : 0)
+        let outcome = Outcome(
+            lossSum: Double(fused[P]), correct: Int(fused[P + 1].rounded()), count: Int(fused[P + 2].rounded()),
+            stopSignal: fused[P + 3] > 0
+                ? (stopSignal > 0 ? stopSignal : Int32(fused[P + 3]) == SIGINT ? SIGINT : SIGTERM) : 0)
         if outcome.lossSum.isFinite && outcome.stopSignal == 0 {
             // Clipped after the sum: the global gradient's norm, the same on every process.
             if let clipGradientNorm = step.clipGradientNorm {
@@ -117,9 +119,13 @@ extension Trainer {
         for (_, parameter) in model.namedParameters() { mix(parameter.value) }
         for (_, buffer) in model.namedBuffers() { if case .float(let tensor) = buffer.storage { mix(tensor) } }
         let gathered = communicator.allGather([Double(hash >> 32), Double(hash & 0xffff_ffff)])
-        let hashes = stride(from: 0, to: gathered.count, by: 2).map { UInt64(gathered[$0]) << 32 | UInt64(gathered[$0 + 1]) }
+        let hashes = stride(from: 0, to: gathered.count, by: 2).map {
+            UInt64(gathered[$0]) << 32 | UInt64(gathered[$0 + 1])
+        }
         if let other = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw TrainingError("after epoch \(epoch) process \(other)'s weights differ from process 0's (hash \(String(hashes[other], radix: 16)) vs \(String(hashes[0], radix: 16))); the processes no longer train one model")
+            throw TrainingError(
+                "after epoch \(epoch) process \(other)'s weights differ from process 0's (hash \(String(hashes[other], radix: 16)) vs \(String(hashes[0], radix: 16))); the processes no longer train one model"
+            )
         }
         return hash
     }
@@ -141,12 +147,14 @@ extension Trainer {
         let rank = communicator.rank, size = communicator.size
         let batchSize = options.batchSize
         var generator = SeededGenerator(state: state.shuffleGeneratorState)
-        let batcher = Batcher(store: trainSet, batchSize: batchSize, shuffle: true, normalization: normalization,
-                              augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
+        let batcher = Batcher(
+            store: trainSet, batchSize: batchSize, shuffle: true, normalization: normalization,
+            augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
         let images = Tensor(shape: Shape([batchSize / size] + resolved.inputShape))
         var labels: [Int32] = []
-        let trainingStep = DataParallelStep(step: TrainingStep(model: model, optimizer: optimizer, options: options),
-                                            communicator: communicator)
+        let trainingStep = DataParallelStep(
+            step: TrainingStep(model: model, optimizer: optimizer, options: options),
+            communicator: communicator)
         let dropouts = model.dropoutLayers
         let testShare = testSet.subset(Array(shareRange(rank: rank, size: size, count: testSet.count)))
         let profiler = profile ? Profiler() : nil
@@ -156,9 +164,13 @@ extension Trainer {
         let totalSteps = steps * options.epochs
         var validatedShape = images.shape
         if batcher.batchCount(steps - 1) < size {
-            printer.log("note: the last batch of each epoch has \(batcher.batchCount(steps - 1)) images, fewer than the \(size) processes; it is skipped")
+            printer.log(
+                "note: the last batch of each epoch has \(batcher.batchCount(steps - 1)) images, fewer than the \(size) processes; it is skipped"
+            )
         }
-        printer.log("training \(resolved.name) with --norm \(resolved.norm) on \(size) processes: global batch \(batchSize) = \(size) × \(batchSize / size) images per process, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s") each; \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)")
+        printer.log(
+            "training \(resolved.name) with --norm \(resolved.norm) on \(size) processes: global batch \(batchSize) = \(size) × \(batchSize / size) images per process, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s") each; \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)"
+        )
 
         while state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs + 1
@@ -178,16 +190,19 @@ extension Trainer {
                     try model.validate(images.shape, mode: .training)
                     validatedShape = images.shape
                 }
-                let outcome = trainingStep.run(images: images, labels: labels, globalCount: globalCount, learningRate: learningRate,
-                                               stopSignal: StopRequest.received ?? 0)
+                let outcome = trainingStep.run(
+                    images: images, labels: labels, globalCount: globalCount, learningRate: learningRate,
+                    stopSignal: StopRequest.received ?? 0)
                 if outcome.stopSignal != 0 {
                     printer.clearLine()
-                    throw TrainingInterrupted(signal: outcome.stopSignal, epoch: epoch, epochs: options.epochs, step: step, steps: steps,
-                                              completedEpochs: state.completedEpochs, run: run)
+                    throw TrainingInterrupted(
+                        signal: outcome.stopSignal, epoch: epoch, epochs: options.epochs, step: step, steps: steps,
+                        completedEpochs: state.completedEpochs, run: run)
                 }
                 guard outcome.lossSum.isFinite else {
-                    throw TrainingError.diverged(loss: Float(outcome.loss), epoch: epoch, step: step + 1, learningRate: learningRate,
-                                                 checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
+                    throw TrainingError.diverged(
+                        loss: Float(outcome.loss), epoch: epoch, step: step + 1, learningRate: learningRate,
+                        checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
                 }
                 state.globalStep += 1
                 profiler?.finishStep(nanoseconds: monotonicNanoseconds() - stepStart)
@@ -195,28 +210,34 @@ extension Trainer {
                 correct += outcome.correct
                 seen += outcome.count
                 let elapsed = Date().timeIntervalSince(start)
-                printer.step(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps, loss: lossSum / Double(seen),
-                             accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
-                             secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
+                printer.step(
+                    epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps, loss: lossSum / Double(seen),
+                    accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+                    secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
             }
             for dropout in dropouts { dropout.share = (0, 0) }
             let seconds = Date().timeIntervalSince(start)
             broadcastBuffers()
             let evaluationStart = Date()
-            Profiler.current = nil   // the profile covers training steps only
+            Profiler.current = nil  // the profile covers training steps only
             var test = evaluateShared(testShare)
             test.loss = EvaluationFaultInjection.testLoss(test.loss, epoch: epoch)
             Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
             guard test.loss.isFinite, lossSum.isFinite else {
                 let which = test.loss.isFinite ? "the mean training loss" : "the test loss"
-                throw TrainingError("training diverged: \(which) of epoch \(epoch) is not finite (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
+                throw TrainingError(
+                    "training diverged: \(which) of epoch \(epoch) is not finite (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch)."
+                )
             }
             let hash = try checkReplicasAgree(epoch: epoch)
-            printer.log("epoch \(epoch): weights and buffers identical on all \(size) processes (hash \(String(hash, radix: 16)))")
-            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                                     testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
-                                     seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+            printer.log(
+                "epoch \(epoch): weights and buffers identical on all \(size) processes (hash \(String(hash, radix: 16)))"
+            )
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
+                seconds: seconds, imagesPerSecond: Double(seen) / seconds)
             state.completedEpochs = epoch
             state.history.append(record)
             state.shuffleGeneratorState = generator.stateWords

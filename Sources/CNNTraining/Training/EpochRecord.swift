@@ -12,11 +12,14 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var seconds: Double
     public var imagesPerSecond: Double
 
-    public static let csvHeader = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds,images_per_second"
+    public static let csvHeader =
+        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds,images_per_second"
 
     public var csvLine: String {
-        [String(epoch), fmt(trainLoss, 6), fmt(trainAccuracy, 6), fmt(testLoss, 6), fmt(testAccuracy, 6),
-         fmt(learningRate, 6), fmt(seconds, 3), fmt(imagesPerSecond, 1)].joined(separator: ",")
+        [
+            String(epoch), fmt(trainLoss, 6), fmt(trainAccuracy, 6), fmt(testLoss, 6), fmt(testAccuracy, 6),
+            fmt(learningRate, 6), fmt(seconds, 3), fmt(imagesPerSecond, 1)
+        ].joined(separator: ",")
     }
 
     private func fmt(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }

@@ -43,7 +43,9 @@ public struct EvaluationResult: Codable, Sendable {
             let precision = predicted == 0 ? nil : Double(truePositives) / Double(predicted)
             let recall = actual == 0 ? nil : Double(truePositives) / Double(actual)
             var f1: Double? = nil
-            if let precision, let recall { f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+            if let precision, let recall {
+                f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+            }
             return ClassMetrics(name: classNames[c], images: actual, precision: precision, recall: recall, f1: f1)
         }
         func mean(_ values: [Double?]) -> Double? {
@@ -66,8 +68,10 @@ public struct EvaluationResult: Codable, Sendable {
 
 public enum Evaluator {
     /// Runs `model` over every image of `store` in batches, in inference mode.
-    public static func evaluate(_ model: Sequential, store: ImageStore, normalization: DatasetStatistics,
-                                batchSize: Int = 256) -> EvaluationResult {
+    public static func evaluate(
+        _ model: Sequential, store: ImageStore, normalization: DatasetStatistics,
+        batchSize: Int = 256
+    ) -> EvaluationResult {
         let classCount = store.classNames.count
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         let batcher = Batcher(store: store, batchSize: batchSize, shuffle: false, normalization: normalization)
@@ -89,8 +93,9 @@ public enum Evaluator {
             }
         }
         let correct = confusion.indices.reduce(0) { $0 + confusion[$1][$1] }
-        return EvaluationResult(loss: store.count > 0 ? lossSum / Double(store.count) : 0,
-                                accuracy: store.count > 0 ? Double(correct) / Double(store.count) : 0,
-                                count: store.count, confusion: confusion, classNames: store.classNames)
+        return EvaluationResult(
+            loss: store.count > 0 ? lossSum / Double(store.count) : 0,
+            accuracy: store.count > 0 ? Double(correct) / Double(store.count) : 0,
+            count: store.count, confusion: confusion, classNames: store.classNames)
     }
 }

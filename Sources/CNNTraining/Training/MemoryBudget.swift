@@ -25,11 +25,14 @@ public enum MemoryBudget {
     /// cgroup's limit (a container's `memory.max`) when there is one.
     /// `CNNTRAIN_TEST_MEMORY_AVAILABLE` (bytes) replaces the measurement in tests.
     public static func availableBytes() -> Int? {
-        if let text = ProcessInfo.processInfo.environment["CNNTRAIN_TEST_MEMORY_AVAILABLE"], let bytes = Int(text) { return bytes }
+        if let text = ProcessInfo.processInfo.environment["CNNTRAIN_TEST_MEMORY_AVAILABLE"], let bytes = Int(text) {
+            return bytes
+        }
         var candidates: [Int] = []
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-           let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") {
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        {
             candidates.append(kilobytes * 1024)
         }
         if let room = cgroupRoom() { candidates.append(room) }
@@ -39,16 +42,22 @@ public enum MemoryBudget {
     /// Limit minus usage of this process's memory cgroup (v2, else v1); nil without a limit.
     static func cgroupRoom() -> Int? {
         func number(_ path: String) -> Int? {
-            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
         // cgroup v2: "0::/some/group" in /proc/self/cgroup.
-        let group = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?
+        let group =
+            (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
         for folder in ["/sys/fs/cgroup" + group, "/sys/fs/cgroup"] {
-            if let limit = number(folder + "/memory.max"), let used = number(folder + "/memory.current") { return max(0, limit - used) }
+            if let limit = number(folder + "/memory.max"), let used = number(folder + "/memory.current") {
+                return max(0, limit - used)
+            }
         }
         if let limit = number("/sys/fs/cgroup/memory/memory.limit_in_bytes"), limit < 1 << 60,
-           let used = number("/sys/fs/cgroup/memory/memory.usage_in_bytes") {
+            let used = number("/sys/fs/cgroup/memory/memory.usage_in_bytes")
+        {
             return max(0, limit - used)
         }
         return nil
@@ -64,7 +73,9 @@ public enum MemoryBudget {
         let fits = max(0, usable / max(bytesPerImage, 1))
         let neededText = needed.overflow ? "more than \(gigabytes(Int.max))" : "about \(gigabytes(needed.partialValue))"
         let advice = fits >= 1 ? "use --batch-size \(fits) or less" : "not even one image fits; free some memory"
-        throw TrainingError("--batch-size \(batchSize) needs \(neededText) for its activations and gradients (\(megabytes(bytesPerImage)) per image), but only \(gigabytes(available)) of memory is available; \(advice)")
+        throw TrainingError(
+            "--batch-size \(batchSize) needs \(neededText) for its activations and gradients (\(megabytes(bytesPerImage)) per image), but only \(gigabytes(available)) of memory is available; \(advice)"
+        )
     }
 
     static func gigabytes(_ bytes: Int) -> String { String(format: "%.1f GB", Double(bytes) / 1_073_741_824) }

@@ -30,8 +30,10 @@ public final class Predictor {
 
     /// The `k` most probable classes of one image file.
     public func predict(file: String, k: Int) throws -> Prediction {
-        let (channels, height, width) = (checkpoint.resolved.inputShape[0], checkpoint.resolved.inputShape[1],
-                                         checkpoint.resolved.inputShape[2])
+        let (channels, height, width) = (
+            checkpoint.resolved.inputShape[0], checkpoint.resolved.inputShape[1],
+            checkpoint.resolved.inputShape[2]
+        )
         let (decoded, damage) = try ImageDecoder.decodeReportingDamage(contentsOf: file, minimumSize: (width, height))
         let image = decoded.converted(toChannels: channels).fitted(width: width, height: height)
         let input = Tensor(shape: Shape(1, channels, height, width))
@@ -48,7 +50,8 @@ public final class Predictor {
         let probabilities = loss.probabilities(logits: model.forward(input, mode: .inference)).array
         let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }
         let top = order.prefix(max(1, k)).map {
-            Prediction.Candidate(label: checkpoint.classNames[$0], classIndex: $0, probability: Double(probabilities[$0]))
+            Prediction.Candidate(
+                label: checkpoint.classNames[$0], classIndex: $0, probability: Double(probabilities[$0]))
         }
         return Prediction(file: file, top: top, warning: damage.map { "\(file): \($0)" })
     }

@@ -50,8 +50,10 @@ public struct ProfileReport: Codable, Sendable {
                 // A container: only its own work (e.g. the residual add) is new here.
                 let own = [max(wall[0] - childWall[0], 0), max(wall[1] - childWall[1], 0)]
                 byKind[.other, default: 0] += own[0] + own[1]
-                layers.append(LayerRow(path: path, summary: layer.summary + " (own work)",
-                                       forwardMilliseconds: perStep(own[0]), backwardMilliseconds: perStep(own[1])))
+                layers.append(
+                    LayerRow(
+                        path: path, summary: layer.summary + " (own work)",
+                        forwardMilliseconds: perStep(own[0]), backwardMilliseconds: perStep(own[1])))
                 return wall
             }
             for direction in 0..<2 {
@@ -66,8 +68,10 @@ public struct ProfileReport: Codable, Sendable {
                 }
                 byKind[layer.workKind, default: 0] += max(rest, 0)
             }
-            layers.append(LayerRow(path: path, summary: layer.summary,
-                                   forwardMilliseconds: perStep(wall[0]), backwardMilliseconds: perStep(wall[1])))
+            layers.append(
+                LayerRow(
+                    path: path, summary: layer.summary,
+                    forwardMilliseconds: perStep(wall[0]), backwardMilliseconds: perStep(wall[1])))
             return wall
         }
         visit(model, path: "")
@@ -84,7 +88,8 @@ public struct ProfileReport: Codable, Sendable {
         self.layers = layers
         self.kinds = WorkKind.allCases.compactMap { kind in
             guard let nanoseconds = byKind[kind] else { return nil }
-            return KindRow(kind: kind.rawValue, milliseconds: perStep(nanoseconds), share: step > 0 ? nanoseconds / step : 0)
+            return KindRow(
+                kind: kind.rawValue, milliseconds: perStep(nanoseconds), share: step > 0 ? nanoseconds / step : 0)
         }
     }
 
@@ -94,12 +99,16 @@ public struct ProfileReport: Codable, Sendable {
         func percent(_ value: Double) -> String { String(format: "%5.1f%%", 100 * value) }
         let width = max(layers.map { $0.path.count + 2 + $0.summary.count }.max() ?? 0, 12)
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-        var lines = ["profile: \(steps) steps of batch \(batchSize), \(String(format: "%.2f", stepMilliseconds)) ms per step (\(String(format: "%.0f", Double(batchSize) / stepMilliseconds * 1000)) images/s)",
-                     "",
-                     "\(pad("layer"))  forward ms  backward ms    share"]
+        var lines = [
+            "profile: \(steps) steps of batch \(batchSize), \(String(format: "%.2f", stepMilliseconds)) ms per step (\(String(format: "%.0f", Double(batchSize) / stepMilliseconds * 1000)) images/s)",
+            "",
+            "\(pad("layer"))  forward ms  backward ms    share"
+        ]
         for row in layers {
             let share = (row.forwardMilliseconds + row.backwardMilliseconds) / max(stepMilliseconds, 1e-12)
-            lines.append("\(pad(row.path + "  " + row.summary))    \(ms(row.forwardMilliseconds))     \(ms(row.backwardMilliseconds))   \(percent(share))")
+            lines.append(
+                "\(pad(row.path + "  " + row.summary))    \(ms(row.forwardMilliseconds))     \(ms(row.backwardMilliseconds))   \(percent(share))"
+            )
         }
         lines += ["", "\(pad("by kind"))  ms per step    share"]
         for row in kinds {

@@ -13,37 +13,46 @@ public final class ProgressPrinter {
     }
 
     /// Called after every step.
-    public func step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double,
-                     imagesPerSecond: Double, secondsLeft: Double) {
+    public func step(
+        epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double,
+        imagesPerSecond: Double, secondsLeft: Double
+    ) {
         if quiet { return }
         let fraction = Double(step) / Double(max(steps, 1))
         if isTerminal {
             let now = Date()
             guard now.timeIntervalSince(lastDraw) > 0.1 || step == steps else { return }
             lastDraw = now
-            let line = Self.barLine(epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss, accuracy: accuracy,
-                                    imagesPerSecond: imagesPerSecond, secondsLeft: secondsLeft, columns: Self.terminalColumns())
+            let line = Self.barLine(
+                epoch: epoch, epochs: epochs, step: step, steps: steps, loss: loss, accuracy: accuracy,
+                imagesPerSecond: imagesPerSecond, secondsLeft: secondsLeft, columns: Self.terminalColumns())
             FileHandle.standardError.write(("\r" + line + "\u{1B}[K").data(using: .utf8)!)
         } else if fraction - lastLoggedFraction >= 0.25 || step == steps {
             lastLoggedFraction = fraction
-            log(String(format: "epoch %d/%d step %d/%d: train loss %.4f acc %.2f%% (%.0f img/s)",
-                       epoch, epochs, step, steps, loss, accuracy * 100, imagesPerSecond))
+            log(
+                String(
+                    format: "epoch %d/%d step %d/%d: train loss %.4f acc %.2f%% (%.0f img/s)",
+                    epoch, epochs, step, steps, loss, accuracy * 100, imagesPerSecond))
         }
     }
 
     /// The live bar, fitted to `columns`: at most `columns − 1` characters (a line that fills the
     /// last column wraps on some terminals), so it redraws in place. The bar shrinks first (24 cells
     /// down to 5), then the ETA, images/s and accuracy are left out, in that order.
-    public static func barLine(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double,
-                        imagesPerSecond: Double, secondsLeft: Double, columns: Int) -> String {
+    public static func barLine(
+        epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double,
+        imagesPerSecond: Double, secondsLeft: Double, columns: Int
+    ) -> String {
         let room = max(columns - 1, 1)
         let fraction = Double(step) / Double(max(steps, 1))
         let head = "epoch \(epoch)/\(epochs)", count = "\(step)/\(steps)"
-        var fields = [String(format: "loss %.4f", loss), String(format: "acc %5.1f%%", accuracy * 100),
-                      String(format: "%.0f img/s", imagesPerSecond), "ETA " + duration(secondsLeft)]
+        var fields = [
+            String(format: "loss %.4f", loss), String(format: "acc %5.1f%%", accuracy * 100),
+            String(format: "%.0f img/s", imagesPerSecond), "ETA " + duration(secondsLeft)
+        ]
         while true {
             let text = fields.joined(separator: "  ")
-            let fixed = head.count + 1 + 1 + count.count + 2 + text.count   // "head bar count  fields"
+            let fixed = head.count + 1 + 1 + count.count + 2 + text.count  // "head bar count  fields"
             let barWidth = min(24, room - fixed)
             if barWidth >= 5 || fields.count == 1 {
                 guard barWidth >= 1 else { return String((head + " " + count + "  " + text).prefix(room)) }
@@ -59,7 +68,9 @@ public final class ProgressPrinter {
     static func terminalColumns() -> Int {
         var size = winsize()
         if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
+        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns > 0 {
+            return columns
+        }
         return 80
     }
 
@@ -73,9 +84,11 @@ public final class ProgressPrinter {
         if quiet { return }
         if isTerminal { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
         lastLoggedFraction = -1
-        log(String(format: "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1f s, %.0f img/s",
-                   record.epoch, epochs, record.trainLoss, record.trainAccuracy * 100, record.testLoss,
-                   record.testAccuracy * 100, record.seconds, record.imagesPerSecond))
+        log(
+            String(
+                format: "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1f s, %.0f img/s",
+                record.epoch, epochs, record.trainLoss, record.trainAccuracy * 100, record.testLoss,
+                record.testAccuracy * 100, record.seconds, record.imagesPerSecond))
     }
 
     public func log(_ message: String) {
@@ -86,6 +99,7 @@ public final class ProgressPrinter {
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "--:--" }
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

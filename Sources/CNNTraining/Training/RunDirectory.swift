@@ -30,7 +30,9 @@ public struct RunDirectory {
     public var configPath: String { path + "/config.json" }
 
     /// The files a run writes: their presence marks a folder as holding a run.
-    public static let runFiles = ["config.json", "checkpoint.safetensors", "best.safetensors", "metrics.csv", "summary.json", "profile.json"]
+    public static let runFiles = [
+        "config.json", "checkpoint.safetensors", "best.safetensors", "metrics.csv", "summary.json", "profile.json"
+    ]
 
     public init(path: String, policy: Policy = .new) { self.path = path; self.policy = policy }
 
@@ -39,13 +41,16 @@ public struct RunDirectory {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        return "runs/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)-\(norm)"
+        return
+            "runs/\(formatter.string(from: Date()))-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)-\(norm)"
     }
 
     /// True when `path` is a folder holding any of a run's files.
     public static func holdsRun(_ path: String) -> Bool {
         runFiles.contains { FileManager.default.fileExists(atPath: path + "/" + $0) }
-            || ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains { $0.hasPrefix("optimizer-epoch") }
+            || ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains {
+                $0.hasPrefix("optimizer-epoch")
+            }
     }
 
     /// Where decoded datasets are cached: `$CNNTRAIN_CACHE`, else `$XDG_CACHE_HOME/cnntrain` or `~/.cache/cnntrain`.
@@ -70,7 +75,9 @@ public struct RunDirectory {
             path = try Self.claimUniqueFolder(base: path)
         case .new:
             if Self.holdsRun(path) {
-                throw TrainingError("--out \(path) already holds a run (\(Self.runFiles.filter { FileManager.default.fileExists(atPath: path + "/" + $0) }.joined(separator: ", "))); continue it with `cnntrain --resume \(path)`, replace it with --force, or choose another --out")
+                throw TrainingError(
+                    "--out \(path) already holds a run (\(Self.runFiles.filter { FileManager.default.fileExists(atPath: path + "/" + $0) }.joined(separator: ", "))); continue it with `cnntrain --resume \(path)`, replace it with --force, or choose another --out"
+                )
             }
         case .replace:
             removeRunFiles()
@@ -101,8 +108,9 @@ public struct RunDirectory {
     public static func configWithoutCheckpoint(_ path: String) -> String? {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
-              !FileManager.default.fileExists(atPath: path + "/checkpoint.safetensors"),
-              FileManager.default.fileExists(atPath: path + "/config.json") else { return nil }
+            !FileManager.default.fileExists(atPath: path + "/checkpoint.safetensors"),
+            FileManager.default.fileExists(atPath: path + "/config.json")
+        else { return nil }
         return path + "/config.json"
     }
 
@@ -123,14 +131,18 @@ public struct RunDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
             } catch {
-                throw TrainingError("\(parent): cannot create the folder for runs (\(error.localizedDescription)); choose a folder with --out")
+                throw TrainingError(
+                    "\(parent): cannot create the folder for runs (\(error.localizedDescription)); choose a folder with --out"
+                )
             }
         }
         for index in 1...10_000 {
             let candidate = index == 1 ? base : "\(base)-\(index)"
             if mkdir(candidate, 0o755) == 0 { return candidate }
             guard errno == EEXIST else {
-                throw TrainingError("\(candidate): cannot create the run directory (\(String(cString: strerror(errno)))); choose a folder with --out")
+                throw TrainingError(
+                    "\(candidate): cannot create the run directory (\(String(cString: strerror(errno)))); choose a folder with --out"
+                )
             }
         }
         throw TrainingError("\(base): 10,000 runs of that name exist already; choose a folder with --out")
@@ -150,7 +162,9 @@ public struct RunDirectory {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(".") {
             guard let marker = name.range(of: ".tmp-") else { continue }
             guard let pid = Int32(name[marker.upperBound...].prefix(while: \.isNumber)), pid > 0 else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: path + "/" + name) }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: path + "/" + name)
+            }
         }
     }
 
@@ -163,7 +177,9 @@ public struct RunDirectory {
         let available = Int(status.f_bavail) * Int(status.f_frsize)
         guard available < bytes else { return }
         func megabytes(_ count: Int) -> String { String(format: "%.1f MB", Double(count) / 1_048_576) }
-        throw TrainingError("--out \(path): only \(megabytes(available)) free on its file system, but writing the checkpoints needs about \(megabytes(bytes)) (each is written beside the previous one before replacing it); free some space or choose another --out")
+        throw TrainingError(
+            "--out \(path): only \(megabytes(available)) free on its file system, but writing the checkpoints needs about \(megabytes(bytes)) (each is written beside the previous one before replacing it); free some space or choose another --out"
+        )
     }
 
     /// Rewrites metrics.csv with the run's whole history (so a resumed run has one consistent file).
@@ -193,9 +209,12 @@ public struct RunDirectory {
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let temporary =
+            (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw TrainingError("\(path): cannot write (\(String(cString: strerror(errno))))") }
+        guard descriptor >= 0 else {
+            throw TrainingError("\(path): cannot write (\(String(cString: strerror(errno))))")
+        }
         var written = 0
         let ok = data.withUnsafeBytes { raw -> Bool in
             while written < raw.count {
@@ -209,7 +228,8 @@ public enum AtomicFile {
         close(descriptor)
         guard ok else {
             unlink(temporary)
-            throw TrainingError("\(path): write failed (\(String(cString: strerror(error)))); the previous file is unchanged")
+            throw TrainingError(
+                "\(path): write failed (\(String(cString: strerror(error)))); the previous file is unchanged")
         }
         guard rename(temporary, path) == 0 else {
             let error = errno

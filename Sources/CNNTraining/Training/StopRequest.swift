@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The signal (SIGINT from Ctrl-C, SIGTERM from `kill`) that asked the run to stop; 0 while none did.
 /// Written by the signal handler, read by the trainer between steps. A plain global (not a static
@@ -49,7 +50,8 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
     init(signal: Int32, epoch: Int, epochs: Int, step: Int, steps: Int, completedEpochs: Int, run: RunDirectory) {
         self.signal = signal
         let name = Self.name(signal)
-        let kept = completedEpochs > 0
+        let kept =
+            completedEpochs > 0
             ? "The checkpoint of epoch \(completedEpochs) is kept: \(run.checkpointPath). Continue the run with: cnntrain --resume \(run.path)"
             : "No epoch had finished, so there is no checkpoint yet; `cnntrain --resume \(run.path)` starts this run again from the beginning"
         description = "stopped by \(name) in epoch \(epoch)/\(epochs) at step \(step)/\(steps). \(kept)"

@@ -42,8 +42,10 @@ public final class Trainer {
 
     ///   - communicator: the processes of a data-parallel job: each trains on its share of every
     ///     global batch (`--batch-size` is global and must split evenly); rank 0 alone writes `run`.
-    public init(options: TrainingOptions, run: RunDirectory, resume: Resume? = nil, initialize: String? = nil,
-                printer: ProgressPrinter, communicator: Communicator = SingleProcessCommunicator.shared) throws {
+    public init(
+        options: TrainingOptions, run: RunDirectory, resume: Resume? = nil, initialize: String? = nil,
+        printer: ProgressPrinter, communicator: Communicator = SingleProcessCommunicator.shared
+    ) throws {
         self.communicator = communicator
         var options = options
         var resumed: LoadedCheckpoint? = nil
@@ -54,15 +56,20 @@ public final class Trainer {
             if let configPath = RunDirectory.configWithoutCheckpoint(resume.path) {
                 // Stopped before its first epoch ended: nothing to restore, so the run starts again.
                 options = try RunDirectory.readConfig(configPath).options
-                printer.log("\(resume.path): no epoch of this run had finished (no checkpoint yet); starting it again from the beginning with its recipe")
+                printer.log(
+                    "\(resume.path): no epoch of this run had finished (no checkpoint yet); starting it again from the beginning with its recipe"
+                )
             } else {
                 let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: resume.path))
                 guard let saved = checkpoint.options, let state = checkpoint.trainerState else {
-                    throw TrainingError("\(resume.path): this checkpoint has no training state to resume from; use --init to start a new run from its weights")
+                    throw TrainingError(
+                        "\(resume.path): this checkpoint has no training state to resume from; use --init to start a new run from its weights"
+                    )
                 }
                 options = saved
                 if let epochs = resume.epochs, epochs < state.completedEpochs {
-                    throw TrainingError("--epochs \(epochs) is less than the \(state.completedEpochs) epochs this run has already done")
+                    throw TrainingError(
+                        "--epochs \(epochs) is less than the \(state.completedEpochs) epochs this run has already done")
                 }
                 resumed = checkpoint
             }
@@ -90,8 +97,11 @@ public final class Trainer {
         let dataset = try DatasetLoader.load(source, options: loadOptions)
         for warning in dataset.warnings.prefix(20) { printer.log("warning: \(warning)") }
         if dataset.warnings.count > 20 { printer.log("warning: … and \(dataset.warnings.count - 20) more") }
-        if dataset.skippedCount > 0 { printer.log("skipped \(dataset.skippedCount) unreadable files (use --strict to stop on them)") }
-        let selection = try DataSelection(dataset, trainLimit: options.trainLimit, testLimit: options.testLimit, seed: options.seed)
+        if dataset.skippedCount > 0 {
+            printer.log("skipped \(dataset.skippedCount) unreadable files (use --strict to stop on them)")
+        }
+        let selection = try DataSelection(
+            dataset, trainLimit: options.trainLimit, testLimit: options.testLimit, seed: options.seed)
         for note in selection.notes { printer.log(note) }
         (trainSet, testSet) = (selection.train, selection.test)
         guard trainSet.count > 0 else { throw TrainingError("the training set has no usable images (\(source))") }
@@ -105,18 +115,25 @@ public final class Trainer {
         normalization = resumed?.normalization ?? DatasetStatistics.compute(trainSet)
         // A batch larger than the training set is the whole set: buffers are sized for what is used.
         if options.batchSize > trainSet.count {
-            printer.log("note: --batch-size \(options.batchSize) is larger than the \(trainSet.count) training images; each step uses all \(trainSet.count)")
+            printer.log(
+                "note: --batch-size \(options.batchSize) is larger than the \(trainSet.count) training images; each step uses all \(trainSet.count)"
+            )
             options.batchSize = trainSet.count
         }
         if communicator.isDistributed && !options.batchSize.isMultiple(of: communicator.size) {
-            throw TrainingError("--batch-size \(options.batchSize) does not split evenly into \(communicator.size) processes: --batch-size is the global batch, each process takes batch-size/\(communicator.size) images; use a multiple of \(communicator.size)")
+            throw TrainingError(
+                "--batch-size \(options.batchSize) does not split evenly into \(communicator.size) processes: --batch-size is the global batch, each process takes batch-size/\(communicator.size) images; use a multiple of \(communicator.size)"
+            )
         }
-        let bytesPerImage = MemoryBudget.bytesPerTrainingImage(report: ModelReport(resolved: resolved, model: model),
-                                                               inputShape: resolved.inputShape)
-        try MemoryBudget.check(batchSize: options.batchSize, bytesPerImage: bytesPerImage, available: MemoryBudget.availableBytes())
+        let bytesPerImage = MemoryBudget.bytesPerTrainingImage(
+            report: ModelReport(resolved: resolved, model: model),
+            inputShape: resolved.inputShape)
+        try MemoryBudget.check(
+            batchSize: options.batchSize, bytesPerImage: bytesPerImage, available: MemoryBudget.availableBytes())
 
         optimizer = try OptimizerFactory.make(options, parameters: model.namedParameters())
-        schedule = LearningRateSchedule(baseRate: options.learningRate, decay: options.schedule, warmupSteps: options.warmupSteps)
+        schedule = LearningRateSchedule(
+            baseRate: options.learningRate, decay: options.schedule, warmupSteps: options.warmupSteps)
         state = TrainerState(seed: options.seed)
 
         if let resumed {
@@ -126,7 +143,9 @@ public final class Trainer {
             try resumed.restoreDropoutGenerators(in: model)
         } else if let initialize {
             let checkpoint = try LoadedCheckpoint(path: RunDirectory.checkpointPath(forResume: initialize))
-            if let note = try checkpoint.applyForFineTuning(to: model, classNames: trainSet.classNames) { printer.log(note) }
+            if let note = try checkpoint.applyForFineTuning(to: model, classNames: trainSet.classNames) {
+                printer.log(note)
+            }
         }
         try model.validate(Shape([options.batchSize] + resolved.inputShape), mode: .training)
         self.options = options
@@ -142,8 +161,9 @@ public final class Trainer {
         if communicator.isDistributed { return try trainDataParallel() }
         let batchSize = options.batchSize
         var generator = SeededGenerator(state: state.shuffleGeneratorState)
-        let batcher = Batcher(store: trainSet, batchSize: batchSize, shuffle: true, normalization: normalization,
-                              augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
+        let batcher = Batcher(
+            store: trainSet, batchSize: batchSize, shuffle: true, normalization: normalization,
+            augmentation: options.augment ? Augmentation(randomCropPadding: 2, horizontalFlip: true) : nil)
         let images = Tensor(shape: Shape([batchSize] + resolved.inputShape))
         var labels: [Int32] = []
         let trainingStep = TrainingStep(model: model, optimizer: optimizer, options: options)
@@ -154,7 +174,9 @@ public final class Trainer {
         let steps = batcher.batchesPerEpoch
         let totalSteps = steps * options.epochs
         var validatedShape = images.shape
-        printer.log("training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)")
+        printer.log(
+            "training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)"
+        )
 
         while state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs + 1
@@ -165,8 +187,9 @@ public final class Trainer {
             for step in 0..<steps {
                 if let signal = StopRequest.received {
                     printer.clearLine()
-                    throw TrainingInterrupted(signal: signal, epoch: epoch, epochs: options.epochs, step: step, steps: steps,
-                                              completedEpochs: state.completedEpochs, run: run)
+                    throw TrainingInterrupted(
+                        signal: signal, epoch: epoch, epochs: options.epochs, step: step, steps: steps,
+                        completedEpochs: state.completedEpochs, run: run)
                 }
                 let stepStart = monotonicNanoseconds()
                 Profiler.timed(.data) { batcher.fill(batch: step, into: images, labels: &labels) }
@@ -177,8 +200,9 @@ public final class Trainer {
                 learningRate = schedule.rate(step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: steps)
                 let (loss, batchCorrect) = trainingStep.run(images: images, labels: labels, learningRate: learningRate)
                 guard loss.isFinite else {
-                    throw TrainingError.diverged(loss: loss, epoch: epoch, step: step + 1, learningRate: learningRate,
-                                                 checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
+                    throw TrainingError.diverged(
+                        loss: loss, epoch: epoch, step: step + 1, learningRate: learningRate,
+                        checkpoint: state.completedEpochs > 0 ? run.checkpointPath : nil)
                 }
                 state.globalStep += 1
                 profiler?.finishStep(nanoseconds: monotonicNanoseconds() - stepStart)
@@ -187,13 +211,14 @@ public final class Trainer {
                 correct += batchCorrect
                 seen += labels.count
                 let elapsed = Date().timeIntervalSince(start)
-                printer.step(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps, loss: lossSum / Double(seen),
-                             accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
-                             secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
+                printer.step(
+                    epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps, loss: lossSum / Double(seen),
+                    accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+                    secondsLeft: elapsed / Double(step + 1) * Double(steps - step - 1))
             }
             let seconds = Date().timeIntervalSince(start)
             let evaluationStart = Date()
-            Profiler.current = nil   // the profile covers training steps only
+            Profiler.current = nil  // the profile covers training steps only
             var test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
             test.loss = EvaluationFaultInjection.testLoss(test.loss, epoch: epoch)
             Profiler.current = profiler
@@ -202,11 +227,14 @@ public final class Trainer {
             // their epoch is not kept (a NaN cannot be written to the JSON of checkpoints and summaries).
             guard test.loss.isFinite, lossSum.isFinite else {
                 let which = test.loss.isFinite ? "the mean training loss" : "the test loss"
-                throw TrainingError("training diverged: \(which) of epoch \(epoch) is \(test.loss.isNaN || lossSum.isNaN ? "NaN" : "infinite") (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch).")
+                throw TrainingError(
+                    "training diverged: \(which) of epoch \(epoch) is \(test.loss.isNaN || lossSum.isNaN ? "NaN" : "infinite") (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch)."
+                )
             }
-            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                                     testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
-                                     seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
+                seconds: seconds, imagesPerSecond: Double(seen) / seconds)
             state.completedEpochs = epoch
             state.history.append(record)
             state.shuffleGeneratorState = generator.stateWords
@@ -227,18 +255,20 @@ public final class Trainer {
     }
 
     func saveCheckpoint() throws {
-        try CheckpointWriter.write(to: run.checkpointPath, model: model, resolved: resolved, options: options,
-                                   classNames: trainSet.classNames, normalization: normalization,
-                                   optimizer: optimizer, trainerState: state)
+        try CheckpointWriter.write(
+            to: run.checkpointPath, model: model, resolved: resolved, options: options,
+            classNames: trainSet.classNames, normalization: normalization,
+            optimizer: optimizer, trainerState: state)
     }
 
     /// `best.safetensors`: the weights of the epoch with the best test accuracy so far (the first
     /// such epoch on a tie), written atomically as the checkpoint is. It has no training state or
     /// optimizer sidecar: it is for `eval`, `predict`, `--init` and PyTorch, not for `--resume`.
     func saveCheckpoint(to path: String) throws {
-        try CheckpointWriter.write(to: path, model: model, resolved: resolved, options: options,
-                                   classNames: trainSet.classNames, normalization: normalization,
-                                   optimizer: nil, trainerState: nil)
+        try CheckpointWriter.write(
+            to: path, model: model, resolved: resolved, options: options,
+            classNames: trainSet.classNames, normalization: normalization,
+            optimizer: nil, trainerState: nil)
     }
 
     func makeSummary() -> TrainingSummary {
@@ -248,19 +278,22 @@ public final class Trainer {
         let best = state.history.reduce(nil as EpochRecord?) { best, record in
             best.map { record.testAccuracy > $0.testAccuracy ? record : $0 } ?? record
         }
-        return TrainingSummary(model: resolved.name, norm: resolved.norm, normPosition: resolved.normPosition,
-                               groups: options.groups, batchSize: options.batchSize, learningRate: options.learningRate,
-                               epochs: state.completedEpochs, parameterCount: model.parameterCount,
-                               normParameterCount: normParameters,
-                               finalTestAccuracy: last?.testAccuracy ?? 0, finalTrainAccuracy: last?.trainAccuracy ?? 0,
-                               finalTrainLoss: last?.trainLoss ?? 0, finalTestLoss: last?.testLoss ?? 0,
-                               bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: best?.epoch,
-                               bestCheckpoint: best == nil ? nil : run.bestCheckpointPath,
-                               meanImagesPerSecond: state.history.isEmpty ? 0 : state.history.map(\.imagesPerSecond).reduce(0, +) / Double(state.history.count),
-                               meanEpochSeconds: state.history.isEmpty ? 0 : state.history.map(\.seconds).reduce(0, +) / Double(state.history.count),
-                               inferenceImagesPerSecond: lastEvaluationSeconds.map { Double(testSet.count) / max($0, 1e-9) },
-                               trainImages: trainSet.count, testImages: testSet.count,
-                               threads: options.threads, seed: options.seed, history: state.history,
-                               checkpoint: run.checkpointPath)
+        return TrainingSummary(
+            model: resolved.name, norm: resolved.norm, normPosition: resolved.normPosition,
+            groups: options.groups, batchSize: options.batchSize, learningRate: options.learningRate,
+            epochs: state.completedEpochs, parameterCount: model.parameterCount,
+            normParameterCount: normParameters,
+            finalTestAccuracy: last?.testAccuracy ?? 0, finalTrainAccuracy: last?.trainAccuracy ?? 0,
+            finalTrainLoss: last?.trainLoss ?? 0, finalTestLoss: last?.testLoss ?? 0,
+            bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: best?.epoch,
+            bestCheckpoint: best == nil ? nil : run.bestCheckpointPath,
+            meanImagesPerSecond: state.history.isEmpty
+                ? 0 : state.history.map(\.imagesPerSecond).reduce(0, +) / Double(state.history.count),
+            meanEpochSeconds: state.history.isEmpty
+                ? 0 : state.history.map(\.seconds).reduce(0, +) / Double(state.history.count),
+            inferenceImagesPerSecond: lastEvaluationSeconds.map { Double(testSet.count) / max($0, 1e-9) },
+            trainImages: trainSet.count, testImages: testSet.count,
+            threads: options.threads, seed: options.seed, history: state.history,
+            checkpoint: run.checkpointPath)
     }
 }

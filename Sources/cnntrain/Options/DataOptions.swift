@@ -9,7 +9,10 @@ struct DataOptions: ParsableArguments {
     var trainLimit: Int?
     @Option(help: OptionHelp.testLimit)
     var testLimit: Int?
-    @Option(help: "Validation fraction split off (seeded by --seed) an ImageFolder tree that has no test/ or val/ folder. Default: 0.1.")
+    @Option(
+        help:
+            "Validation fraction split off (seeded by --seed) an ImageFolder tree that has no test/ or val/ folder. Default: 0.1."
+    )
     var validationFraction: Double?
     @Flag(help: "Stop on the first unreadable image instead of skipping it with a warning.")
     var strict = false
@@ -33,8 +36,11 @@ struct DataOptions: ParsableArguments {
     }
 
     var given: [String] {
-        [("--data", data != nil), ("--strict", strict), ("--train-limit", trainLimit != nil), ("--test-limit", testLimit != nil),
-         ("--validation-fraction", validationFraction != nil), ("--no-cache", noCache)]
-            .filter(\.1).map(\.0)
+        [
+            ("--data", data != nil), ("--strict", strict), ("--train-limit", trainLimit != nil),
+            ("--test-limit", testLimit != nil),
+            ("--validation-fraction", validationFraction != nil), ("--no-cache", noCache)
+        ]
+        .filter(\.1).map(\.0)
     }
 }

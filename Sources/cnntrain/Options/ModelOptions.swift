@@ -35,7 +35,8 @@ struct ModelOptions: ParsableArguments {
     }
 
     var given: [String] {
-        [("--model", model != nil), ("--groups", groups != nil), ("--norm-position", normPosition != nil)].filter(\.1).map(\.0)
+        [("--model", model != nil), ("--groups", groups != nil), ("--norm-position", normPosition != nil)].filter(\.1)
+            .map(\.0)
     }
 }
 

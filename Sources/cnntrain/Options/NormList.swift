@@ -19,10 +19,13 @@ struct NormList: ExpressibleByArgument, CustomStringConvertible {
     /// - Throws: `ValidationError` naming `option` when a name is unknown or repeated.
     func kinds(option: String) throws -> [NormKind] {
         if text == "all" { return NormKind.comparisonOrder }
-        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         let kinds = try names.map { name -> NormKind in
             guard let kind = NormKind(rawValue: name) else {
-                throw ValidationError("\(option): '\(name)' is not allowed; use a comma list of \(Self.allowed), or all")
+                throw ValidationError(
+                    "\(option): '\(name)' is not allowed; use a comma list of \(Self.allowed), or all")
             }
             return kind
         }

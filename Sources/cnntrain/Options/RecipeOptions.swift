@@ -4,9 +4,15 @@ import CNNTraining
 /// How `train` trains: epochs, batch, optimizer, schedule, loss, augmentation, seed. Optional, so
 /// that `--resume` and `--config` can tell which were given; the defaults are TrainingOptions()'s.
 struct RecipeOptions: ParsableArguments {
-    @Option(help: "Epochs to train (default 10). With --resume: the total to reach, to extend a finished or interrupted run (its cosine schedule is stretched to the new total).")
+    @Option(
+        help:
+            "Epochs to train (default 10). With --resume: the total to reach, to extend a finished or interrupted run (its cosine schedule is stretched to the new total)."
+    )
     var epochs: Int?
-    @Option(help: "Images per training step (default 64), over all processes when run with mpirun: each of W processes takes batch-size/W (which must divide). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training.")
+    @Option(
+        help:
+            "Images per training step (default 64), over all processes when run with mpirun: each of W processes takes batch-size/W (which must divide). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training."
+    )
     var batchSize: Int?
     @Option(name: .customLong("lr"), help: "Base learning rate (default 0.05).")
     var learningRate: Float?
@@ -18,14 +24,20 @@ struct RecipeOptions: ParsableArguments {
     var nesterov = false
     @Option(help: "Weight decay (SGD adds wd·w to the gradient as PyTorch; AdamW decoupled). Default: 5e-4.")
     var weightDecay: Float?
-    @Option(help: "Learning-rate schedule: constant, cosine, cosine:FLOOR, or step:EPOCHS:GAMMA (e.g. step:3:0.1). Default: cosine.",
-            transform: { try LearningRateSchedule.Decay(parsing: $0) })
+    @Option(
+        help:
+            "Learning-rate schedule: constant, cosine, cosine:FLOOR, or step:EPOCHS:GAMMA (e.g. step:3:0.1). Default: cosine.",
+        transform: { try LearningRateSchedule.Decay(parsing: $0) })
     var schedule: LearningRateSchedule.Decay?
     @Option(help: "Linear learning-rate warm-up over this many steps. Default: 0.")
     var warmup: Int?
     @Option(help: "Label smoothing of the cross-entropy loss (0 to 1). Default: 0.")
     var labelSmoothing: Float?
-    @Option(name: .customLong("clip-grad-norm"), help: ArgumentHelp("Clip the gradients before each optimizer step so that their total 2-norm over all parameters is at most MAX (PyTorch's clip_grad_norm_). Default: no clipping.", valueName: "max"))
+    @Option(
+        name: .customLong("clip-grad-norm"),
+        help: ArgumentHelp(
+            "Clip the gradients before each optimizer step so that their total 2-norm over all parameters is at most MAX (PyTorch's clip_grad_norm_). Default: no clipping.",
+            valueName: "max"))
     var clipGradientNorm: Float?
     @Flag(help: "Augment training images (random crop with 2-pixel padding, horizontal flip).")
     var augment = false
@@ -57,10 +69,12 @@ struct RecipeOptions: ParsableArguments {
 
     /// The options given on the command line, `--epochs` aside (the one `--resume` allows).
     var givenBesideEpochs: [String] {
-        [("--batch-size", batchSize != nil), ("--lr", learningRate != nil), ("--optimizer", optimizer != nil),
-         ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
-         ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--label-smoothing", labelSmoothing != nil),
-         ("--clip-grad-norm", clipGradientNorm != nil),
-         ("--augment", augment), ("--seed", seed != nil)].filter(\.1).map(\.0)
+        [
+            ("--batch-size", batchSize != nil), ("--lr", learningRate != nil), ("--optimizer", optimizer != nil),
+            ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
+            ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--label-smoothing", labelSmoothing != nil),
+            ("--clip-grad-norm", clipGradientNorm != nil),
+            ("--augment", augment), ("--seed", seed != nil)
+        ].filter(\.1).map(\.0)
     }
 }

@@ -11,10 +11,12 @@ let package = Package(
     name: "cnntrain-fuzz",
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "cnntrain", path: "../../..")],
-    targets: [.target(name: "FuzzDriver")] + names.map { name in
-        .executableTarget(name: name, dependencies: ["FuzzDriver", .product(name: "CNNTrainKit", package: "cnntrain")],
-                          path: "Sources/\(name)",
-                          swiftSettings: [.unsafeFlags(["-parse-as-library"])])
-    },
+    targets: [.target(name: "FuzzDriver")]
+        + names.map { name in
+            .executableTarget(
+                name: name, dependencies: ["FuzzDriver", .product(name: "CNNTrainKit", package: "cnntrain")],
+                path: "Sources/\(name)",
+                swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+        },
     swiftLanguageModes: [.v5]
 )

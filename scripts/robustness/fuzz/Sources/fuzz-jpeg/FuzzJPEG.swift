@@ -10,8 +10,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeBufferPointer(start: data, count: size)
     bytes += input.starts(with: bytes) ? Array(input.dropFirst(3)) : Array(input)
     let scaled = size > 0 && data[size - 1] & 1 == 1
-    if let image = try? ImageDecoder.decode(data: bytes, path: "fuzz.jpg", maxPixels: 1 << 20,
-                                            minimumSize: scaled ? (width: 8, height: 8) : nil) {
+    if let image = try? ImageDecoder.decode(
+        data: bytes, path: "fuzz.jpg", maxPixels: 1 << 20,
+        minimumSize: scaled ? (width: 8, height: 8) : nil)
+    {
         precondition(image.pixels.count == image.width * image.height * image.channels)
     }
     return 0

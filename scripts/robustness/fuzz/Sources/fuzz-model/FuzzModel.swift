@@ -15,7 +15,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for kind in NormKind.allCases {
         for position in NormPosition.allCases {
             let norm = NormConfiguration(kind: kind, groupCount: size % 3 == 0 ? nil : size % 5 + 1, position: position)
-            guard let model = try? ModelResolver.resolve(file, name: "fuzz", classCount: 10, norm: norm) else { continue }
+            guard let model = try? ModelResolver.resolve(file, name: "fuzz", classCount: 10, norm: norm) else {
+                continue
+            }
             if let count = try? model.validatedParameterCount(), count < 1 << 22 {
                 _ = try? ModelBuilder.build(model, seed: 1)
             }
