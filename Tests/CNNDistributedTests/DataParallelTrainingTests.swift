@@ -207,7 +207,7 @@ final class DataParallelTrainingTests: XCTestCase {
         process.arguments = try MPIRun.commandLine(
             processes: 2, transport: .sharedMemory,
             [
-                "--norm", "syncbatch", "--epochs", "2", "--batch-size", "32", "--train-limit", "1280",
+                "--norm", "syncbatch", "--epochs", "2", "--batch-size", "32", "--train-limit", "6400",
                 "--test-limit", "64", "--threads", "2", "--quiet", "--out", out
             ], timeout: 300)
         process.environment = MPIRun.environment
@@ -222,7 +222,9 @@ final class DataParallelTrainingTests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.2)
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint), "epoch 1 did not finish")
-        Thread.sleep(forTimeInterval: 1)  // into epoch 2
+        // Into epoch 2, which has 200 steps: seconds of work even on a quiet machine (with 40 steps
+        // the job once ended before rank 1 was looked for).
+        Thread.sleep(forTimeInterval: 0.3)
         guard let victim = Self.rankProcess(1, under: process.processIdentifier) else {
             process.terminate(); process.waitUntilExit()
             return XCTFail("no rank 1 under mpirun")
