@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FIGURES = os.path.join(ROOT, "docs", "figures")
 PARTS = ["accuracy", "gap", "curves", "speed", "parameters", "torch"]
-NORM_ORDER = ["none", "batch", "layer", "instance", "group"]
+NORM_ORDER = ["none", "batch", "syncbatch", "layer", "instance", "group"]
 MAX_FIGURE_BYTES = 200 * 1024
 
 
@@ -163,8 +163,10 @@ class Table:
 
 def settings_line(study):
     s = study["settings"]
-    train = f"the first {grouped(s['trainLimit'])} training images" if s.get("trainLimit") else "all training images"
-    test = f"the first {grouped(s['testLimit'])} test images" if s.get("testLimit") else "all test images"
+    # --train-limit/--test-limit: the first N images in studies made before the limits became a
+    # seeded, class-stratified subset, that subset since; the count is what both have in common.
+    train = f"{grouped(s['trainLimit'])} training images (`--train-limit`)" if s.get("trainLimit") else "all training images"
+    test = f"{grouped(s['testLimit'])} test images (`--test-limit`)" if s.get("testLimit") else "all test images"
     seeds = study["plan"]["seedCount"]
     cells = study["cells"]
     failed = [c for c in cells if c["status"] != "ok"]
