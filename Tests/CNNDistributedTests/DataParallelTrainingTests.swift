@@ -97,7 +97,7 @@ final class DataParallelTrainingTests: XCTestCase {
         }
     }
 
-    func testGroupNormOnTwoProcessesEqualsOneProcessOverBothTransports() throws {
+    func testGroupNormOnTwoAndFourProcessesEqualsOneProcessOverBothTransports() throws {
         let one = try reference("group")
         for transport in [MPIRun.Transport.sharedMemory, .loopbackTCP] {
             let (difference, tensor) = MPIRun.largestDifference(
@@ -105,6 +105,9 @@ final class DataParallelTrainingTests: XCTestCase {
             print("group, 2 processes (\(transport.rawValue)) vs 1: largest |Δ| \(difference) (\(tensor))")
             XCTAssertLessThan(difference, 1e-4, "\(transport.rawValue), \(tensor)")
         }
+        let (difference, tensor) = MPIRun.largestDifference(try train("group", processes: 4), one)
+        print("group, 4 processes vs 1: largest |Δ| \(difference) (\(tensor))")
+        XCTAssertLessThan(difference, 1e-4, tensor)
     }
 
     func testSyncBatchOverLoopbackTCPEqualsOneProcess() throws {
