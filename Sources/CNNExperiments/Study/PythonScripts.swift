@@ -18,17 +18,9 @@ public enum PythonScripts {
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    /// Whether `import module` works in /usr/bin/python3.
+    /// Whether `import module` works in Debian's Python (the plots' interpreter).
     public static func has(module: String) -> Bool {
-        guard FileManager.default.isExecutableFile(atPath: interpreter) else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = ["-c", "import \(module)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        PythonInterpreter.has(module, python: interpreter)
     }
 
     /// Runs `script` with `arguments` (output to this process's) and returns its exit status.
