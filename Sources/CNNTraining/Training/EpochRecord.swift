@@ -11,6 +11,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// Seconds of training (without evaluation).
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Accuracy and loss on the fixed training subset (`TrainingOptions.trainEvalImages`), in
+    /// inference mode after the epoch; nil when it is off.
+    public var trainEvalAccuracy: Double? = nil
+    public var trainEvalLoss: Double? = nil
 
     public static let csvHeader =
         "epoch,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds,images_per_second"

@@ -40,6 +40,26 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Cache decoded ImageFolder trees on disk (see RunDirectory.cacheDirectory).
     public var cache = true
 
+    // The grid axes of the course-notes studies (issue 16). nil: the model file decides.
+    /// `--activation`: replaces every activation layer of the model (relu, sigmoid, tanh, silu, leakyrelu).
+    public var activation: String? = nil
+    /// `--dropout P`: the probability of every dropout layer of the model (0 ≤ P < 1).
+    public var dropout: Float? = nil
+    /// `--conv-bias yes|no`: every conv layer has a bias (yes) or none has (no). nil: a conv in
+    /// front of a norm has none (the norm's β replaces it), the others have one.
+    public var convBias: Bool? = nil
+    /// `--init-gain G`: every conv and linear weight is multiplied by G after PyTorch's default
+    /// initialization (biases and norm parameters are untouched). nil: 1.
+    public var initGain: Float? = nil
+    /// `--steps N`: train N optimizer steps in all instead of `epochs` epochs (the last epoch is
+    /// cut short; the schedule spans N steps), so that runs with other batch sizes take equal steps.
+    public var steps: Int? = nil
+    /// `--train-eval-images N`: a fixed, class-stratified subset of the training set evaluated in
+    /// inference mode after every epoch (beside the running training accuracy), so that train −
+    /// test accuracy measures over-fitting. nil: as many as the test set has (at most the training
+    /// set); 0: off.
+    public var trainEvalImages: Int? = nil
+
     public init() {}
 }
 

@@ -12,6 +12,12 @@ public struct TrainingSummary: Codable, Sendable {
     public var finalTestAccuracy: Double
     public var finalTrainAccuracy: Double
     public var finalTrainLoss: Double
+    /// The last epoch's accuracy on the fixed training subset in inference mode (nil: not measured).
+    public var finalTrainEvalAccuracy: Double? = nil
+    /// Images of that subset.
+    public var trainEvalImages: Int? = nil
+    /// Optimizer steps done in all.
+    public var steps: Int? = nil
     public var finalTestLoss: Double
     public var bestTestAccuracy: Double
     /// The epoch whose weights best.safetensors holds (the first with the best test accuracy).
