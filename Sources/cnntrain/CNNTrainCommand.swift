@@ -17,7 +17,7 @@ struct CNNTrainCommand: ParsableCommand {
         version: cnntrainVersion,
         subcommands: [
             TrainCommand.self, EvalCommand.self, PredictCommand.self, InfoCommand.self,
-            BenchCommand.self, DataCommand.self, CompareCommand.self
+            BenchCommand.self, DataCommand.self, CompareCommand.self, StudyCommand.self
         ],
         defaultSubcommand: TrainCommand.self)
 

@@ -38,6 +38,11 @@ struct CompareCommand: ParsableCommand {
     var baseLr: Double = 0.05
     @Option(help: "Repeats of every cell, with seeds 1…N (1 to 100).")
     var seeds = 1
+    @Option(
+        help: ArgumentHelp(
+            "A further grid axis: a run option's JSON key (as in a run's config.json) and its values, e.g. dropout=0,0.5, convBias=yes,no, normPosition=before,after, initGain=0.5,1,2, activation=relu,sigmoid. Repeat it for more axes.",
+            valueName: "key=v1,v2"))
+    var grid: [String] = []
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: OptionHelp.data)
     var data: String?
@@ -72,6 +77,7 @@ struct CompareCommand: ParsableCommand {
         _ = try norms.kinds(option: "--norms")
         _ = try parsedBatchSizes()
         _ = try rule()
+        _ = try gridAxes()
         guard (1...100).contains(seeds) else { throw ValidationError("--seeds \(seeds) is not allowed; use 1 to 100") }
         try cellOptions.validateForCommandLine()
         guard (1...256).contains(processes) else {
@@ -94,6 +100,15 @@ struct CompareCommand: ParsableCommand {
     func cellNorms() throws -> [NormKind] {
         let kinds = try norms.kinds(option: "--norms")
         return norms.text == "all" && processes == 1 ? kinds.filter { $0 != .syncbatch } : kinds
+    }
+
+    /// The `--grid` axes, each checked as a study file's axes are.
+    func gridAxes() throws -> [GridAxis] {
+        let axes = try grid.map { try GridAxis(parsing: $0) }
+        var definition = StudyDefinition(title: "compare", norms: [.group], seeds: 1)
+        definition.grid = axes
+        do { _ = try definition.plan() } catch { throw ValidationError("--grid: \(error)") }
+        return axes
     }
 
     func parsedBatchSizes() throws -> [Int] {
@@ -146,7 +161,7 @@ struct CompareCommand: ParsableCommand {
             settings.processes = processes > 1 ? processes : nil
             let plan = StudyPlan(
                 norms: try cellNorms(), batchSizes: try parsedBatchSizes(),
-                rule: try rule(), seedCount: seeds)
+                rule: try rule(), seedCount: seeds, axes: try gridAxes())
             let directory = out ?? Study.defaultPath(model: settings.model)
             let executable = ChildProcess.currentExecutable
 
@@ -175,40 +190,16 @@ struct CompareCommand: ParsableCommand {
             // A study folder made with other settings is bad input (64); failures from here on are the work's (1).
             try runner.prepare()
             try runReportingErrors(status: ExitStatus.failure) {
-                try compareRun(
-                    runner: runner, settings: settings, plan: plan, directory: directory, executable: executable)
+                try compareRun(runner: runner, executable: executable)
             }
         }
     }
 
     /// Runs the cells, writes the results and the report, draws the plots.
-    func compareRun(
-        runner: StudyRunner, settings: StudySettings, plan: StudyPlan, directory: String, executable: String
-    ) throws {
-        let results = try runner.run()
+    func compareRun(runner: StudyRunner, executable: String) throws {
         let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(PythonScripts.shellQuoted).joined(
             separator: " ")
-        let slots = NormSlot.list(
-            model: settings.model, norms: plan.norms, groupCount: settings.groups, position: settings.normPosition)
-        let report = StudyReport(
-            command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results,
-            normSlots: slots)
-        try report.write(to: directory)
-        print("")
-        print(report.markdown)
-        print("wrote \(directory)/results.csv, results.json, report.md")
-        if !noPlots {
-            if let problem = StudyPlots.draw(directory: directory, executable: executable) { print(problem) }
-            // report.md links the plots that were drawn.
-            var withPlots = report
-            withPlots.plots = StudyReport.plotNames(in: directory)
-            try withPlots.write(to: directory)
-        }
-        let failed = report.failedCells
-        if !failed.isEmpty {
-            throw TrainingError(
-                "\(failed.count) of \(results.count) cells failed: \(failed.map(\.id).joined(separator: ", ")) (reasons in \(directory)/report.md)"
-            )
-        }
+        try runner.runAndReport(
+            command: command, drawPlots: noPlots ? nil : { StudyPlots.draw(directory: $0, executable: executable) })
     }
 }

@@ -37,7 +37,8 @@ final class StudyReportTests: XCTestCase {
 
     func testTheGapTableSaysWhyItCanBeNegative() {
         let markdown = report([cell(.group, ok: true, torch: 0.8)]).markdown
-        let gap = markdown.components(separatedBy: "## Generalization gap")[1].components(separatedBy: "##")[0]
+        let gap = markdown.components(separatedBy: "## Running train accuracy − test accuracy")[1].components(
+            separatedBy: "##")[0]
         XCTAssertTrue(gap.contains("| group | -10.00 |"), gap)
         XCTAssertTrue(gap.contains("training mode"), gap)
         XCTAssertTrue(gap.contains("inference mode"), gap)

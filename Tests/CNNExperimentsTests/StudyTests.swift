@@ -79,8 +79,9 @@ final class StudyTests: XCTestCase {
     func testCSVQuotesErrorMessages() {
         let cell = StudyCell(norm: .none, batchSize: 8, learningRate: 50, seed: 1)
         let line = CellResult(cell: cell, status: "failed", error: "loss became \"NaN\", try a lower --lr").csvLine
-        XCTAssertTrue(line.hasPrefix("none-b8-lr50-s1,none,8,50,1,failed,"), line)
+        XCTAssertTrue(line.hasPrefix("none-b8-lr50-s1,none,8,50,,1,failed,"), line)
         XCTAssertTrue(line.hasSuffix(",\"loss became \"\"NaN\"\", try a lower --lr\""), line)
-        XCTAssertEqual(CellResult.csvHeader.split(separator: ",").count, 17)
+        XCTAssertEqual(CellResult.csvHeader.split(separator: ",").count, 21)
+        XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, 21 + 1, "the message has one comma")
     }
 }

@@ -15,6 +15,12 @@ public struct CellResult: Codable, Equatable, Sendable {
     public var testAccuracy: Double?
     public var trainAccuracy: Double?
     public var trainLoss: Double?
+    /// Accuracy on a fixed training subset in inference mode after the last epoch (nil: not measured).
+    public var trainEvalAccuracy: Double?
+    /// Optimizer steps the cell took.
+    public var steps: Int?
+    /// Wall-clock seconds of the cell's run, evaluations and start-up included.
+    public var wallSeconds: Double?
     public var trainImagesPerSecond: Double?
     public var inferenceImagesPerSecond: Double?
     public var epochSeconds: Double?
@@ -37,6 +43,8 @@ public struct CellResult: Codable, Equatable, Sendable {
         testAccuracy = summary.finalTestAccuracy
         trainAccuracy = summary.finalTrainAccuracy
         trainLoss = summary.finalTrainLoss
+        trainEvalAccuracy = summary.finalTrainEvalAccuracy
+        steps = summary.steps ?? summary.epochs * stepsPerEpoch(summary)
         trainImagesPerSecond = summary.meanImagesPerSecond
         inferenceImagesPerSecond = summary.inferenceImagesPerSecond
         epochSeconds = summary.meanEpochSeconds
@@ -44,21 +52,36 @@ public struct CellResult: Codable, Equatable, Sendable {
         normParameterCount = summary.normParameterCount
     }
 
+    /// Steps per epoch of a summary written before runs counted their steps.
+    func stepsPerEpoch(_ summary: TrainingSummary) -> Int {
+        (summary.trainImages + summary.batchSize - 1) / max(summary.batchSize, 1)
+    }
+
     public static let csvHeader =
-        "id,norm,batch_size,lr,seed,status,test_accuracy,train_accuracy,train_loss,train_images_per_second,inference_images_per_second,epoch_seconds,parameters,norm_parameters,peak_memory_mib,torch_test_accuracy,error"
+        "id,norm,batch_size,lr,settings,seed,status,test_accuracy,train_accuracy,train_eval_accuracy,train_loss,steps,wall_seconds,train_images_per_second,inference_images_per_second,epoch_seconds,parameters,norm_parameters,peak_memory_mib,torch_test_accuracy,error"
 
     public var csvLine: String {
         func number(_ value: Double?, _ digits: Int) -> String {
             value.map { String(format: "%.\(digits)f", $0) } ?? ""
         }
         let error = self.error.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
-        return [
-            id, cell.norm.rawValue, String(cell.batchSize), Study.format(cell.learningRate), String(cell.seed), status,
-            number(testAccuracy, 6), number(trainAccuracy, 6), number(trainLoss, 6), number(trainImagesPerSecond, 1),
-            number(inferenceImagesPerSecond, 1), number(epochSeconds, 3), parameterCount.map(String.init) ?? "",
-            normParameterCount.map(String.init) ?? "", number(peakMemoryMiB, 1), number(torchTestAccuracy, 6), error
+        func integer(_ value: Int?) -> String { value.map(String.init) ?? "" }
+        let settings: String = (cell.settings ?? []).map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let identity: [String] = [
+            id, cell.norm.rawValue, String(cell.batchSize), Study.format(cell.learningRate), settings,
+            String(cell.seed), status
         ]
-        .joined(separator: ",")
+        let accuracy: [String] = [
+            number(testAccuracy, 6), number(trainAccuracy, 6), number(trainEvalAccuracy, 6), number(trainLoss, 6),
+            integer(steps), number(wallSeconds, 1)
+        ]
+        let resources: [String] = [
+            number(trainImagesPerSecond, 1), number(inferenceImagesPerSecond, 1), number(epochSeconds, 3),
+            integer(parameterCount), integer(normParameterCount), number(peakMemoryMiB, 1),
+            number(torchTestAccuracy, 6), error
+        ]
+        return (identity + accuracy + resources)
+            .joined(separator: ",")
     }
 }
 
@@ -70,12 +93,20 @@ public struct CellAggregate: Codable, Equatable, Sendable {
     public var norm: NormKind
     public var batchSize: Int
     public var learningRate: Double
+    /// The values of the plan's other grid axes (nil: none).
+    public var settings: [GridSetting]?
     public var succeeded: Int
     public var failed: Int
     public var testAccuracy: MeanAndDeviation?
     public var trainAccuracy: MeanAndDeviation?
-    /// Train minus test accuracy.
+    /// Running train minus test accuracy.
     public var generalizationGap: MeanAndDeviation?
+    /// Accuracy on the fixed training subset in inference mode.
+    public var trainEvalAccuracy: MeanAndDeviation?
+    /// Over-fitting: train accuracy in inference mode (fixed subset) minus test accuracy.
+    public var overfittingGap: MeanAndDeviation?
+    /// Wall-clock seconds per cell.
+    public var wallSeconds: MeanAndDeviation?
     public var trainLoss: MeanAndDeviation?
     public var trainImagesPerSecond: MeanAndDeviation?
     public var inferenceImagesPerSecond: MeanAndDeviation?
@@ -105,9 +136,13 @@ public struct CellAggregate: Codable, Equatable, Sendable {
             let first = group[0].cell
             return CellAggregate(
                 norm: first.norm, batchSize: first.batchSize, learningRate: first.learningRate,
+                settings: first.settings,
                 succeeded: ok.count, failed: group.count - ok.count,
                 testAccuracy: stat(\.testAccuracy), trainAccuracy: stat(\.trainAccuracy),
                 generalizationGap: stat { r in r.trainAccuracy.flatMap { a in r.testAccuracy.map { a - $0 } } },
+                trainEvalAccuracy: stat(\.trainEvalAccuracy),
+                overfittingGap: stat { r in r.trainEvalAccuracy.flatMap { a in r.testAccuracy.map { a - $0 } } },
+                wallSeconds: stat(\.wallSeconds),
                 trainLoss: stat(\.trainLoss), trainImagesPerSecond: stat(\.trainImagesPerSecond),
                 inferenceImagesPerSecond: stat(\.inferenceImagesPerSecond), epochSeconds: stat(\.epochSeconds),
                 peakMemoryMiB: stat(\.peakMemoryMiB),

@@ -45,6 +45,9 @@ public struct StudySettings: Codable, Equatable, Sendable {
     /// Processes per cell: each cell a data-parallel job `mpirun -np W cnntrain train …` (nil: one
     /// process, no mpirun). `--batch-size` stays the global batch.
     public var processes: Int? = nil
+    /// Run options every cell shares beyond those above (a study file's recipe: `steps`,
+    /// `activation`, `trainEvalImages`, …), by their TrainingOptions JSON keys; nil: none.
+    public var recipe: [GridSetting]? = nil
     public init() {}
 
     /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).
@@ -65,17 +68,23 @@ public struct StudyCell: Codable, Equatable, Hashable, Sendable {
     public var batchSize: Int
     public var learningRate: Double
     public var seed: Int
+    /// The cell's values of the plan's other grid axes (`--grid`), in axis order; nil: none.
+    public var settings: [GridSetting]?
 
-    public init(norm: NormKind, batchSize: Int, learningRate: Double, seed: Int) {
+    public init(norm: NormKind, batchSize: Int, learningRate: Double, seed: Int, settings: [GridSetting] = []) {
         self.norm = norm; self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed
+        self.settings = settings.isEmpty ? nil : settings
     }
 
-    /// A stable, file-name-safe id: `group-b32-lr0.025-s1`. The same cell always gets the same id,
-    /// so a study resumes by finding the cells' folders.
-    public var id: String { "\(norm.rawValue)-b\(batchSize)-lr\(Study.format(learningRate))-s\(seed)" }
+    /// A stable, file-name-safe id: `group-b32-lr0.025-s1`, `group-b32-lr0.025-dropout0.5-s1`. The
+    /// same cell always gets the same id, so a study resumes by finding the cells' folders.
+    public var id: String { configuration + "-s\(seed)" }
 
     /// The cell without its seed: the key that seeds are aggregated over.
-    public var configuration: String { "\(norm.rawValue)-b\(batchSize)-lr\(Study.format(learningRate))" }
+    public var configuration: String {
+        (["\(norm.rawValue)", "b\(batchSize)", "lr\(Study.format(learningRate))"] + (settings ?? []).map(\.idPart))
+            .joined(separator: "-")
+    }
 }
 
 /// The grid: every norm × batch size × learning rate × seed.
@@ -84,19 +93,29 @@ public struct StudyPlan: Codable, Equatable, Sendable {
     public var batchSizes: [Int]
     public var rule: LearningRateRule
     public var seedCount: Int
+    /// Further axes (`--grid`, a study file's `grid`); nil: none.
+    public var axes: [GridAxis]?
 
-    public init(norms: [NormKind], batchSizes: [Int], rule: LearningRateRule, seedCount: Int) {
+    public init(norms: [NormKind], batchSizes: [Int], rule: LearningRateRule, seedCount: Int, axes: [GridAxis] = []) {
         self.norms = norms; self.batchSizes = batchSizes; self.rule = rule; self.seedCount = seedCount
+        self.axes = axes.isEmpty ? nil : axes
     }
 
-    /// Cells in a fixed order: norm, then batch size, then learning rate, then seed 1…N.
+    /// Cells in a fixed order: norm, then batch size, then learning rate, then the other axes
+    /// (first axis slowest), then seed 1…N.
     public var cells: [StudyCell] {
         var cells: [StudyCell] = []
+        let combinations = GridAxis.combinations(axes ?? [])
         for norm in norms {
             for batchSize in batchSizes {
                 for rate in rule.rates(batchSize: batchSize) {
-                    for seed in 1...max(seedCount, 1) {
-                        cells.append(StudyCell(norm: norm, batchSize: batchSize, learningRate: rate, seed: seed))
+                    for settings in combinations {
+                        for seed in 1...max(seedCount, 1) {
+                            cells.append(
+                                StudyCell(
+                                    norm: norm, batchSize: batchSize, learningRate: rate, seed: seed,
+                                    settings: settings))
+                        }
                     }
                 }
             }
@@ -108,11 +127,12 @@ public struct StudyPlan: Codable, Equatable, Sendable {
     public func summary(directory: String, epochs: Int) -> String {
         func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
         let cellCount = cells.count
-        let rateCount = cellCount / max(norms.count * batchSizes.count * seedCount, 1)
-        let counts = [
-            counted(norms.count, "norm"), counted(batchSizes.count, "batch size"),
-            counted(rateCount, "learning rate"), counted(seedCount, "seed")
-        ]
+        let axisCounts = (axes ?? []).map { counted($0.values.count, $0.key + " value") }
+        let combinationCount = (axes ?? []).reduce(1) { $0 * $1.values.count }
+        let rateCount = cellCount / max(norms.count * batchSizes.count * seedCount * combinationCount, 1)
+        let counts =
+            [counted(norms.count, "norm"), counted(batchSizes.count, "batch size"), counted(rateCount, "learning rate")]
+            + axisCounts + [counted(seedCount, "seed")]
         return
             "study \(directory): \(counted(cellCount, "cell")) (\(counts.joined(separator: " × "))), \(counted(epochs, "epoch")) each\n"
             + "learning rate: \(rule.description)"

@@ -12,6 +12,8 @@ public struct StudyReport: Codable, Sendable {
     public var plan: StudyPlan
     public var learningRateRule: String
     public var threads: Int
+    /// The CPU the report was written on (its model name and logical CPU count), for the runtimes.
+    public var cpu: String?
     public var cells: [CellResult]
     public var aggregates: [CellAggregate]
     /// The parameters of every norm slot of the model, per norm (LayerNorm's per-element γ, β).
@@ -25,7 +27,8 @@ public struct StudyReport: Codable, Sendable {
         ("accuracy_vs_lr.png", "Test accuracy against learning rate"),
         ("learning_curves.png", "Learning curves: test accuracy after each epoch"),
         ("throughput.png", "Training and inference images/s, peak memory"),
-        ("parameters.png", "Parameters of the model and of each norm slot")
+        ("parameters.png", "Parameters of the model and of each norm slot"),
+        ("figure.png", "Test accuracy per cell: mean and 95% interval over seeds")
     ]
 
     /// The plot files present in `directory`.
@@ -44,6 +47,16 @@ public struct StudyReport: Codable, Sendable {
         self.settings = settings; self.plan = plan; self.threads = threads; self.cells = cells
         learningRateRule = plan.rule.description
         aggregates = CellAggregate.aggregate(cells)
+        cpu = Self.cpuDescription()
+    }
+
+    /// "AMD EPYC, 2 logical CPUs" from /proc/cpuinfo.
+    static func cpuDescription() -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        let model = lines.first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
+        let count = lines.filter { $0.hasPrefix("processor") }.count
+        return "\(model.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"), \(count) logical CPUs"
     }
 
     public var failedCells: [CellResult] { cells.filter { !$0.succeeded } }
@@ -78,28 +91,27 @@ public struct StudyReport: Codable, Sendable {
             "- \(cells.count) cells, \(cells.count - failedCells.count) succeeded, \(failedCells.count) failed\n")
 
         let hasTorch = cells.contains { $0.torchTestAccuracy != nil }
-        for rate in rateColumns {
-            let title = rate.map { " (lr \(Study.format($0)))" } ?? ""
+        lines.append("## Test accuracy (%)\n")
+        lines += table(value: { $0.testAccuracy }, scale: 100, digits: 2)
+        if case .linear = plan.rule {
             lines.append(
-                "## Test accuracy (%) by norm and \(ratesAcross ? "learning rate (batch \(plan.batchSizes[0]))" : "batch size")\(title)\n"
-            )
-            lines += table(value: { $0.testAccuracy }, scale: 100, digits: 2, rate: rate)
-            if case .linear = plan.rule {
-                lines.append(
-                    "\nlr per batch size: "
-                        + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(
-                            separator: ", "))
-            }
-            lines.append("\n## Generalization gap: train − test accuracy (percentage points)\(title)\n")
-            lines.append(Self.gapNote + "\n")
-            lines += table(value: { $0.generalizationGap }, scale: 100, digits: 2, rate: rate)
-            if hasTorch {
-                lines.append("\n## PyTorch test accuracy (%), same recipe\(title)\n")
-                lines += table(
-                    value: { $0.torchTestAccuracy }, scale: 100, digits: 2, rate: rate, failures: { $0.torchFailed })
-            }
-            lines.append("")
+                "\nlr per batch size: "
+                    + plan.batchSizes.map { "\($0) → \(Study.format(plan.rule.rates(batchSize: $0)[0]))" }.joined(
+                        separator: ", "))
         }
+        if aggregates.contains(where: { $0.overfittingGap != nil }) {
+            lines.append("\n## Over-fitting: train accuracy in inference mode − test accuracy (percentage points)\n")
+            lines.append(Self.overfittingNote + "\n")
+            lines += table(value: { $0.overfittingGap }, scale: 100, digits: 2)
+        }
+        lines.append("\n## Running train accuracy − test accuracy (percentage points)\n")
+        lines.append(Self.gapNote + "\n")
+        lines += table(value: { $0.generalizationGap }, scale: 100, digits: 2)
+        if hasTorch {
+            lines.append("\n## PyTorch test accuracy (%), same recipe\n")
+            lines += table(value: { $0.torchTestAccuracy }, scale: 100, digits: 2, failures: { $0.torchFailed })
+        }
+        lines.append("")
 
         if !plots.isEmpty {
             lines.append("## Plots\n")
@@ -113,12 +125,12 @@ public struct StudyReport: Codable, Sendable {
             "Training images/s is the mean over epochs; inference images/s is the last test-set evaluation (inference mode, batches of 256); peak memory is the cell process's peak resident set.\n"
         )
         lines.append(
-            "| norm | batch | lr | train images/s | inference images/s | s/epoch | final train loss | peak memory (MiB) |"
+            "| norm | cell | train images/s | inference images/s | s/epoch | final train loss | peak memory (MiB) |"
         )
-        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for aggregate in aggregates where aggregate.succeeded > 0 {
             lines.append(
-                "| \(aggregate.norm.rawValue) | \(aggregate.batchSize) | \(Study.format(aggregate.learningRate)) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |"
+                "| \(aggregate.norm.rawValue) | \(StudyColumn(aggregate).fullTitle) | \(show(aggregate.trainImagesPerSecond, 1, 0)) | \(show(aggregate.inferenceImagesPerSecond, 1, 0)) | \(show(aggregate.epochSeconds, 1, 2)) | \(show(aggregate.trainLoss, 1, 4)) | \(show(aggregate.peakMemoryMiB, 1, 0)) |"
             )
         }
 
@@ -177,45 +189,41 @@ public struct StudyReport: Codable, Sendable {
         return lines
     }
 
-    /// A list of rates at a single batch size: one table with a column per rate.
-    var ratesAcross: Bool {
-        if case .list = plan.rule { return plan.batchSizes.count == 1 }
-        return false
-    }
-
-    /// With a list of rates and several batch sizes, one table per rate; otherwise one table.
-    var rateColumns: [Double?] {
-        if case .list(let rates) = plan.rule, !ratesAcross { return rates }
-        return [nil]
-    }
-
-    /// One row per norm; a column per batch size (of `rate`, or the rule's rate), or per rate when `ratesAcross`.
-    /// Why train − test is often negative here.
+    /// Why the running train − test gap is often negative.
     static let gapNote =
-        "Train accuracy is the running accuracy over the last epoch, measured while it trained: in training mode (dropout on, BatchNorm on batch statistics) and on weights that are still improving during the epoch; test accuracy is measured after the epoch, in inference mode, on the final weights. So in short runs the gap is often negative (the test accuracy above the train accuracy); it is not a measure of over-fitting until training has converged."
+        "Train accuracy here is the running accuracy over the last epoch, measured while it trained: in training mode (dropout on, BatchNorm on batch statistics) and on weights that are still improving during the epoch; test accuracy is measured after the epoch, in inference mode, on the final weights. So in short runs this gap is often negative; the over-fitting table (when the runs measured it) compares like with like."
 
+    /// What the over-fitting gap compares.
+    static let overfittingNote =
+        "Both accuracies are measured after the last epoch, in inference mode, on the same weights: on a fixed class-stratified subset of the training images (`--train-eval-images`) and on the test images. A positive gap is over-fitting."
+
+    /// The table's columns: every configuration of the grid beyond the norm, in the plan's order.
+    var columns: [StudyColumn] {
+        var columns: [StudyColumn] = []
+        for aggregate in aggregates where !columns.contains(StudyColumn(aggregate)) {
+            columns.append(StudyColumn(aggregate))
+        }
+        return columns
+    }
+
+    /// One row per norm, one column per configuration of the other axes (headed by what varies).
     /// - Parameter failures: how many runs of an aggregate failed, for the "failed" marks; by
     ///   default cnntrain's own cells (the PyTorch table passes PyTorch's failures instead).
     func table(
-        value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int, rate: Double?,
+        value: (CellAggregate) -> MeanAndDeviation?, scale: Double, digits: Int,
         failures: (CellAggregate) -> (failed: Int, succeeded: Int) = { ($0.failed, $0.succeeded) }
     ) -> [String] {
-        let columns: [(title: String, batchSize: Int, rate: Double?)] =
-            ratesAcross
-            ? plan.rule.rates(batchSize: plan.batchSizes[0]).map { ("lr \(Study.format($0))", plan.batchSizes[0], $0) }
-            : plan.batchSizes.map { ("batch \($0)", $0, rate) }
+        let columns = self.columns
+        let titles = StudyColumn.titles(columns)
         var lines = [
-            "| norm | " + columns.map(\.title).joined(separator: " | ") + " |",
+            "| norm | " + titles.joined(separator: " | ") + " |",
             "| --- |" + String(repeating: " ---: |", count: columns.count)
         ]
         for norm in plan.norms {
             let row = columns.map { column -> String in
-                guard
-                    let aggregate = aggregates.first(where: {
-                        $0.norm == norm && $0.batchSize == column.batchSize
-                            && (column.rate == nil || $0.learningRate == column.rate)
-                    })
-                else { return "–" }
+                guard let aggregate = aggregates.first(where: { $0.norm == norm && StudyColumn($0) == column }) else {
+                    return "–"
+                }
                 var text = show(value(aggregate), scale, digits)
                 let (failed, succeeded) = failures(aggregate)
                 if failed > 0 { text += succeeded == 0 ? "failed" : " (\(failed) failed)" }

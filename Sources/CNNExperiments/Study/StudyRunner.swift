@@ -52,8 +52,8 @@ public struct StudyRunner {
         }
     }
 
-    /// The run configuration of a cell: the study's shared settings with the cell's norm, batch
-    /// size, learning rate and seed (the recipe's other values are the defaults).
+    /// The run configuration of a cell: the study's shared settings and recipe with the cell's
+    /// norm, batch size, learning rate, seed and grid settings (other values are the defaults).
     public func trainingOptions(_ cell: StudyCell) throws -> TrainingOptions {
         var options = TrainingOptions()
         options.model = settings.model
@@ -68,6 +68,7 @@ public struct StudyRunner {
         options.threads = threads
         options.trainLimit = settings.trainLimit
         options.testLimit = settings.testLimit
+        options = try OptionsOverlay.apply((settings.recipe ?? []) + (cell.settings ?? []), to: options)
         try options.validate()
         return options
     }
@@ -134,6 +135,7 @@ public struct StudyRunner {
         {
             var result = CellResult(cell: cell, status: "ok", kept: true)
             result.fill(from: summary)
+            result.wallSeconds = Self.wallSeconds(folder: folder)
             result.peakMemoryMiB =
                 FileManager.default.contents(atPath: resourcesPath)
                 .flatMap { try? JSONDecoder().decode(Resources.self, from: $0) }?.peakMemoryMiB
@@ -154,6 +156,7 @@ public struct StudyRunner {
         {
             var result = CellResult(cell: cell, status: "ok")
             result.fill(from: summary)
+            result.wallSeconds = elapsed
             result.peakMemoryMiB = outcome.peakMemoryMiB
             try AtomicFile.write(
                 try JSONEncoder().encode(Resources(peakMemoryMiB: outcome.peakMemoryMiB)), to: resourcesPath)
@@ -175,6 +178,16 @@ public struct StudyRunner {
         var result = CellResult(cell: cell, status: "failed", error: reason)
         result.peakMemoryMiB = outcome.peakMemoryMiB
         return result
+    }
+
+    /// A finished cell's wall-clock time: from its cell.json (written just before its run started)
+    /// to its summary.json (written as it ended), so kept cells count too.
+    static func wallSeconds(folder: String) -> Double? {
+        func modified(_ name: String) -> Date? {
+            (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name))?[.modificationDate] as? Date
+        }
+        guard let start = modified("cell.json"), let end = modified("summary.json") else { return nil }
+        return max(end.timeIntervalSince(start), 0)
     }
 
     /// PyTorch on the same recipe (scripts/pytorch/torch_train.py); its failure is noted, never fatal.
