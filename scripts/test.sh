@@ -9,5 +9,7 @@ if ! swift format lint --strict -r -p Sources Tests Package.swift scripts/robust
   echo "test: the Swift files above are not formatted; run: swift format format -r -i -p Sources Tests Package.swift scripts/robustness/fuzz" >&2
   exit 1
 fi
+# The README's course-notes blocks must match the committed studies (studies/*/results.json).
+/usr/bin/python3 scripts/reports/claims.py --check
 swift build -c release --build-tests
 swift test -c release --skip-build "$@"
