@@ -82,6 +82,7 @@ final class StudyTests: XCTestCase {
         XCTAssertTrue(line.hasPrefix("none-b8-lr50-s1,none,8,50,,1,failed,"), line)
         XCTAssertTrue(line.hasSuffix(",\"loss became \"\"NaN\"\", try a lower --lr\""), line)
         XCTAssertEqual(CellResult.csvHeader.split(separator: ",").count, 21)
-        XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, 21 + 1, "the message has one comma")
+        XCTAssertEqual(
+            line.split(separator: ",", omittingEmptySubsequences: false).count, 21 + 1, "the message has one comma")
     }
 }

@@ -17,7 +17,7 @@ public struct StudyReport: Codable, Sendable {
     public var cells: [CellResult]
     public var aggregates: [CellAggregate]
     /// The parameters of every norm slot of the model, per norm (LayerNorm's per-element γ, β).
-    public var normSlots: [NormSlot]
+    public var normSlots: [NormSlotParameters]
     /// The plots of scripts/reports/plot_study.py found in the study folder (file names), linked from report.md.
     public var plots: [String] = []
 
@@ -38,7 +38,7 @@ public struct StudyReport: Codable, Sendable {
 
     public init(
         command: String, settings: StudySettings, plan: StudyPlan, threads: Int, cells: [CellResult],
-        normSlots: [NormSlot] = []
+        normSlots: [NormSlotParameters] = []
     ) {
         self.command = command
         self.normSlots = normSlots

@@ -12,7 +12,7 @@ extension StudyRunner {
     @discardableResult
     public func runAndReport(command: String, drawPlots: ((String) -> String?)?) throws -> StudyReport {
         let results = try run()
-        let slots = NormSlot.list(
+        let slots = NormSlotParameters.list(
             model: settings.model, norms: plan.norms, groupCount: settings.groups, position: settings.normPosition)
         var report = StudyReport(
             command: command, settings: settings, plan: plan, threads: threads, cells: results, normSlots: slots)

@@ -6,7 +6,7 @@ import Foundation
 /// The parameters of one norm slot of a model with one norm kind (a row of the report's
 /// "parameters of each norm slot" table): LayerNorm's γ, β are per element (C·H·W each), the
 /// others' per channel.
-public struct NormSlot: Codable, Equatable, Sendable {
+public struct NormSlotParameters: Codable, Equatable, Sendable {
     public var norm: NormKind
     /// 1-based position among the model's norm layers.
     public var slot: Int
@@ -16,9 +16,11 @@ public struct NormSlot: Codable, Equatable, Sendable {
 
     /// The norm slots of `model` for each of `norms` (built as the cells build it); a norm the model
     /// rejects (e.g. a --groups that divides no channel count) has no rows.
-    public static func list(model: String, norms: [NormKind], groupCount: Int?, position: NormPosition) -> [NormSlot] {
+    public static func list(model: String, norms: [NormKind], groupCount: Int?, position: NormPosition)
+        -> [NormSlotParameters]
+    {
         guard let (name, file) = try? ModelCatalog.load(model) else { return [] }
-        var slots: [NormSlot] = []
+        var slots: [NormSlotParameters] = []
         for norm in norms {
             guard
                 let resolved = try? ModelResolver.resolve(
@@ -28,7 +30,8 @@ public struct NormSlot: Codable, Equatable, Sendable {
             else { continue }
             let rows = ModelReport(resolved: resolved, model: built).rows.filter(\.isNorm)
             for (index, row) in rows.enumerated() {
-                slots.append(NormSlot(norm: norm, slot: index + 1, shape: row.outputShape, parameters: row.parameters))
+                slots.append(
+                    NormSlotParameters(norm: norm, slot: index + 1, shape: row.outputShape, parameters: row.parameters))
             }
         }
         return slots
