@@ -189,7 +189,8 @@ struct CompareCommand: ParsableCommand {
         let command = (["cnntrain"] + CommandLine.arguments.dropFirst()).map(PythonScripts.shellQuoted).joined(
             separator: " ")
         let slots = NormSlot.list(
-            model: settings.model, norms: plan.norms, groupCount: settings.groups, position: settings.normPosition)
+            model: settings.model, norms: plan.norms, groupCount: settings.groups, position: settings.normPosition,
+            overrides: settings.modelOverrides)
         let report = StudyReport(
             command: command, settings: settings, plan: plan, threads: threadOptions.threads, cells: results,
             normSlots: slots)

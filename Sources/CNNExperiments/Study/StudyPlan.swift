@@ -45,6 +45,12 @@ public struct StudySettings: Codable, Equatable, Sendable {
     /// Processes per cell: each cell a data-parallel job `mpirun -np W cnntrain train …` (nil: one
     /// process, no mpirun). `--batch-size` stays the global batch.
     public var processes: Int? = nil
+    /// The model overrides every cell trains with (`--activation`, `--dropout`, `--conv-bias`,
+    /// `--init-gain`; nil: the model file's). Absent from study.json files written before them.
+    public var activation: String? = nil
+    public var dropout: Float? = nil
+    public var convBias: Bool? = nil
+    public var initGain: Float? = nil
     public init() {}
 
     /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).
@@ -56,6 +62,15 @@ public struct StudySettings: Codable, Equatable, Sendable {
         normPosition = options.normPosition
         trainLimit = options.trainLimit
         testLimit = options.testLimit
+        activation = options.activation
+        dropout = options.dropout
+        convBias = options.convBias
+        initGain = options.initGain
+    }
+
+    /// What `activation`, `dropout` and `convBias` change in the model.
+    public var modelOverrides: ModelOverrides {
+        ModelOverrides(activation: activation, dropout: dropout, convBias: convBias)
     }
 }
 
