@@ -89,7 +89,7 @@ public final class ProgressPrinter {
 
     /// "epoch 2/10: train loss 0.3121 acc 88.61% (eval mode 90.12%) | test loss …": the train-eval
     /// subset's accuracy, when measured, beside the running training accuracy.
-    static func epochLine(_ record: EpochRecord, epochs: Int) -> String {
+    public static func epochLine(_ record: EpochRecord, epochs: Int) -> String {
         let trainEval = record.trainEvalAccuracy.map { String(format: " (eval mode %.2f%%)", $0 * 100) } ?? ""
         return String(
             format: "epoch %d/%d: train loss %.4f acc %.2f%%", record.epoch, epochs, record.trainLoss,
