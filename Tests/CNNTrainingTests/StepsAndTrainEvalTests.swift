@@ -144,6 +144,30 @@ final class StepsAndTrainEvalTests: XCTestCase {
         XCTAssertEqual(plain.map(\.name), ["0.weight", "1.weight", "1.bias", "5.weight", "5.bias"])
     }
 
+    /// eval and predict rebuild the model from the checkpoint's resolved model, which carries the
+    /// overrides; a resumed run keeps them too.
+    func testTheCheckpointCarriesTheModelOverrides() throws {
+        var options = options(steps: 3)
+        options.activation = "tanh"
+        options.dropout = 0.2
+        options.convBias = true
+        let trainer = try trainer(options)
+        try trainer.train()
+        let run = directory.appendingPathComponent("run").path
+        let checkpoint = try LoadedCheckpoint(path: run + "/checkpoint.safetensors")
+        XCTAssertEqual(checkpoint.resolved, trainer.resolved)
+        XCTAssertEqual(checkpoint.resolved.layers.map(\.type), ["conv", "norm", "tanh", "flatten", "dropout", "linear"])
+        XCTAssertEqual(checkpoint.resolved.layers[0].bias, true)
+        XCTAssertEqual(checkpoint.resolved.layers[4].probability, 0.2)
+        let rebuilt = try checkpoint.buildModel()
+        XCTAssertEqual(
+            rebuilt.namedParameters().map(\.name), ["0.weight", "0.bias", "1.weight", "1.bias", "5.weight", "5.bias"])
+        let resumed = try Trainer(
+            options: self.options(), run: RunDirectory(path: run, policy: .continueRun),
+            resume: Trainer.Resume(path: run, epochs: nil), printer: ProgressPrinter(quiet: true))
+        XCTAssertEqual(resumed.resolved, trainer.resolved)
+    }
+
     func testResumeCannotExtendAStepsRunByEpochs() throws {
         let trainer = try trainer(options(steps: 4))
         try trainer.train()
