@@ -81,7 +81,8 @@ let testTargets: [Target] = [
     .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
     .testTarget(name: "CNNDataTests", dependencies: ["CNNData", "TestSupport"]),
     .testTarget(
-        name: "CNNTrainingTests", dependencies: ["CNNTraining", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
+        name: "CNNTrainingTests",
+        dependencies: ["CNNTraining", "CNNData", "CNNModels", "CNNLayers", "CNNNorms", "TestSupport"]),
     .testTarget(
         name: "CNNExperimentsTests",
         dependencies: [

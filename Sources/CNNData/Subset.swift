@@ -78,6 +78,10 @@ public struct DataSelection {
     /// subset's, so that the two are not drawn alike. `eval` uses it to take the run's test images.
     public static func testSeed(_ seed: UInt64) -> UInt64 { StratifiedSubset.mix(seed ^ 0x7465_7374) }
 
+    /// The seed of the training subset evaluated after every epoch (`--train-eval-images`) of a run
+    /// seeded `seed`: another stream than the training and test subsets'.
+    public static func trainEvalSeed(_ seed: UInt64) -> UInt64 { StratifiedSubset.mix(seed ^ 0x7472_6576_616c) }
+
     /// Applies `trainLimit` and `testLimit` to `dataset` with `seed` (`StratifiedSubset`).
     /// - Throws: `DataError.tooFewClasses` when the training images cover fewer than two classes.
     public init(_ dataset: LoadedDataset, trainLimit: Int?, testLimit: Int?, seed: UInt64) throws {

@@ -1,8 +1,9 @@
 import CNNNorms
 
 /// Turns a model file into a `ResolvedModel`: reads every line with its kind from `LayerTable`,
-/// infers shapes layer to layer with the kind's rules, fills the norm slots, and drops the bias
-/// of a conv or linear layer in front of a norm (the norm's β replaces it).
+/// infers shapes layer to layer with the kind's rules, fills the norm slots, applies the run's
+/// `ModelOverrides`, and drops the bias of a conv or linear layer in front of a norm (the norm's β
+/// replaces it) unless an override or the file decided it.
 public enum ModelResolver {
     /// Keywords that give the file its structure but are no layer of their own.
     static let structuralKeywords = ["input", "shortcut", "end"]
@@ -11,9 +12,9 @@ public enum ModelResolver {
         ArgumentKey("height", example: "28"), ArgumentKey("width", example: "28")
     ]
 
-    public static func resolve(_ file: ModelFile, name: String, classCount: Int, norm: NormConfiguration) throws
-        -> ResolvedModel
-    {
+    public static func resolve(
+        _ file: ModelFile, name: String, classCount: Int, norm: NormConfiguration, overrides: ModelOverrides = .none
+    ) throws -> ResolvedModel {
         let (channels, height, width) = try inputShape(of: file)
         var context = Context(path: file.path, classCount: classCount, norm: norm, rest: file.statements.dropFirst())
         var layers = try context.resolveBlock(from: [channels, height, width], until: [])
@@ -37,6 +38,9 @@ public enum ModelResolver {
             )
         }
         layers = placeNorms(layers, position: norm.position)
+        do { try overrides.apply(to: &layers) } catch let problem as LayerProblem {
+            throw ModelFileError(path: file.path, line: 0, message: problem.message)
+        }
         dropRedundantBiases(&layers)
         let model = ResolvedModel(
             name: name, inputShape: [channels, height, width], classCount: classCount, layers: layers,

@@ -36,7 +36,8 @@ struct InfoCommand: ParsableCommand {
             let resolvedModels = try kinds.map { kind in
                 try ModelResolver.resolve(
                     file, name: name, classCount: classes,
-                    norm: NormConfiguration(kind: kind, groupCount: options.groups, position: options.normPosition))
+                    norm: NormConfiguration(kind: kind, groupCount: options.groups, position: options.normPosition),
+                    overrides: options.modelOverrides)
             }
             if json {
                 // One norm: the resolved model; --norm all: an array of them (one valid JSON document either way).

@@ -97,6 +97,33 @@ final class DataParallelTrainingTests: XCTestCase {
         }
     }
 
+    /// `--steps` and `--train-eval-images` on two processes: the same steps and epochs as one
+    /// process, and the train-eval subset evaluated in shares gives the same accuracy.
+    func testStepsAndTrainEvalOnTwoProcessesEqualOneProcess() throws {
+        var summaries: [[String: Any]] = []
+        for processes in [1, 2] {
+            let out = Self.folder.appendingPathComponent("steps-\(processes)-\(UUID().uuidString.prefix(8))").path
+            // 128 images in batches of 32: 4 steps an epoch, so 5 steps are 2 epochs, the second of 1 step.
+            let result = try MPIRun.run(
+                processes: processes, transport: .sharedMemory,
+                ["--norm", "group", "--out", out, "--steps", "5", "--train-eval-images", "48"] + Self.recipe)
+            XCTAssertEqual(result.status, 0, "\(processes) processes: \(result.error)")
+            let summary = try XCTUnwrap(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+                    as? [String: Any])
+            XCTAssertEqual(summary["steps"] as? Int, 5)
+            XCTAssertEqual(summary["epochs"] as? Int, 2)
+            XCTAssertEqual(summary["trainEvalImages"] as? Int, 48)
+            let history = try XCTUnwrap(summary["history"] as? [[String: Any]])
+            XCTAssertEqual(history.compactMap { $0["trainEvalAccuracy"] as? Double }.count, 2)
+            summaries.append(summary)
+        }
+        let one = try XCTUnwrap(summaries[0]["finalTrainEvalAccuracy"] as? Double)
+        let two = try XCTUnwrap(summaries[1]["finalTrainEvalAccuracy"] as? Double)
+        // Weights agree to ~1e-5, so at most one of the 48 images may fall on the other side.
+        XCTAssertEqual(one, two, accuracy: 1.0 / 48 + 1e-9)
+    }
+
     func testGroupNormOnTwoAndFourProcessesEqualsOneProcessOverBothTransports() throws {
         let one = try reference("group")
         for transport in [MPIRun.Transport.sharedMemory, .loopbackTCP] {

@@ -51,6 +51,10 @@ def main():
     p.add_argument("--inference-images", type=int, default=10000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--memory-format", choices=["contiguous", "channels_last"], default="contiguous")
+    # The model's shape, as cnntrain's (a --config from `cnntrain bench speed` may give them).
+    p.add_argument("--activation", default=None)
+    p.add_argument("--dropout", type=float, default=None)
+    p.add_argument("--conv-bias", default=None, choices=["yes", "no"])
     args = p.parse_args()
     if args.config:
         training_options.apply(args, args.config)
@@ -58,7 +62,8 @@ def main():
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    resolved = resolved_model(args.cnntrain, args.model, args.norm, args.groups, "before")
+    resolved = resolved_model(args.cnntrain, args.model, args.norm, args.groups, "before",
+                              args.activation, args.dropout, args.conv_bias)
     model = build_model(resolved).to(memory_format=memory_format)
     train_x, train_y, test_x, test_y = fashion_mnist.load(args.data)
     test_x, test_y = test_x[:args.inference_images], test_y[:args.inference_images]

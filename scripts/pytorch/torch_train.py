@@ -30,10 +30,18 @@ from torch_model import build_model  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def resolved_model(cnntrain, model, norm, groups, position):
+def resolved_model(cnntrain, model, norm, groups, position, activation=None, dropout=None, conv_bias=None):
+    """The model as cnntrain resolves it, with the same --activation, --dropout, --conv-bias."""
     command = [cnntrain, "info", "--model", model, "--norm", norm, "--norm-position", position, "--json"]
     if groups:
         command += ["--groups", str(groups)]
+    if activation is not None:
+        command += ["--activation", activation]
+    if dropout is not None:
+        command += ["--dropout", str(dropout)]
+    if conv_bias is not None:
+        # A config file gives a JSON bool; the command line yes/no.
+        command += ["--conv-bias", conv_bias if isinstance(conv_bias, str) else ("yes" if conv_bias else "no")]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout)
 
 
@@ -83,6 +91,11 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--train-limit", type=int, default=None)
     p.add_argument("--test-limit", type=int, default=None)
+    p.add_argument("--activation", default=None, help="every activation becomes this one (as cnntrain's)")
+    p.add_argument("--dropout", type=float, default=None, help="every dropout's probability")
+    p.add_argument("--conv-bias", default=None, choices=["yes", "no"], help="every conv has a bias (yes) or none (no)")
+    p.add_argument("--init-gain", type=float, default=None, help="conv and linear weights × G after initialization")
+    p.add_argument("--steps", type=int, default=None, help="train this many optimizer steps instead of --epochs")
     p.add_argument("--json", help="write the result here as JSON")
     args = p.parse_args()
     if args.config:
@@ -90,8 +103,15 @@ def main():
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    resolved = resolved_model(args.cnntrain, args.model, args.norm, args.groups, args.norm_position)
+    resolved = resolved_model(args.cnntrain, args.model, args.norm, args.groups, args.norm_position,
+                              args.activation, args.dropout, args.conv_bias)
     model = build_model(resolved)
+    if args.init_gain is not None:
+        # As cnntrain's ModelBuilder.scaleWeights: weights only, not biases or norm parameters.
+        with torch.no_grad():
+            for module in model.modules():
+                if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+                    module.weight.mul_(args.init_gain)
     train_x, train_y, test_x, test_y = fashion_mnist.load(args.data)
     # The same images as cnntrain's --train-limit / --test-limit (a seeded class-stratified subset).
     if args.train_limit:
@@ -109,18 +129,25 @@ def main():
     else:
         optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
-    total = steps_per_epoch * args.epochs
+    if args.steps is not None:
+        # As cnntrain's --steps: ⌈steps / steps per epoch⌉ epochs, the last cut short; the schedule spans the steps.
+        args.epochs = math.ceil(args.steps / steps_per_epoch)
+    total = args.steps if args.steps is not None else steps_per_epoch * args.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: rate_factor(s, total, steps_per_epoch, args.schedule, args.warmup))
 
     history = []
     generator = torch.Generator().manual_seed(args.seed)
+    step = 0
     for epoch in range(1, args.epochs + 1):
         model.train()
         order = torch.randperm(len(train_x), generator=generator)
         start = time.perf_counter()
-        loss_sum, correct = 0.0, 0
+        loss_sum, correct, seen = 0.0, 0, 0
         for i in range(0, len(train_x), args.batch_size):
+            if step == total:
+                break
+            step += 1
             index = order[i:i + args.batch_size]
             x = fashion_mnist.normalize(train_x[index], mean, std)
             y = train_y[index]
@@ -132,17 +159,18 @@ def main():
             scheduler.step()
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
+            seen += len(y)
         seconds = time.perf_counter() - start
         test_loss, test_accuracy = evaluate(model, test_x, test_y, mean, std)
-        record = {"epoch": epoch, "train_loss": loss_sum / len(train_x), "train_accuracy": correct / len(train_x),
+        record = {"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                   "test_loss": test_loss, "test_accuracy": test_accuracy, "seconds": seconds,
-                  "images_per_second": len(train_x) / seconds}
+                  "images_per_second": seen / seconds}
         history.append(record)
         print(f"epoch {epoch}/{args.epochs}: train loss {record['train_loss']:.4f} acc {100 * record['train_accuracy']:.2f}% | "
               f"test loss {test_loss:.4f} acc {100 * test_accuracy:.2f}% | {seconds:.1f} s, {record['images_per_second']:.0f} img/s",
               file=sys.stderr, flush=True)
     result = {"framework": f"pytorch {torch.__version__}", "model": args.model, "norm": args.norm, "epochs": args.epochs,
-              "batch_size": args.batch_size, "lr": args.lr, "final_test_accuracy": history[-1]["test_accuracy"],
+              "batch_size": args.batch_size, "lr": args.lr, "steps": step, "final_test_accuracy": history[-1]["test_accuracy"],
               "parameter_count": sum(p.numel() for p in model.parameters()),
               "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "history": history}
     print(f"pytorch test accuracy {100 * result['final_test_accuracy']:.2f}% ({args.model}, --norm {args.norm}, {args.epochs} epochs)")

@@ -13,7 +13,11 @@ TRAINING_FIELDS = {
     "epochs": "epochs", "batchSize": "batch_size", "learningRate": "lr", "optimizer": "optimizer",
     "momentum": "momentum", "weightDecay": "weight_decay", "schedule": "schedule", "warmupSteps": "warmup",
     "seed": "seed", "threads": "threads", "trainLimit": "train_limit", "testLimit": "test_limit",
+    "activation": "activation", "dropout": "dropout", "convBias": "conv_bias", "initGain": "init_gain",
+    "steps": "steps",
 }
+# "trainEvalImages" is not read: the twin evaluates the test set only (its train-eval subset would
+# be a report-only number, not part of the recipe).
 # SpeedProbe.Settings field (beside "training") → argparse destination.
 SPEED_FIELDS = {
     "trainImages": "train_images", "warmupSteps": "warmup_steps",

@@ -16,16 +16,17 @@ public struct NormSlotParameters: Codable, Equatable, Sendable {
 
     /// The norm slots of `model` for each of `norms` (built as the cells build it); a norm the model
     /// rejects (e.g. a --groups that divides no channel count) has no rows.
-    public static func list(model: String, norms: [NormKind], groupCount: Int?, position: NormPosition)
-        -> [NormSlotParameters]
-    {
+    public static func list(
+        model: String, norms: [NormKind], groupCount: Int?, position: NormPosition, overrides: ModelOverrides = .none
+    ) -> [NormSlotParameters] {
         guard let (name, file) = try? ModelCatalog.load(model) else { return [] }
         var slots: [NormSlotParameters] = []
         for norm in norms {
             guard
                 let resolved = try? ModelResolver.resolve(
                     file, name: name, classCount: 10,
-                    norm: NormConfiguration(kind: norm, groupCount: groupCount, position: position)),
+                    norm: NormConfiguration(kind: norm, groupCount: groupCount, position: position),
+                    overrides: overrides),
                 let built = try? ModelBuilder.build(resolved, seed: 0)
             else { continue }
             let rows = ModelReport(resolved: resolved, model: built).rows.filter(\.isNorm)

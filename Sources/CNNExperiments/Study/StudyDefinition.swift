@@ -31,7 +31,8 @@ public struct StudyDefinition: Codable, Sendable {
 
     /// The recipe keys `StudySettings` keeps as its own fields; every other key is a shared override.
     static let settingsKeys: Set<String> = [
-        "model", "data", "epochs", "groups", "normPosition", "trainLimit", "testLimit"
+        "model", "data", "epochs", "groups", "normPosition", "trainLimit", "testLimit", "activation", "dropout",
+        "convBias", "initGain"
     ]
 
     /// Reads and checks a study file.

@@ -48,6 +48,12 @@ public struct StudySettings: Codable, Equatable, Sendable {
     /// Run options every cell shares beyond those above (a study file's recipe: `steps`,
     /// `activation`, `trainEvalImages`, …), by their TrainingOptions JSON keys; nil: none.
     public var recipe: [GridSetting]? = nil
+    /// The model overrides every cell trains with (`--activation`, `--dropout`, `--conv-bias`,
+    /// `--init-gain`; nil: the model file's). Absent from study.json files written before them.
+    public var activation: String? = nil
+    public var dropout: Float? = nil
+    public var convBias: Bool? = nil
+    public var initGain: Float? = nil
     public init() {}
 
     /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).
@@ -59,6 +65,15 @@ public struct StudySettings: Codable, Equatable, Sendable {
         normPosition = options.normPosition
         trainLimit = options.trainLimit
         testLimit = options.testLimit
+        activation = options.activation
+        dropout = options.dropout
+        convBias = options.convBias
+        initGain = options.initGain
+    }
+
+    /// What `activation`, `dropout` and `convBias` change in the model.
+    public var modelOverrides: ModelOverrides {
+        ModelOverrides(activation: activation, dropout: dropout, convBias: convBias)
     }
 }
 

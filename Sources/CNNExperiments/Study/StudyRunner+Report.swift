@@ -13,7 +13,8 @@ extension StudyRunner {
     public func runAndReport(command: String, drawPlots: ((String) -> String?)?) throws -> StudyReport {
         let results = try run()
         let slots = NormSlotParameters.list(
-            model: settings.model, norms: plan.norms, groupCount: settings.groups, position: settings.normPosition)
+            model: settings.model, norms: plan.norms, groupCount: settings.groups, position: settings.normPosition,
+            overrides: settings.modelOverrides)
         var report = StudyReport(
             command: command, settings: settings, plan: plan, threads: threads, cells: results, normSlots: slots)
         try report.write(to: directory)

@@ -44,7 +44,7 @@ public struct StudyRunner {
             let saved = try? JSONDecoder().decode(StudySettings.self, from: data)
             guard saved == settings else {
                 throw TrainingError(
-                    "--out \(directory) holds a study made with other settings (\(path): \(String(decoding: data, as: UTF8.self).split(separator: "\n").joined(separator: " "))); use another --out, or the same --model, --data, --epochs, --groups, --norm-position, --train-limit and --test-limit"
+                    "--out \(directory) holds a study made with other settings (\(path): \(String(decoding: data, as: UTF8.self).split(separator: "\n").joined(separator: " "))); use another --out, or the same --model, --data, --epochs, --groups, --norm-position, --train-limit, --test-limit, --activation, --dropout, --conv-bias and --init-gain"
                 )
             }
         } else {
@@ -68,6 +68,10 @@ public struct StudyRunner {
         options.threads = threads
         options.trainLimit = settings.trainLimit
         options.testLimit = settings.testLimit
+        options.activation = settings.activation
+        options.dropout = settings.dropout
+        options.convBias = settings.convBias
+        options.initGain = settings.initGain
         options = try OptionsOverlay.apply((settings.recipe ?? []) + (cell.settings ?? []), to: options)
         try options.validate()
         return options

@@ -157,23 +157,26 @@ extension Trainer {
             communicator: communicator)
         let dropouts = model.dropoutLayers
         let testShare = testSet.subset(Array(shareRange(rank: rank, size: size, count: testSet.count)))
+        // The same subset on every process (seeded), each evaluating its share, as the test set.
+        let trainEvalShare = trainEvalSet.map { $0.subset(Array(shareRange(rank: rank, size: size, count: $0.count))) }
         let profiler = profile ? Profiler() : nil
         Profiler.current = profiler
         defer { Profiler.current = nil }
-        let steps = batcher.batchesPerEpoch
-        let totalSteps = steps * options.epochs
+        precondition(batcher.batchesPerEpoch == stepsPerEpoch, "the batcher's epoch is not the trainer's")
+        let totalSteps = self.totalSteps
         var validatedShape = images.shape
-        if batcher.batchCount(steps - 1) < size {
+        if batcher.batchCount(stepsPerEpoch - 1) < size {
             printer.log(
-                "note: the last batch of each epoch has \(batcher.batchCount(steps - 1)) images, fewer than the \(size) processes; it is skipped"
+                "note: the last batch of each epoch has \(batcher.batchCount(stepsPerEpoch - 1)) images, fewer than the \(size) processes; it is skipped (it still counts as a step of --steps and of the schedule)"
             )
         }
         printer.log(
-            "training \(resolved.name) with --norm \(resolved.norm) on \(size) processes: global batch \(batchSize) = \(size) × \(batchSize / size) images per process, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s") each; \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)"
+            "training \(resolved.name) with --norm \(resolved.norm) on \(size) processes: global batch \(batchSize) = \(size) × \(batchSize / size) images per process, \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s") each; \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(stepsPerEpoch) steps per epoch\(options.steps.map { ", \($0) steps in all" } ?? "") → \(run.path)"
         )
 
         while state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs + 1
+            let steps = stepCount(epoch: epoch)
             batcher.startEpoch(generator: &generator)
             var lossSum = 0.0, correct = 0, seen = 0
             var learningRate: Float = 0
@@ -181,7 +184,8 @@ extension Trainer {
             for step in 0..<steps {
                 let stepStart = monotonicNanoseconds()
                 let globalCount = batcher.batchCount(step)
-                learningRate = schedule.rate(step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: steps)
+                learningRate = schedule.rate(
+                    step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
                 guard globalCount >= size else { state.globalStep += 1; continue }
                 let share = shareRange(rank: rank, size: size, count: globalCount)
                 Profiler.timed(.data) { batcher.fill(batch: step, samples: share, into: images, labels: &labels) }
@@ -222,8 +226,9 @@ extension Trainer {
             Profiler.current = nil  // the profile covers training steps only
             var test = evaluateShared(testShare)
             test.loss = EvaluationFaultInjection.testLoss(test.loss, epoch: epoch)
-            Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
+            let trainEvaluation = trainEvalShare.map { evaluateShared($0) }
+            Profiler.current = profiler
             guard test.loss.isFinite, lossSum.isFinite else {
                 let which = test.loss.isFinite ? "the mean training loss" : "the test loss"
                 throw TrainingError(
@@ -234,10 +239,11 @@ extension Trainer {
             printer.log(
                 "epoch \(epoch): weights and buffers identical on all \(size) processes (hash \(String(hash, radix: 16)))"
             )
-            let record = EpochRecord(
+            var record = EpochRecord(
                 epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                 testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
                 seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+            Trainer.addTrainEvaluation(trainEvaluation, to: &record)
             state.completedEpochs = epoch
             state.history.append(record)
             state.shuffleGeneratorState = generator.stateWords

@@ -17,12 +17,16 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var trainEvalLoss: Double? = nil
 
     public static let csvHeader =
-        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds,images_per_second"
+        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,learning_rate,seconds,images_per_second,train_eval_accuracy,train_eval_loss"
+
+    /// The train-eval columns are last (empty when not measured), so readers by position still
+    /// find the earlier ones where they were.
 
     public var csvLine: String {
         [
             String(epoch), fmt(trainLoss, 6), fmt(trainAccuracy, 6), fmt(testLoss, 6), fmt(testAccuracy, 6),
-            fmt(learningRate, 6), fmt(seconds, 3), fmt(imagesPerSecond, 1)
+            fmt(learningRate, 6), fmt(seconds, 3), fmt(imagesPerSecond, 1),
+            trainEvalAccuracy.map { fmt($0, 6) } ?? "", trainEvalLoss.map { fmt($0, 6) } ?? ""
         ].joined(separator: ",")
     }
 

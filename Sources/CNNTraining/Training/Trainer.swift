@@ -15,6 +15,11 @@ public final class Trainer {
     /// The training and test images (after --train-limit / --test-limit).
     public let trainSet: ImageStore
     public let testSet: ImageStore
+    /// The fixed training subset evaluated in inference mode after every epoch
+    /// (`--train-eval-images`); nil when it is off.
+    public let trainEvalSet: ImageStore?
+    /// Batches of one epoch (the last may be smaller).
+    let stepsPerEpoch: Int
     public let normalization: DatasetStatistics
     public private(set) var run: RunDirectory
     package let optimizer: Optimizer
@@ -74,6 +79,11 @@ public final class Trainer {
                 resumed = checkpoint
             }
             options.threads = threads
+            if let epochs = resume.epochs, let steps = options.steps {
+                throw TrainingError(
+                    "--epochs \(epochs) cannot extend \(resume.path): it trains --steps \(steps) steps in all, not a number of epochs; start a new run (--init \(resume.path) starts it from the run's weights)"
+                )
+            }
             if let epochs = resume.epochs { options.epochs = epochs }
         }
         try options.validate()
@@ -109,8 +119,11 @@ public final class Trainer {
 
         let classCount = trainSet.classNames.count
         let norm = NormConfiguration(kind: options.norm, groupCount: options.groups, position: options.normPosition)
-        resolved = try ModelResolver.resolve(modelFile, name: modelName, classCount: classCount, norm: norm)
+        resolved = try ModelResolver.resolve(
+            modelFile, name: modelName, classCount: classCount, norm: norm, overrides: options.modelOverrides)
         model = try ModelBuilder.build(resolved, seed: options.seed)
+        // A resumed run's weights come from its checkpoint (scaled when the run began).
+        if resumed == nil, let gain = options.initGain { ModelBuilder.scaleWeights(model, gain: gain) }
         Trainer.connect(model, to: communicator)
         normalization = resumed?.normalization ?? DatasetStatistics.compute(trainSet)
         // A batch larger than the training set is the whole set: buffers are sized for what is used.
@@ -120,6 +133,12 @@ public final class Trainer {
             )
             options.batchSize = trainSet.count
         }
+        stepsPerEpoch = Trainer.stepsPerEpoch(trainCount: trainSet.count, batchSize: options.batchSize)
+        if let steps = options.steps {
+            // Recorded in config.json and checkpoints: resume and the summary count these epochs.
+            options.epochs = Trainer.epochs(steps: steps, stepsPerEpoch: stepsPerEpoch)
+        }
+        trainEvalSet = Trainer.trainEvalSubset(of: trainSet, testCount: testSet.count, options: options)
         if communicator.isDistributed && !options.batchSize.isMultiple(of: communicator.size) {
             throw TrainingError(
                 "--batch-size \(options.batchSize) does not split evenly into \(communicator.size) processes: --batch-size is the global batch, each process takes batch-size/\(communicator.size) images; use a multiple of \(communicator.size)"
@@ -171,15 +190,16 @@ public final class Trainer {
         let profiler = profile ? Profiler() : nil
         Profiler.current = profiler
         defer { Profiler.current = nil }
-        let steps = batcher.batchesPerEpoch
-        let totalSteps = steps * options.epochs
+        precondition(batcher.batchesPerEpoch == stepsPerEpoch, "the batcher's epoch is not the trainer's")
+        let totalSteps = self.totalSteps
         var validatedShape = images.shape
         printer.log(
-            "training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(steps) steps per epoch → \(run.path)"
+            "training \(resolved.name) with --norm \(resolved.norm): \(model.parameterCount) parameters, \(trainSet.count) training and \(testSet.count) test images, \(stepsPerEpoch) steps per epoch\(options.steps.map { ", \($0) steps in all" } ?? "") → \(run.path)"
         )
 
         while state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs + 1
+            let steps = stepCount(epoch: epoch)
             batcher.startEpoch(generator: &generator)
             var lossSum = 0.0, correct = 0, seen = 0
             var learningRate: Float = 0
@@ -197,7 +217,8 @@ public final class Trainer {
                     try model.validate(images.shape, mode: .training)
                     validatedShape = images.shape
                 }
-                learningRate = schedule.rate(step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: steps)
+                learningRate = schedule.rate(
+                    step: state.globalStep, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
                 let (loss, batchCorrect) = trainingStep.run(images: images, labels: labels, learningRate: learningRate)
                 guard loss.isFinite else {
                     throw TrainingError.diverged(
@@ -221,8 +242,12 @@ public final class Trainer {
             Profiler.current = nil  // the profile covers training steps only
             var test = Evaluator.evaluate(model, store: testSet, normalization: normalization)
             test.loss = EvaluationFaultInjection.testLoss(test.loss, epoch: epoch)
-            Profiler.current = profiler
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
+            let trainEvaluation: (loss: Double, accuracy: Double)? = trainEvalSet.map {
+                let result = Evaluator.evaluate(model, store: $0, normalization: normalization)
+                return (result.loss, result.accuracy)
+            }
+            Profiler.current = profiler
             // Weights whose every training batch gave a finite loss can still overflow on the test set;
             // their epoch is not kept (a NaN cannot be written to the JSON of checkpoints and summaries).
             guard test.loss.isFinite, lossSum.isFinite else {
@@ -231,10 +256,11 @@ public final class Trainer {
                     "training diverged: \(which) of epoch \(epoch) is \(test.loss.isNaN || lossSum.isNaN ? "NaN" : "infinite") (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch)."
                 )
             }
-            let record = EpochRecord(
+            var record = EpochRecord(
                 epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                 testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
                 seconds: seconds, imagesPerSecond: Double(seen) / seconds)
+            Trainer.addTrainEvaluation(trainEvaluation, to: &record)
             state.completedEpochs = epoch
             state.history.append(record)
             state.shuffleGeneratorState = generator.stateWords
@@ -284,7 +310,8 @@ public final class Trainer {
             epochs: state.completedEpochs, parameterCount: model.parameterCount,
             normParameterCount: normParameters,
             finalTestAccuracy: last?.testAccuracy ?? 0, finalTrainAccuracy: last?.trainAccuracy ?? 0,
-            finalTrainLoss: last?.trainLoss ?? 0, finalTestLoss: last?.testLoss ?? 0,
+            finalTrainLoss: last?.trainLoss ?? 0, finalTrainEvalAccuracy: last?.trainEvalAccuracy,
+            trainEvalImages: trainEvalSet?.count ?? 0, steps: state.globalStep, finalTestLoss: last?.testLoss ?? 0,
             bestTestAccuracy: best?.testAccuracy ?? 0, bestEpoch: best?.epoch,
             bestCheckpoint: best == nil ? nil : run.bestCheckpointPath,
             meanImagesPerSecond: state.history.isEmpty

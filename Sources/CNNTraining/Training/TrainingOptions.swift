@@ -96,6 +96,35 @@ extension TrainingOptions {
             validationFraction > 0 && validationFraction < 1,
             "--validation-fraction \(validationFraction) is not allowed; use a number between 0 and 1")
         try schedule.validate()
+        try validateGridAxes()
+    }
+
+    /// The options of the study grid axes (issue 16).
+    private func validateGridAxes() throws {
+        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+            if !condition { throw InvalidOption(message()) }
+        }
+        if let activation {
+            let allowed = ModelOverrides.activationKeywords
+            try check(
+                allowed.contains(activation),
+                "--activation \(activation) is not allowed; use one of \(allowed.joined(separator: ", "))")
+        }
+        if let dropout { try check(dropout >= 0 && dropout < 1, "--dropout \(dropout) is not allowed; use 0 ≤ P < 1") }
+        if let initGain {
+            try check(
+                initGain > 0 && initGain.isFinite, "--init-gain \(initGain) is not allowed; use a positive number")
+        }
+        if let steps { try check(steps >= 1, "--steps \(steps) is not allowed; use 1 or more") }
+        if let trainEvalImages {
+            try check(
+                trainEvalImages >= 0, "--train-eval-images \(trainEvalImages) is not allowed; use 0 (off) or more")
+        }
+    }
+
+    /// What `activation`, `dropout` and `convBias` change in the model (see `ModelResolver.resolve`).
+    public var modelOverrides: ModelOverrides {
+        ModelOverrides(activation: activation, dropout: dropout, convBias: convBias)
     }
 }
 

@@ -11,6 +11,16 @@ struct RecipeOptions: ParsableArguments {
     var epochs: Int?
     @Option(
         help:
+            "Train N optimizer steps in all instead of --epochs: the epochs are as many as N steps take, the last one cut short, and the schedule spans N steps (so runs with other batch sizes take equal steps). Default: --epochs whole epochs."
+    )
+    var steps: Int?
+    @Option(
+        help:
+            "Evaluate a fixed class-stratified subset of N training images (seeded by --seed) in inference mode after every epoch, beside the test set, to measure over-fitting; 0 turns it off. Default: as many as the test set has (at most the training set)."
+    )
+    var trainEvalImages: Int?
+    @Option(
+        help:
             "Images per training step (default 64), over all processes when run with mpirun: each of W processes takes batch-size/W (which must divide). A batch larger than the training set is the whole set; a batch whose activations do not fit in memory is refused before training."
     )
     var batchSize: Int?
@@ -53,6 +63,8 @@ struct RecipeOptions: ParsableArguments {
     /// Sets the options that were given (the flags only turn their setting on).
     func apply(to options: inout TrainingOptions) {
         if let epochs { options.epochs = epochs }
+        if let steps { options.steps = steps }
+        if let trainEvalImages { options.trainEvalImages = trainEvalImages }
         if let batchSize { options.batchSize = batchSize }
         if let learningRate { options.learningRate = learningRate }
         if let optimizer { options.optimizer = optimizer }
@@ -73,7 +85,8 @@ struct RecipeOptions: ParsableArguments {
             ("--batch-size", batchSize != nil), ("--lr", learningRate != nil), ("--optimizer", optimizer != nil),
             ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
             ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--label-smoothing", labelSmoothing != nil),
-            ("--clip-grad-norm", clipGradientNorm != nil),
+            ("--clip-grad-norm", clipGradientNorm != nil), ("--steps", steps != nil),
+            ("--train-eval-images", trainEvalImages != nil),
             ("--augment", augment), ("--seed", seed != nil)
         ].filter(\.1).map(\.0)
     }
