@@ -120,11 +120,12 @@ def welch(a, b):
 # ---------------------------------------------------------------- reading a study
 
 class Study:
-    def __init__(self, name):
+    def __init__(self, name, directory=None):
+        """The study `studies/NAME.json` with its results in `studies/NAME/` (or the file DIRECTORY.json)."""
         self.name = name
-        with open(os.path.join(STUDIES, name + ".json")) as f:
+        self.directory = directory or os.path.join(STUDIES, name)
+        with open(os.path.normpath(self.directory) + ".json") as f:
             self.definition = json.load(f)
-        self.directory = os.path.join(STUDIES, name)
         with open(os.path.join(self.directory, "results.json")) as f:
             self.results = json.load(f)
         self.readme = self.definition.get("readme", {})
@@ -328,7 +329,7 @@ def draw_figure(directory):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     name = os.path.basename(os.path.normpath(directory))
-    study = Study(name)
+    study = Study(name, directory)
     numeric_axis = None
     if len({c[0] for c in study.columns}) == len(study.columns) and len(study.columns) > 2:
         numeric_axis = ("batch size", [c[0] for c in study.columns])
