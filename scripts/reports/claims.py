@@ -15,6 +15,7 @@ Welch's two-sided t-tests of the differences the study file's "readme" section a
     "readme": {"compare": "columns"}                      each column against the first, per norm
     "gap": true      also the over-fitting table (train accuracy in inference mode − test accuracy)
     "spread": true   also each norm's spread across the columns (max − min of the means)
+    "testColumns": [0, -1]   test only these columns (indices) in "rows" mode
 
 The prose around the markers is written by hand; every number inside them comes from results.json.
 """
@@ -206,7 +207,11 @@ def comparison_lines(study, field, what):
     pairs = []
     if mode == "rows" and study.readme.get("reference") in study.norms:
         reference = study.readme["reference"]
-        for column in study.columns:
+        # "testColumns": the columns (by index) whose norms are tested; default every column.
+        indices = study.readme.get("testColumns")
+        columns = [study.columns[i] for i in indices if -len(study.columns) <= i < len(study.columns)] \
+            if indices else study.columns
+        for column in columns:
             for norm in study.norms:
                 if norm != reference:
                     pairs.append((f"{norm} − {reference}", norm, column, reference, column))
@@ -304,12 +309,29 @@ def block(study):
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 
+def suite_block(names):
+    """The suite's budget: every study's cells and cell time, and the total."""
+    lines = ["| study | what it measures | cells | cell time (min) |", "| --- | --- | ---: | ---: |"]
+    total = 0.0
+    for name in names:
+        study = Study(name)
+        minutes = study.runtime_minutes()
+        total += minutes
+        lines.append(f"| [`{name}`](studies/{name}.json) | {study.definition['title']} | {len(study.results['cells'])} | {minutes:.1f} |")
+    lines.append(f"| all | | {sum(len(Study(n).results['cells']) for n in names)} | {total:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 def study_names():
     return sorted(f[:-5] for f in os.listdir(STUDIES)
                   if f.endswith(".json") and os.path.exists(os.path.join(STUDIES, f[:-5], "results.json")))
 
 
 def regenerate(text, names):
+    begin, end = "<!-- claim:begin suite -->", "<!-- claim:end suite -->"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + begin + "\n" + suite_block(names) + end + rest.split(end, 1)[1]
     for name in names:
         begin, end = f"<!-- claim:begin {name} -->", f"<!-- claim:end {name} -->"
         if begin not in text:
@@ -396,13 +418,14 @@ def main():
     missing = [n for n in names if f"<!-- claim:begin {n} -->" not in text]
     new = regenerate(text, names)
     if arguments.check:
-        stale = [n for n in names if f"<!-- claim:begin {n} -->" in text and
+        stale = [n for n in names + ["suite"] if f"<!-- claim:begin {n} -->" in text and
                  text.split(f"<!-- claim:begin {n} -->", 1)[1].split(f"<!-- claim:end {n} -->", 1)[0]
-                 != "\n" + block(Study(n))]
+                 != new.split(f"<!-- claim:begin {n} -->", 1)[1].split(f"<!-- claim:end {n} -->", 1)[0]]
         absent = [n for n in names if not os.path.exists(os.path.join(STUDIES, n, "figure.png"))]
         if stale or absent or missing:
             for n in stale:
-                print(f"claims: README block '{n}' differs from studies/{n}/results.json; run {sys.argv[0]}", file=sys.stderr)
+                source = "the studies" if n == "suite" else f"studies/{n}/results.json"
+                print(f"claims: README block '{n}' differs from {source}; run {sys.argv[0]}", file=sys.stderr)
             for n in absent:
                 print(f"claims: studies/{n}/figure.png is missing; run {sys.argv[0]} --figure studies/{n}", file=sys.stderr)
             for n in missing:
