@@ -28,22 +28,29 @@ struct StudyCommand: ParsableCommand {
 
     func run() throws {
         StopRequest.install()
-        var failures: [String] = []
+        let executable = ChildProcess.currentExecutable
+        // Bad input (64): every file, and every study folder's settings, is checked before any cell runs.
+        var runners: [(path: String, title: String, runner: StudyRunner)] = []
         try runReportingErrors {
-            // Every file is checked before any cell runs.
-            let studies = try files.map { path in (path, try StudyDefinition.load(path)) }
-            let executable = ChildProcess.currentExecutable
-            for (path, definition) in studies {
-                let directory = StudyDefinition.directory(of: path)
+            for path in files {
+                let definition = try StudyDefinition.load(path)
                 let runner = StudyRunner(
-                    settings: try definition.settings(), plan: try definition.plan(), directory: directory,
-                    threads: threadOptions.threads, commands: CommandLineChildren(executable: executable)
+                    settings: try definition.settings(), plan: try definition.plan(),
+                    directory: StudyDefinition.directory(of: path), threads: threadOptions.threads,
+                    commands: CommandLineChildren(executable: executable)
                 ) { line in
                     print(line)
                     fflush(stdout)
                 }
-                print(
-                    "\(definition.title)\n" + runner.plan.summary(directory: directory, epochs: runner.settings.epochs))
+                if !list { try runner.prepare() }
+                runners.append((path, definition.title, runner))
+            }
+        }
+        // Failures during the work (1): a failed cell does not stop the next study.
+        var failures: [String] = []
+        try runReportingErrors(status: ExitStatus.failure) {
+            for (path, title, runner) in runners {
+                print("\(title)\n" + runner.plan.summary(directory: runner.directory, epochs: runner.settings.epochs))
                 if list {
                     let finished = runner.plan.cells.filter {
                         FileManager.default.fileExists(atPath: runner.cellDirectory($0) + "/summary.json")
@@ -51,13 +58,11 @@ struct StudyCommand: ParsableCommand {
                     print("\(finished.count) of \(runner.plan.cells.count) cells finished\n")
                     continue
                 }
-                try runner.prepare()
                 do {
                     try runner.runAndReport(
                         command: "cnntrain study \(path)",
                         drawPlots: noPlots ? nil : { StudyFigure.draw(directory: $0, executable: executable) })
                 } catch let error as TrainingError {
-                    // A failed cell does not stop the next study; the exit status says so at the end.
                     failures.append("\(path): \(error)")
                 }
             }
