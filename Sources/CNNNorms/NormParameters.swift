@@ -10,6 +10,6 @@ extension Layer {
 
     /// One of the norms of `NormKind`.
     public var isNormLayer: Bool {
-        self is BatchNorm || self is SyncBatchNorm || self is GroupNorm || self is LayerNorm || self is InstanceNorm
+        self is BatchNormBase || self is GroupNorm || self is LayerNorm || self is InstanceNorm
     }
 }
