@@ -63,9 +63,7 @@ public final class AvgPool2D: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         inputGradient.resize(to: s)
         let H = s.height, W = s.width, OH = output.shape.height, OW = output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data

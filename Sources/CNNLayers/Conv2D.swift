@@ -185,9 +185,7 @@ public final class Conv2D: Layer {
         guard let input, let g = geometry else {
             preconditionFailure("\(summary): backward without a training-mode forward")
         }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         let N = input.shape.batch, F = outputChannels, R = g.columnRows, P = g.columnCount,
             CHW = input.shape.sampleCount
         let chunks = Self.chunkCount(N)

@@ -7,6 +7,14 @@ func forEachElementChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
     Parallel.forEachChunk(count, minimumPerChunk: 1 << 15) { _, range in body(range) }
 }
 
+/// Stops with a message when backward receives a gradient whose shape is not the shape of the
+/// forward output it belongs to (a wiring bug, never user input).
+@inline(__always)
+func checkOutputGradient(_ outputGradient: Tensor, expected: Shape, layer summary: String) {
+    precondition(
+        outputGradient.shape == expected, "\(summary): output gradient \(outputGradient.shape), expected \(expected)")
+}
+
 #if canImport(Glibc)
     import Glibc
     @inline(__always) func exponential(_ x: Float) -> Float { expf(x) }

@@ -35,9 +35,7 @@ public final class GlobalAvgPool2D: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         inputGradient.resize(to: s)
         let HW = s.height * s.width, dy = outputGradient.data, dx = inputGradient.data
         Parallel.forEachChunk(s.batch * s.channels, minimumPerChunk: 64) { _, planes in

@@ -73,9 +73,7 @@ public final class Linear: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let input else { preconditionFailure("\(summary): backward without a training-mode forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         let N = input.shape.batch, I = inputFeatures, O = outputFeatures
         let dy = outputGradient.data
         // ∂W (O, I) += ∂Yᵀ (O, N) × X (N, I), its rows (outputs) split over the threads: each

@@ -172,9 +172,7 @@ public final class MaxPool2D: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         inputGradient.resize(to: s)
         let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data
