@@ -15,6 +15,18 @@ func checkOutputGradient(_ outputGradient: Tensor, expected: Shape, layer summar
         outputGradient.shape == expected, "\(summary): output gradient \(outputGradient.shape), expected \(expected)")
 }
 
+/// The start of a backward that needs the input's shape (pools): checks the output gradient
+/// against `output`, sizes `inputGradient` to the last forward's input shape and returns it.
+@inline(__always)
+func sizeInputGradient(
+    _ inputGradient: Tensor, of outputGradient: Tensor, output: Tensor, inputShape: Shape?, _ summary: String
+) -> Shape {
+    guard let inputShape else { preconditionFailure("\(summary): backward without a forward") }
+    checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
+    inputGradient.resize(to: inputShape)
+    return inputShape
+}
+
 #if canImport(Glibc)
     import Glibc
     @inline(__always) func exponential(_ x: Float) -> Float { expf(x) }
