@@ -24,15 +24,8 @@ public final class Linear: Layer {
         precondition(inputFeatures >= 1 && outputFeatures >= 1, "linear needs at least one input and output feature")
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
-        weight = Parameter(name: "weight", shape: Shape(outputFeatures, inputFeatures))
-        Initialization.kaimingUniform(weight.value, fanIn: inputFeatures, generator: &generator)
-        if bias {
-            let b = Parameter(name: "bias", shape: Shape(outputFeatures))
-            Initialization.bias(b.value, fanIn: inputFeatures, generator: &generator)
-            self.bias = b
-        } else {
-            self.bias = nil
-        }
+        (weight, self.bias) = Initialization.weightAndBias(
+            weightShape: Shape(outputFeatures, inputFeatures), fanIn: inputFeatures, bias: bias, generator: &generator)
     }
 
     public var workKind: WorkKind { .gemm }
