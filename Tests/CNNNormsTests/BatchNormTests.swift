@@ -12,8 +12,7 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testGoldenRankTwoInput() throws {
-        let layer = BatchNorm(channelCount: 7)
-        try NormTesting.checkGolden(layer, caseName: "batch_rank2")
+        try NormTesting.checkGolden(BatchNorm(channelCount: 7), caseName: "batch_rank2")
     }
 
     func testGoldenRunningStatisticsAfterThreeStepsAndInference() throws {
@@ -33,14 +32,13 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 2, channels: 3, height: 5, width: 7),
-            Case(batch: 8, channels: 1, height: 1, width: 1),
-            Case(batch: 1, channels: 8, height: 5, width: 7),
-            Case(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
-            Case(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
-            Case(batch: 1, channels: 64, height: 28, width: 28, samples: 6)
+            SweepCase(batch: 2, channels: 3, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 1, height: 1, width: 1),
+            SweepCase(batch: 1, channels: 8, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
+            SweepCase(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
+            SweepCase(batch: 1, channels: 64, height: 28, width: 28, samples: 6)
         ]) { c in BatchNorm(channelCount: c.channels) }
     }
 

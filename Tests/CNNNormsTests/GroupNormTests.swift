@@ -15,16 +15,15 @@ final class GroupNormTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 2, channels: 8, height: 5, width: 7, groups: 2),
-            Case(batch: 1, channels: 3, height: 5, width: 7, groups: 3),
-            Case(batch: 8, channels: 3, height: 5, width: 7, groups: 1),
-            Case(batch: 8, channels: 64, height: 1, width: 1, groups: 2, samples: 12),
-            Case(batch: 8, channels: 8, height: 1, width: 1, groups: 1),
-            Case(batch: 2, channels: 1, height: 28, width: 28, groups: 1, samples: 12),
-            Case(batch: 1, channels: 64, height: 28, width: 28, groups: 64, samples: 6),
-            Case(batch: 2, channels: 64, height: 5, width: 7, groups: 2, samples: 12)
+            SweepCase(batch: 2, channels: 8, height: 5, width: 7, groups: 2),
+            SweepCase(batch: 1, channels: 3, height: 5, width: 7, groups: 3),
+            SweepCase(batch: 8, channels: 3, height: 5, width: 7, groups: 1),
+            SweepCase(batch: 8, channels: 64, height: 1, width: 1, groups: 2, samples: 12),
+            SweepCase(batch: 8, channels: 8, height: 1, width: 1, groups: 1),
+            SweepCase(batch: 2, channels: 1, height: 28, width: 28, groups: 1, samples: 12),
+            SweepCase(batch: 1, channels: 64, height: 28, width: 28, groups: 64, samples: 6),
+            SweepCase(batch: 2, channels: 64, height: 5, width: 7, groups: 2, samples: 12)
         ]) { c in GroupNorm(groupCount: c.groups, channelCount: c.channels) }
     }
 

@@ -7,17 +7,15 @@ import XCTest
 /// `InstanceNorm2d(C, affine=True)` and finite differences.
 final class InstanceNormTests: XCTestCase {
     func testGoldenTrainingForwardAndGradients() throws {
-        let layer = InstanceNorm(channelCount: 4)
-        try NormTesting.checkGolden(layer, caseName: "instance")
+        try NormTesting.checkGolden(InstanceNorm(channelCount: 4), caseName: "instance")
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 1, channels: 3, height: 5, width: 7),
-            Case(batch: 8, channels: 1, height: 5, width: 7),
-            Case(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
-            Case(batch: 2, channels: 64, height: 5, width: 7, samples: 12)
+            SweepCase(batch: 1, channels: 3, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 1, height: 5, width: 7),
+            SweepCase(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
+            SweepCase(batch: 2, channels: 64, height: 5, width: 7, samples: 12)
         ]) { c in InstanceNorm(channelCount: c.channels) }
     }
 

@@ -6,8 +6,7 @@ import XCTest
 /// LayerNorm (per-element γ, β over (C, H, W)) against PyTorch and finite differences.
 final class LayerNormTests: XCTestCase {
     func testGoldenTrainingForwardAndGradients() throws {
-        let layer = LayerNorm(channelCount: 4, height: 5, width: 6)
-        try NormTesting.checkGolden(layer, caseName: "layer")
+        try NormTesting.checkGolden(LayerNorm(channelCount: 4, height: 5, width: 6), caseName: "layer")
     }
 
     func testGoldenRankTwoInput() throws {
@@ -17,14 +16,13 @@ final class LayerNormTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 1, channels: 3, height: 5, width: 7),
-            Case(batch: 2, channels: 8, height: 1, width: 1),
-            Case(batch: 8, channels: 1, height: 5, width: 7),
-            Case(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
-            Case(batch: 2, channels: 1, height: 28, width: 28, samples: 12),
-            Case(batch: 2, channels: 64, height: 28, width: 28, samples: 6)
+            SweepCase(batch: 1, channels: 3, height: 5, width: 7),
+            SweepCase(batch: 2, channels: 8, height: 1, width: 1),
+            SweepCase(batch: 8, channels: 1, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
+            SweepCase(batch: 2, channels: 1, height: 28, width: 28, samples: 12),
+            SweepCase(batch: 2, channels: 64, height: 28, width: 28, samples: 6)
         ]) { c in LayerNorm(channelCount: c.channels, height: c.height, width: c.width) }
     }
 

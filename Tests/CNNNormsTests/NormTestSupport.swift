@@ -3,6 +3,9 @@ import CNNNorms
 import TestSupport
 import XCTest
 
+/// One finite-difference configuration of `NormTesting.sweep`.
+typealias SweepCase = NormTesting.Case
+
 /// Helpers shared by the norm tests.
 ///
 /// Golden values: Tests/Fixtures/golden/norms.json, written by scripts/golden/make_norms.py
