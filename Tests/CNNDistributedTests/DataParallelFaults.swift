@@ -14,8 +14,11 @@ extension DataParallelTrainingTests {
 
     /// Starts a 2-process job of 2 epochs with `norm` (under timeout, into the folder `name`), waits
     /// until epoch 1's checkpoint is written, sends `signal` to rank 1 alone in epoch 2, and waits
-    /// for the job to end. Fails the test and returns nil when rank 1 is not found.
-    static func signalRankOneInEpochTwo(_ signal: Int32, norm: String, name: String) throws -> SignalledJob? {
+    /// for the job to end. Checks what every fault must leave: a failed job, ended within 15 s of the
+    /// signal, and epoch 1's checkpoint intact. Fails the test and returns nil when rank 1 is not found.
+    static func signalRankOneInEpochTwo(
+        _ signal: Int32, norm: String, name: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> SignalledJob? {
         let out = folder.appendingPathComponent(name).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
@@ -36,14 +39,15 @@ extension DataParallelTrainingTests {
         while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.2)
         }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint), "epoch 1 did not finish")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: checkpoint), "epoch 1 did not finish", file: file, line: line)
         // Into epoch 2, which has 200 steps: seconds of work even on a quiet machine (with 40 steps
         // the job once ended before rank 1 was looked for, or before the signal came).
         Thread.sleep(forTimeInterval: 0.3)
         guard let victim = rankProcess(1, under: process.processIdentifier) else {
             process.terminate()
             process.waitUntilExit()
-            XCTFail("no rank 1 under mpirun")
+            XCTFail("no rank 1 under mpirun", file: file, line: line)
             return nil
         }
         kill(victim, signal)
@@ -51,7 +55,13 @@ extension DataParallelTrainingTests {
         process.waitUntilExit()
         let seconds = Date().timeIntervalSince(signalled)
         let error = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        return SignalledJob(status: process.terminationStatus, seconds: seconds, error: error, out: out)
+        let status = process.terminationStatus
+        print("signal \(signal) to rank 1: job ended with status \(status) after \(String(format: "%.1f", seconds)) s")
+        XCTAssertNotEqual(status, 0, "the job must fail", file: file, line: line)
+        XCTAssertLessThan(seconds, 15, "the job must end soon after the signal", file: file, line: line)
+        XCTAssertNoThrow(
+            try MPIRun.weights(checkpoint), "the checkpoint of epoch 1 must be intact", file: file, line: line)
+        return SignalledJob(status: status, seconds: seconds, error: error, out: out)
     }
 
     /// Resumes the run in `out` on `processes` processes to its end; returns its summary.json.
