@@ -64,7 +64,9 @@ struct NormsBench: ParsableCommand {
     @OptionGroup var options: MicroBenchOptions
     @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws { options.run(threads: threadOptions.threads) { normBenchmarkReport(batchSize: $0, repetitions: $1) } }
+    func run() throws {
+        options.run(threads: threadOptions.threads) { normBenchmarkReport(batchSize: $0, repetitions: $1) }
+    }
 }
 
 struct DecodeBench: ParsableCommand {
