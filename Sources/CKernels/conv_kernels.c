@@ -3,6 +3,9 @@
 // Dropped (no change beyond the noise, one thread, CPU time): the weight gradient's panel packed
 //   8 rows at a time right before their products; unmasked ∂Yᵀ loads for full channel blocks; one
 //   masked load per tap for same-size convolutions (OW = W) instead of one per row piece.
+// Not a version: the three 8×32 kernels share MICRO_ACCUMULATORS / MICRO_STEP / MICRO_TILE and
+//   store_tile; clang -O3 emits the same instructions (register choice aside), and bench kernels
+//   measured the same GFLOP/s within the noise (6 runs each, 1 thread).
 // version 2 (forward): the first block of 8 output channels packs the panel inside its micro-kernel
 //   (micro_kernel_packing), the others read it.
 // version 1: per tile of 32 output positions, pack the (R, 32) column panel with masked shifted
@@ -162,29 +165,37 @@ AVX512 static void pack_panel(const float *image, const cnn_conv_geometry *g, co
     }
 }
 
-// acc (8, 32) = packed A block (R, 8) × panel (R, 32); stores rows < rows into out (row stride P),
-// lanes by masks m0, m1, adding bias when given.
-AVX512 static void micro_kernel(const float *a, const float *panel, int R, int rows, float *out, int P,
-                                __mmask16 m0, __mmask16 m1, const float *bias) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    for (int k = 0; k < R; k++) {
-        const __m512 b0 = _mm512_loadu_ps(panel + k * TILE), b1 = _mm512_loadu_ps(panel + k * TILE + 16);
-        const float *ak = a + k * MR;
-        __m512 w;
-        w = _mm512_set1_ps(ak[0]); c00 = _mm512_fmadd_ps(w, b0, c00); c01 = _mm512_fmadd_ps(w, b1, c01);
-        w = _mm512_set1_ps(ak[1]); c10 = _mm512_fmadd_ps(w, b0, c10); c11 = _mm512_fmadd_ps(w, b1, c11);
-        w = _mm512_set1_ps(ak[2]); c20 = _mm512_fmadd_ps(w, b0, c20); c21 = _mm512_fmadd_ps(w, b1, c21);
-        w = _mm512_set1_ps(ak[3]); c30 = _mm512_fmadd_ps(w, b0, c30); c31 = _mm512_fmadd_ps(w, b1, c31);
-        w = _mm512_set1_ps(ak[4]); c40 = _mm512_fmadd_ps(w, b0, c40); c41 = _mm512_fmadd_ps(w, b1, c41);
-        w = _mm512_set1_ps(ak[5]); c50 = _mm512_fmadd_ps(w, b0, c50); c51 = _mm512_fmadd_ps(w, b1, c51);
-        w = _mm512_set1_ps(ak[6]); c60 = _mm512_fmadd_ps(w, b0, c60); c61 = _mm512_fmadd_ps(w, b1, c61);
-        w = _mm512_set1_ps(ak[7]); c70 = _mm512_fmadd_ps(w, b0, c70); c71 = _mm512_fmadd_ps(w, b1, c71);
-    }
-    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+// The 8×32 micro-kernel's 16 accumulators (output row i's 32 lanes are ci0, ci1), its step, and
+// its result as an array. Macros, not functions, so that the accumulators stay named registers in
+// each of the three kernels that use them.
+#define MICRO_ACCUMULATORS                                                                                    \
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps(); \
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps(); \
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps(); \
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps()
+
+// ci += a[i·stride] × (b0, b1) for the 8 rows: 8 broadcasts, 16 FMAs.
+#define MICRO_STEP(a_, stride, b0, b1)                                                                         \
+    do {                                                                                                       \
+        const float *a8 = (a_);                                                                                \
+        __m512 w;                                                                                              \
+        w = _mm512_set1_ps(a8[0 * (stride)]); c00 = _mm512_fmadd_ps(w, b0, c00); c01 = _mm512_fmadd_ps(w, b1, c01); \
+        w = _mm512_set1_ps(a8[1 * (stride)]); c10 = _mm512_fmadd_ps(w, b0, c10); c11 = _mm512_fmadd_ps(w, b1, c11); \
+        w = _mm512_set1_ps(a8[2 * (stride)]); c20 = _mm512_fmadd_ps(w, b0, c20); c21 = _mm512_fmadd_ps(w, b1, c21); \
+        w = _mm512_set1_ps(a8[3 * (stride)]); c30 = _mm512_fmadd_ps(w, b0, c30); c31 = _mm512_fmadd_ps(w, b1, c31); \
+        w = _mm512_set1_ps(a8[4 * (stride)]); c40 = _mm512_fmadd_ps(w, b0, c40); c41 = _mm512_fmadd_ps(w, b1, c41); \
+        w = _mm512_set1_ps(a8[5 * (stride)]); c50 = _mm512_fmadd_ps(w, b0, c50); c51 = _mm512_fmadd_ps(w, b1, c51); \
+        w = _mm512_set1_ps(a8[6 * (stride)]); c60 = _mm512_fmadd_ps(w, b0, c60); c61 = _mm512_fmadd_ps(w, b1, c61); \
+        w = _mm512_set1_ps(a8[7 * (stride)]); c70 = _mm512_fmadd_ps(w, b0, c70); c71 = _mm512_fmadd_ps(w, b1, c71); \
+    } while (0)
+
+#define MICRO_TILE(name)                                                                                       \
+    __m512 name[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}}
+
+// Stores rows < rows of a finished (8, 32) tile into out (row stride P), lanes by masks m0, m1,
+// adding bias when given.
+AVX512 static inline __attribute__((always_inline)) void store_tile(__m512 acc[MR][2], int rows, float *out, int P,
+                                                                  __mmask16 m0, __mmask16 m1, const float *bias) {
     for (int i = 0; i < rows; i++) {
         __m512 v0 = acc[i][0], v1 = acc[i][1];
         if (bias) {
@@ -197,6 +208,19 @@ AVX512 static void micro_kernel(const float *a, const float *panel, int R, int r
     }
 }
 
+// acc (8, 32) = packed A block (R, 8) × panel (R, 32); stores rows < rows into out (row stride P),
+// lanes by masks m0, m1, adding bias when given.
+AVX512 static void micro_kernel(const float *a, const float *panel, int R, int rows, float *out, int P,
+                                __mmask16 m0, __mmask16 m1, const float *bias) {
+    MICRO_ACCUMULATORS;
+    for (int k = 0; k < R; k++) {
+        const __m512 b0 = _mm512_loadu_ps(panel + k * TILE), b1 = _mm512_loadu_ps(panel + k * TILE + 16);
+        MICRO_STEP(a + k * MR, 1, b0, b1);
+    }
+    MICRO_TILE(acc);
+    store_tile(acc, rows, out, P, m0, m1, bias);
+}
+
 // micro_kernel for the first block of output channels, packing the panel as it goes: each k's two
 // vectors come straight from the image and are also stored for the blocks after it (the loads fit
 // in the slots the FMAs leave free, so the packing costs little).
@@ -204,10 +228,7 @@ AVX512 static void micro_kernel_packing(const float *a, const float *image, cons
                                         const vector_plan *plans, float *panel, int rows, float *out, int P,
                                         __mmask16 m0, __mmask16 m1, const float *bias) {
     const int C = g->channels, HW = g->height * g->width, T = g->kernel_height * g->kernel_width;
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    MICRO_ACCUMULATORS;
     int k = 0;
     for (int c = 0; c < C; c++) {
         const uintptr_t plane = (uintptr_t)(image + (size_t)c * HW);
@@ -215,30 +236,11 @@ AVX512 static void micro_kernel_packing(const float *a, const float *image, cons
             const __m512 b0 = gather_tap(plane, plans, t), b1 = gather_tap(plane, plans + 1, t);
             _mm512_storeu_ps(panel + k * TILE, b0);
             _mm512_storeu_ps(panel + k * TILE + 16, b1);
-            const float *ak = a + k * MR;
-            __m512 w;
-            w = _mm512_set1_ps(ak[0]); c00 = _mm512_fmadd_ps(w, b0, c00); c01 = _mm512_fmadd_ps(w, b1, c01);
-            w = _mm512_set1_ps(ak[1]); c10 = _mm512_fmadd_ps(w, b0, c10); c11 = _mm512_fmadd_ps(w, b1, c11);
-            w = _mm512_set1_ps(ak[2]); c20 = _mm512_fmadd_ps(w, b0, c20); c21 = _mm512_fmadd_ps(w, b1, c21);
-            w = _mm512_set1_ps(ak[3]); c30 = _mm512_fmadd_ps(w, b0, c30); c31 = _mm512_fmadd_ps(w, b1, c31);
-            w = _mm512_set1_ps(ak[4]); c40 = _mm512_fmadd_ps(w, b0, c40); c41 = _mm512_fmadd_ps(w, b1, c41);
-            w = _mm512_set1_ps(ak[5]); c50 = _mm512_fmadd_ps(w, b0, c50); c51 = _mm512_fmadd_ps(w, b1, c51);
-            w = _mm512_set1_ps(ak[6]); c60 = _mm512_fmadd_ps(w, b0, c60); c61 = _mm512_fmadd_ps(w, b1, c61);
-            w = _mm512_set1_ps(ak[7]); c70 = _mm512_fmadd_ps(w, b0, c70); c71 = _mm512_fmadd_ps(w, b1, c71);
+            MICRO_STEP(a + k * MR, 1, b0, b1);
         }
     }
-    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    for (int i = 0; i < rows; i++) {
-        __m512 v0 = acc[i][0], v1 = acc[i][1];
-        if (bias) {
-            const __m512 b = _mm512_set1_ps(bias[i]);
-            v0 = _mm512_add_ps(v0, b);
-            v1 = _mm512_add_ps(v1, b);
-        }
-        _mm512_mask_storeu_ps(out + (size_t)i * P, m0, v0);
-        _mm512_mask_storeu_ps(out + (size_t)i * P + 16, m1, v1);
-    }
+    MICRO_TILE(acc);
+    store_tile(acc, rows, out, P, m0, m1, bias);
 }
 
 AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
@@ -273,25 +275,12 @@ void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const floa
 // the panel rows are the reduction's broadcast operand (stride TILE), dyT (count, F) the vector one.
 AVX512 static void weight_kernel(const float *panel, const float *dyT, int F, int count, int rows, float *accT,
                                  __mmask16 m0, __mmask16 m1) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    MICRO_ACCUMULATORS;
     for (int p = 0; p < count; p++) {
         const __m512 b0 = _mm512_maskz_loadu_ps(m0, dyT + (size_t)p * F), b1 = _mm512_maskz_loadu_ps(m1, dyT + (size_t)p * F + 16);
-        const float *a = panel + p;
-        __m512 w;
-        w = _mm512_set1_ps(a[0 * TILE]); c00 = _mm512_fmadd_ps(w, b0, c00); c01 = _mm512_fmadd_ps(w, b1, c01);
-        w = _mm512_set1_ps(a[1 * TILE]); c10 = _mm512_fmadd_ps(w, b0, c10); c11 = _mm512_fmadd_ps(w, b1, c11);
-        w = _mm512_set1_ps(a[2 * TILE]); c20 = _mm512_fmadd_ps(w, b0, c20); c21 = _mm512_fmadd_ps(w, b1, c21);
-        w = _mm512_set1_ps(a[3 * TILE]); c30 = _mm512_fmadd_ps(w, b0, c30); c31 = _mm512_fmadd_ps(w, b1, c31);
-        w = _mm512_set1_ps(a[4 * TILE]); c40 = _mm512_fmadd_ps(w, b0, c40); c41 = _mm512_fmadd_ps(w, b1, c41);
-        w = _mm512_set1_ps(a[5 * TILE]); c50 = _mm512_fmadd_ps(w, b0, c50); c51 = _mm512_fmadd_ps(w, b1, c51);
-        w = _mm512_set1_ps(a[6 * TILE]); c60 = _mm512_fmadd_ps(w, b0, c60); c61 = _mm512_fmadd_ps(w, b1, c61);
-        w = _mm512_set1_ps(a[7 * TILE]); c70 = _mm512_fmadd_ps(w, b0, c70); c71 = _mm512_fmadd_ps(w, b1, c71);
+        MICRO_STEP(panel + p, TILE, b0, b1);
     }
-    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    MICRO_TILE(acc);
     for (int i = 0; i < rows; i++) {
         float *row = accT + (size_t)i * F;
         _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), acc[i][0]));

@@ -11,6 +11,20 @@ public enum Initialization {
         uniform(tensor, bound: fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0, generator: &generator)
     }
 
+    /// The weight and optional bias of an `nn.Conv2d` or `nn.Linear` (state_dict names "weight" and
+    /// "bias"), drawn in PyTorch's order, weight first; the bias has one value per output, the
+    /// weight's first dimension.
+    public static func weightAndBias(
+        weightShape: Shape, fanIn: Int, bias: Bool, generator: inout SeededGenerator
+    ) -> (weight: Parameter, bias: Parameter?) {
+        let weight = Parameter(name: "weight", shape: weightShape)
+        kaimingUniform(weight.value, fanIn: fanIn, generator: &generator)
+        guard bias else { return (weight, nil) }
+        let bias = Parameter(name: "bias", shape: Shape(weightShape[0]))
+        Self.bias(bias.value, fanIn: fanIn, generator: &generator)
+        return (weight, bias)
+    }
+
     public static func uniform(_ tensor: Tensor, bound: Float, generator: inout SeededGenerator) {
         for i in 0..<tensor.count { tensor[i] = generator.uniform(-bound, bound) }
     }

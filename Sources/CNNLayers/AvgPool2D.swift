@@ -5,11 +5,8 @@ import CNNCore
 
 /// Average pooling, as `torch.nn.AvgPool2d(kernel_size, stride, padding)` with PyTorch's defaults
 /// `count_include_pad=True`, floor mode: padded positions count as zeros in the divisor.
-public final class AvgPool2D: Layer {
+public final class AvgPool2D: WindowPooling {
     public let geometry: PoolWindow
-    public var kernelSize: Int { geometry.kernelSize }
-    public var stride: Int { geometry.stride }
-    public var padding: Int { geometry.padding }
 
     private let output = Tensor(shape: Shape(0))  // (N, C, OH, OW)
     private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
@@ -20,10 +17,7 @@ public final class AvgPool2D: Layer {
         geometry = PoolWindow(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
-    public var workKind: WorkKind { .pooling }
     public var summary: String { geometry.summary("avgpool") }
-    public func outputShape(for input: Shape) -> Shape { geometry.outputShape(for: input) }
-    public func validate(_ input: Shape, mode: Mode) throws { try geometry.validate(input, summary: summary) }
 
     /// The window of output (oy, ox) clipped to the image, and PyTorch's divisor (the window
     /// clipped to the padded image).
@@ -62,11 +56,7 @@ public final class AvgPool2D: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
-        inputGradient.resize(to: s)
+        let s = sizeInputGradient(inputGradient, of: outputGradient, output: output, inputShape: inputShape, summary)
         let H = s.height, W = s.width, OH = output.shape.height, OW = output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data
         Parallel.forEachChunk(s.batch * s.channels) { _, planes in

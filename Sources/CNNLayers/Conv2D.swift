@@ -68,16 +68,9 @@ public final class Conv2D: Layer {
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
-        let fanIn = inputChannels * kernelSize * kernelSize
-        weight = Parameter(name: "weight", shape: Shape(outputChannels, inputChannels, kernelSize, kernelSize))
-        Initialization.kaimingUniform(weight.value, fanIn: fanIn, generator: &generator)
-        if bias {
-            let b = Parameter(name: "bias", shape: Shape(outputChannels))
-            Initialization.bias(b.value, fanIn: fanIn, generator: &generator)
-            self.bias = b
-        } else {
-            self.bias = nil
-        }
+        (weight, self.bias) = Initialization.weightAndBias(
+            weightShape: Shape(outputChannels, inputChannels, kernelSize, kernelSize),
+            fanIn: inputChannels * kernelSize * kernelSize, bias: bias, generator: &generator)
     }
 
     public var summary: String {
@@ -185,9 +178,7 @@ public final class Conv2D: Layer {
         guard let input, let g = geometry else {
             preconditionFailure("\(summary): backward without a training-mode forward")
         }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         let N = input.shape.batch, F = outputChannels, R = g.columnRows, P = g.columnCount,
             CHW = input.shape.sampleCount
         let chunks = Self.chunkCount(N)

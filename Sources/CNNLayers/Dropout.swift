@@ -50,9 +50,7 @@ public final class Dropout: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         inputGradient.copy(from: outputGradient)
         if lastForwardDropped {
             let m = mask.data, dx = inputGradient.data

@@ -7,6 +7,26 @@ func forEachElementChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
     Parallel.forEachChunk(count, minimumPerChunk: 1 << 15) { _, range in body(range) }
 }
 
+/// Stops with a message when backward receives a gradient whose shape is not the shape of the
+/// forward output it belongs to (a wiring bug, never user input).
+@inline(__always)
+func checkOutputGradient(_ outputGradient: Tensor, expected: Shape, layer summary: String) {
+    precondition(
+        outputGradient.shape == expected, "\(summary): output gradient \(outputGradient.shape), expected \(expected)")
+}
+
+/// The start of a backward that needs the input's shape (pools): checks the output gradient
+/// against `output`, sizes `inputGradient` to the last forward's input shape and returns it.
+@inline(__always)
+func sizeInputGradient(
+    _ inputGradient: Tensor, of outputGradient: Tensor, output: Tensor, inputShape: Shape?, _ summary: String
+) -> Shape {
+    guard let inputShape else { preconditionFailure("\(summary): backward without a forward") }
+    checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
+    inputGradient.resize(to: inputShape)
+    return inputShape
+}
+
 #if canImport(Glibc)
     import Glibc
     @inline(__always) func exponential(_ x: Float) -> Float { expf(x) }

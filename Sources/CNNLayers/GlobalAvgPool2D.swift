@@ -34,11 +34,7 @@ public final class GlobalAvgPool2D: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
-        inputGradient.resize(to: s)
+        let s = sizeInputGradient(inputGradient, of: outputGradient, output: output, inputShape: inputShape, summary)
         let HW = s.height * s.width, dy = outputGradient.data, dx = inputGradient.data
         Parallel.forEachChunk(s.batch * s.channels, minimumPerChunk: 64) { _, planes in
             for plane in planes {

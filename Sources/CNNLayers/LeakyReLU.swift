@@ -27,9 +27,7 @@ public final class LeakyReLU: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let input else { preconditionFailure("\(summary): backward without a training-mode forward") }
-        precondition(
-            outputGradient.shape == input.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(input.shape)")
+        checkOutputGradient(outputGradient, expected: input.shape, layer: summary)
         inputGradient.resize(to: input.shape)
         let x = input.data, dy = outputGradient.data, dx = inputGradient.data, slope = slope
         forEachElementChunk(input.count) { range in

@@ -24,15 +24,8 @@ public final class Linear: Layer {
         precondition(inputFeatures >= 1 && outputFeatures >= 1, "linear needs at least one input and output feature")
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
-        weight = Parameter(name: "weight", shape: Shape(outputFeatures, inputFeatures))
-        Initialization.kaimingUniform(weight.value, fanIn: inputFeatures, generator: &generator)
-        if bias {
-            let b = Parameter(name: "bias", shape: Shape(outputFeatures))
-            Initialization.bias(b.value, fanIn: inputFeatures, generator: &generator)
-            self.bias = b
-        } else {
-            self.bias = nil
-        }
+        (weight, self.bias) = Initialization.weightAndBias(
+            weightShape: Shape(outputFeatures, inputFeatures), fanIn: inputFeatures, bias: bias, generator: &generator)
     }
 
     public var workKind: WorkKind { .gemm }
@@ -73,9 +66,7 @@ public final class Linear: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let input else { preconditionFailure("\(summary): backward without a training-mode forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
+        checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         let N = input.shape.batch, I = inputFeatures, O = outputFeatures
         let dy = outputGradient.data
         // ∂W (O, I) += ∂Yᵀ (O, N) × X (N, I), its rows (outputs) split over the threads: each

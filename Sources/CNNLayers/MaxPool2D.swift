@@ -8,11 +8,8 @@ import CNNCore
 /// Padding counts as −∞ (never chosen). The flat index of each window's maximum within its
 /// (H, W) plane is saved for backward, which routes each output gradient to that one input.
 /// Ties and NaN follow PyTorch: the first maximum in row-major window order wins; a NaN wins.
-public final class MaxPool2D: Layer {
+public final class MaxPool2D: WindowPooling {
     public let geometry: PoolWindow
-    public var kernelSize: Int { geometry.kernelSize }
-    public var stride: Int { geometry.stride }
-    public var padding: Int { geometry.padding }
 
     private let output = Tensor(shape: Shape(0))  // (N, C, OH, OW)
     private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
@@ -24,10 +21,7 @@ public final class MaxPool2D: Layer {
         geometry = PoolWindow(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
-    public var workKind: WorkKind { .pooling }
     public var summary: String { geometry.summary("maxpool") }
-    public func outputShape(for input: Shape) -> Shape { geometry.outputShape(for: input) }
-    public func validate(_ input: Shape, mode: Mode) throws { try geometry.validate(input, summary: summary) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let s = input.shape
@@ -171,11 +165,7 @@ public final class MaxPool2D: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
-        precondition(
-            outputGradient.shape == output.shape,
-            "\(summary): output gradient \(outputGradient.shape), expected \(output.shape)")
-        inputGradient.resize(to: s)
+        let s = sizeInputGradient(inputGradient, of: outputGradient, output: output, inputShape: inputShape, summary)
         let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data
         argmax.withUnsafeBufferPointer { indices in

@@ -46,3 +46,18 @@ public struct PoolWindow: Hashable, Sendable {
         }
     }
 }
+
+/// A pooling layer over a `PoolWindow` (MaxPool2D, AvgPool2D): the window's sizes, output shape
+/// and checks come from `geometry`.
+public protocol WindowPooling: Layer {
+    var geometry: PoolWindow { get }
+}
+
+extension WindowPooling {
+    public var kernelSize: Int { geometry.kernelSize }
+    public var stride: Int { geometry.stride }
+    public var padding: Int { geometry.padding }
+    public var workKind: WorkKind { .pooling }
+    public func outputShape(for input: Shape) -> Shape { geometry.outputShape(for: input) }
+    public func validate(_ input: Shape, mode: Mode) throws { try geometry.validate(input, summary: summary) }
+}

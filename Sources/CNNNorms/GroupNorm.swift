@@ -10,11 +10,8 @@ import CNNCore
 ///
 /// G = 1 gives LayerNorm's statistics and G = C InstanceNorm's; all three run the same kernel
 /// (`GroupStatisticsEngine`), parallel over the N·G (sample, group) sets.
-public final class GroupNorm: Layer {
+public final class GroupNorm: GroupStatisticsNorm {
     public let groupCount: Int
-    public let channelCount: Int
-    public let epsilon: Float
-    let engine: GroupStatisticsEngine
 
     /// - Parameters:
     ///   - groupCount: G, the number of channel groups.
@@ -26,32 +23,10 @@ public final class GroupNorm: Layer {
             groupCount >= 1 && channelCount >= 1 && channelCount.isMultiple(of: groupCount),
             "GroupNorm: \(groupCount) groups do not divide \(channelCount) channels")
         self.groupCount = groupCount
-        self.channelCount = channelCount
-        self.epsilon = epsilon
-        engine = GroupStatisticsEngine(
-            groupCount: groupCount, channelCount: channelCount, epsilon: epsilon,
+        super.init(
+            typeName: "GroupNorm", groupCount: groupCount, channelCount: channelCount, epsilon: epsilon,
             affine: .perChannel, affineShape: Shape(channelCount))
     }
 
-    /// γ, shape (C).
-    public var weight: Parameter { engine.weight }
-    /// β, shape (C).
-    public var bias: Parameter { engine.bias }
-
-    public var workKind: WorkKind { .norm }
-    public var summary: String { "groupnorm \(channelCount) in \(groupCount) groups" }
-    public func outputShape(for input: Shape) -> Shape { input }
-    public var parameters: [Parameter] { [weight, bias] }
-    /// Statistics (3 FLOPs per element) and the folded affine map (2 FLOPs per element).
-    public func forwardFLOPs(for input: Shape) -> Int { 5 * input.sampleCount }
-
-    public func validate(_ input: Shape, mode: Mode) throws {
-        if let problem = engine.problem(with: input) { throw LayerError("GroupNorm \(problem)") }
-    }
-
-    public func forward(_ input: Tensor, mode: Mode) -> Tensor { engine.forward(input) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        engine.backward(outputGradient, needsInputGradient: needsInputGradient)
-    }
+    public override var summary: String { "groupnorm \(channelCount) in \(groupCount) groups" }
 }

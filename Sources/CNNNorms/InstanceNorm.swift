@@ -13,49 +13,27 @@ import CNNCore
 /// running statistics, no buffers).
 ///
 /// It is GroupNorm's kernel with G = C (`GroupStatisticsEngine`).
-public final class InstanceNorm: Layer {
-    public let channelCount: Int
-    public let epsilon: Float
-    let engine: GroupStatisticsEngine
-
+public final class InstanceNorm: GroupStatisticsNorm {
     /// - Parameters:
     ///   - channelCount: C.
     ///   - epsilon: ε, added to the variance inside the square root.
     /// - Precondition: channelCount ≥ 1.
     public init(channelCount: Int, epsilon: Float = 1e-5) {
         precondition(channelCount >= 1, "InstanceNorm needs at least one channel")
-        self.channelCount = channelCount
-        self.epsilon = epsilon
-        engine = GroupStatisticsEngine(
-            groupCount: channelCount, channelCount: channelCount, epsilon: epsilon,
+        super.init(
+            typeName: "InstanceNorm", groupCount: channelCount, channelCount: channelCount, epsilon: epsilon,
             affine: .perChannel, affineShape: Shape(channelCount))
     }
 
-    /// γ, shape (C).
-    public var weight: Parameter { engine.weight }
-    /// β, shape (C).
-    public var bias: Parameter { engine.bias }
-
-    public var workKind: WorkKind { .norm }
-    public var summary: String { "instancenorm \(channelCount)" }
-    public func outputShape(for input: Shape) -> Shape { input }
-    public var parameters: [Parameter] { [weight, bias] }
-    /// Statistics (3 FLOPs per element) and the folded affine map (2 FLOPs per element).
-    public func forwardFLOPs(for input: Shape) -> Int { 5 * input.sampleCount }
+    public override var summary: String { "instancenorm \(channelCount)" }
 
     /// Throws for a 1×1 map (or (N, C) input): one value per statistic would normalize to 0.
-    public func validate(_ input: Shape, mode: Mode) throws {
-        if let problem = engine.problem(with: input) { throw LayerError("InstanceNorm \(problem)") }
+    public override func validate(_ input: Shape, mode: Mode) throws {
+        try super.validate(input, mode: mode)
         if !NormSlot.instanceNormFits(height: input.height, width: input.width) {
             throw LayerError(
                 "InstanceNorm needs more than one spatial value per channel (input \(input)); "
                     + "use --norm batch, layer or group here")
         }
-    }
-
-    public func forward(_ input: Tensor, mode: Mode) -> Tensor { engine.forward(input) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        engine.backward(outputGradient, needsInputGradient: needsInputGradient)
     }
 }

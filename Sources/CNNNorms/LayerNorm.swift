@@ -9,14 +9,11 @@ import CNNCore
 /// has 2·12,544 = 25,088 parameters, against 128 for the other norms.
 ///
 /// It is GroupNorm's kernel with G = 1 (`GroupStatisticsEngine`, per-element affine).
-public final class LayerNorm: Layer {
-    public let channelCount: Int
+public final class LayerNorm: GroupStatisticsNorm {
     public let height: Int
     public let width: Int
-    public let epsilon: Float
     /// The shape of γ and β: (C, H, W), or (C) for a layer over (N, C) features.
     public let normalizedShape: Shape
-    let engine: GroupStatisticsEngine
 
     /// LayerNorm over (C, H, W) samples, like `nn.LayerNorm([C, H, W])`.
     /// - Precondition: C, H, W ≥ 1.
@@ -33,34 +30,14 @@ public final class LayerNorm: Layer {
         precondition(
             normalizedShape.dimensions.allSatisfy { $0 >= 1 }, "LayerNorm over an empty shape \(normalizedShape)")
         self.normalizedShape = normalizedShape
-        channelCount = normalizedShape[0]
         height = normalizedShape.rank == 3 ? normalizedShape[1] : 1
         width = normalizedShape.rank == 3 ? normalizedShape[2] : 1
-        self.epsilon = epsilon
-        engine = GroupStatisticsEngine(
-            groupCount: 1, channelCount: channelCount, epsilon: epsilon,
+        super.init(
+            typeName: "LayerNorm", groupCount: 1, channelCount: normalizedShape[0], epsilon: epsilon,
             affine: .perElement, affineShape: normalizedShape)
     }
 
-    /// γ, of `normalizedShape`.
-    public var weight: Parameter { engine.weight }
-    /// β, of `normalizedShape`.
-    public var bias: Parameter { engine.bias }
-
-    public var workKind: WorkKind { .norm }
-    public var summary: String { "layernorm \(normalizedShape)" }
-    public func outputShape(for input: Shape) -> Shape { input }
-    public var parameters: [Parameter] { [weight, bias] }
+    public override var summary: String { "layernorm \(normalizedShape)" }
     /// Statistics (3 FLOPs per element), normalization and the per-element affine map (4 FLOPs).
-    public func forwardFLOPs(for input: Shape) -> Int { 7 * input.sampleCount }
-
-    public func validate(_ input: Shape, mode: Mode) throws {
-        if let problem = engine.problem(with: input) { throw LayerError("LayerNorm \(problem)") }
-    }
-
-    public func forward(_ input: Tensor, mode: Mode) -> Tensor { engine.forward(input) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        engine.backward(outputGradient, needsInputGradient: needsInputGradient)
-    }
+    public override func forwardFLOPs(for input: Shape) -> Int { 7 * input.sampleCount }
 }

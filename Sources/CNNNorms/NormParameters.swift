@@ -10,6 +10,18 @@ extension Layer {
 
     /// One of the norms of `NormKind`.
     public var isNormLayer: Bool {
-        self is BatchNorm || self is SyncBatchNorm || self is GroupNorm || self is LayerNorm || self is InstanceNorm
+        self is AffineNorm
     }
 }
+
+/// A norm with a learned affine map y = γ·x̂ + β: every norm of `NormKind` (γ and β have shape (C),
+/// or LayerNorm's normalized shape).
+public protocol AffineNorm: Layer {
+    /// γ.
+    var weight: Parameter { get }
+    /// β.
+    var bias: Parameter { get }
+}
+
+extension BatchNormBase: AffineNorm {}
+extension GroupStatisticsNorm: AffineNorm {}

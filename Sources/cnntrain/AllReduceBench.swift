@@ -18,8 +18,8 @@ struct AllReduceBench: ParsableCommand {
     var repeats = 50
 
     func validate() throws {
-        guard count >= 1 else { throw ValidationError("--count \(count) is not allowed; use 1 or more") }
-        guard repeats >= 1 else { throw ValidationError("--repeats \(repeats) is not allowed; use 1 or more") }
+        try requireAtLeast(1, count, option: "--count")
+        try requireAtLeast(1, repeats, option: "--repeats")
     }
 
     func run() throws {

@@ -35,8 +35,8 @@ struct DataCommand: ParsableCommand {
             if let channels, ![1, 3].contains(channels) {
                 throw ValidationError("--channels \(channels) is not allowed; use 1 or 3")
             }
-            if let height, height < 1 { throw ValidationError("--height \(height) is not allowed; use 1 or more") }
-            if let width, width < 1 { throw ValidationError("--width \(width) is not allowed; use 1 or more") }
+            try requireAtLeast(1, height, option: "--height")
+            try requireAtLeast(1, width, option: "--width")
         }
 
         func apply(to options: inout LoadOptions) {

@@ -32,7 +32,7 @@ struct PredictCommand: ParsableCommand {
         guard !images.isEmpty || !list.isEmpty else {
             throw ValidationError("give at least one image file, folder, or --list file")
         }
-        guard top >= 1 else { throw ValidationError("-k \(top) is not allowed; use 1 or more") }
+        try requireAtLeast(1, top, option: "-k")
     }
 
     func run() throws {

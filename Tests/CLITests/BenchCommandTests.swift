@@ -89,15 +89,7 @@ final class BenchCommandTests: XCTestCase {
 
     /// With PyTorch installed, both engines are measured and the ratio column is filled.
     func testBenchSpeedMeasuresPyTorchBeside() throws {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        probe.arguments = ["-c", "import torch"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { throw XCTSkip("no /usr/bin/python3") }
-        probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else {
-            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)")
-        }
+        try Python.requireTorch()
         let result = try CLI.run([
             "bench", "speed", "--norms", "group", "--repeats", "1", "--batch-sizes", "16",
             "--train-images", "80", "--inference-images", "256"

@@ -125,7 +125,7 @@ final class CompareCommandTests: XCTestCase {
 
         // scripts/reports/readme_benchmarks.py puts this study into a README between its markers, with the
         // cell's accuracy from results.json, and --check then finds the README up to date.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return }
+        guard FileManager.default.isExecutableFile(atPath: Python.path) else { return }
         let readme = study.appendingPathComponent("README.md")
         try "intro\n<!-- study:begin tiny -->\nold text\n<!-- study:end tiny -->\noutro\n".write(
             to: readme, atomically: true, encoding: .utf8)
@@ -154,16 +154,7 @@ final class CompareCommandTests: XCTestCase {
     }
 
     /// Runs /usr/bin/python3 with the arguments; returns its exit status.
-    static func python(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
+    static func python(_ arguments: [String]) throws -> Int32 { try Python.run(arguments).status }
 
     func testBadOptionsAreRejected() throws {
         let cases: [([String], String)] = [

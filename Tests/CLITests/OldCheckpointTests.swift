@@ -61,32 +61,16 @@ final class OldCheckpointTests: XCTestCase {
 
     /// scripts/pytorch/torch_model.py builds its model from the former field names and loads it strictly.
     func testLoadsInPyTorch() throws {
-        let python = "/usr/bin/python3"
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: python)
-        probe.arguments = ["-c", "import torch"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { throw XCTSkip("no \(python)") }
-        probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else {
-            throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch")
-        process.arguments = [
-            "-c",
-            "import sys, torch_model; model, _ = torch_model.load_checkpoint(sys.argv[1]); print(sum(p.numel() for p in model.parameters()))",
-            Fixtures.url("checkpoints/before-layer-table/checkpoint.safetensors").path
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        try Python.requireTorch()
+        let result = try Python.run(
+            [
+                "-c",
+                "import sys, torch_model; model, _ = torch_model.load_checkpoint(sys.argv[1]); print(sum(p.numel() for p in model.parameters()))",
+                Fixtures.url("checkpoints/before-layer-table/checkpoint.safetensors").path
+            ], in: Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch"))
+        XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(
-            output.trimmingCharacters(in: .whitespacesAndNewlines), "327",
+            result.output.trimmingCharacters(in: .whitespacesAndNewlines), "327",
             "the parameters cnntrain reported when it trained it")
     }
 }

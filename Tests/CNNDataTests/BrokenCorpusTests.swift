@@ -11,7 +11,7 @@ final class BrokenCorpusTests: XCTestCase {
 
     func makeTree() -> TemporaryDirectory {
         let directory = TemporaryDirectory("broken")
-        for k in 0..<4 { directory.write("good/\(k).png", pngBytes(flatGray(UInt8(k), width: 5, height: 3))) }
+        directory.writeGoodImages(4, width: 5, height: 3)
         for name in Self.brokenFiles { directory.copyFixture("images/broken/" + name, to: "bad/" + name) }
         directory.copyFixture("images/really_jpeg.png", to: "bad/really_jpeg.png")
         return directory
@@ -19,9 +19,7 @@ final class BrokenCorpusTests: XCTestCase {
 
     func testSkippedWithAWarningNamingEachFile() throws {
         let directory = makeTree()
-        let dataset = try DatasetLoader.load(
-            .imageFolder(root: directory.path),
-            options: LoadOptions(channels: 1, height: 3, width: 5, validationFraction: 0))
+        let dataset = try directory.loadGrayFolder(width: 5, height: 3)
         XCTAssertEqual(dataset.skippedCount, Self.brokenFiles.count)
         XCTAssertEqual(dataset.train.count, 5, "4 good + the mislabelled JPEG")
         let text = messages(dataset.warnings)

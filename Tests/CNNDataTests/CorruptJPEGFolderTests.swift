@@ -9,7 +9,7 @@ import XCTest
 final class CorruptJPEGFolderTests: XCTestCase {
     func makeTree() -> TemporaryDirectory {
         let directory = TemporaryDirectory("corruptjpeg")
-        for k in 0..<3 { directory.write("good/\(k).png", pngBytes(flatGray(UInt8(k), width: 8, height: 6))) }
+        directory.writeGoodImages(3, width: 8, height: 6)
         directory.copyFixture("images/broken/corrupt_entropy.jpg", to: "bad/corrupt_entropy.jpg")
         directory.copyFixture("images/large.jpg", to: "bad/clean.jpg")
         return directory
@@ -17,9 +17,7 @@ final class CorruptJPEGFolderTests: XCTestCase {
 
     func testWarnedAndKept() throws {
         let directory = makeTree()
-        let dataset = try DatasetLoader.load(
-            .imageFolder(root: directory.path),
-            options: LoadOptions(channels: 1, height: 6, width: 8, validationFraction: 0))
+        let dataset = try directory.loadGrayFolder(width: 8, height: 6)
         XCTAssertEqual(dataset.train.count, 5)
         let text = messages(dataset.warnings)
         XCTAssertTrue(text.contains(directory.path + "/bad/corrupt_entropy.jpg: damaged JPEG data"), text)
@@ -30,16 +28,10 @@ final class CorruptJPEGFolderTests: XCTestCase {
     func testStrictRefusesIt() throws {
         let directory = makeTree(), cache = TemporaryDirectory("corruptjpeg-cache")
         // Also when a run without --strict has cached the tree with the damaged file kept.
-        _ = try DatasetLoader.load(
-            .imageFolder(root: directory.path),
-            options: LoadOptions(channels: 1, height: 6, width: 8, cacheDirectory: cache.path, validationFraction: 0))
+        _ = try directory.loadGrayFolder(width: 8, height: 6, cacheDirectory: cache.path)
         for cacheDirectory in [nil, cache.path] {
             XCTAssertThrowsError(
-                try DatasetLoader.load(
-                    .imageFolder(root: directory.path),
-                    options: LoadOptions(
-                        channels: 1, height: 6, width: 8, strict: true, cacheDirectory: cacheDirectory,
-                        validationFraction: 0))
+                try directory.loadGrayFolder(width: 8, height: 6, strict: true, cacheDirectory: cacheDirectory)
             ) { error in
                 XCTAssertTrue("\(error)".contains(directory.path + "/bad/corrupt_entropy.jpg"), "\(error)")
                 XCTAssertTrue("\(error)".contains("Corrupt JPEG data") && "\(error)".contains("strict"), "\(error)")

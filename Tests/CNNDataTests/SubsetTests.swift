@@ -71,26 +71,18 @@ final class SubsetTests: XCTestCase {
 
     /// scripts/pytorch/cnn_subset.py (the PyTorch scripts' copy of the rule) keeps the same images.
     func testThePythonCopyAgrees() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no \(python)") }
+        try Python.require()
         var generator = SystemRandomNumberGenerator()
         let labels = (0..<500).map { _ in Int32.random(in: 0..<7, using: &generator) }
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.currentDirectoryURL = Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch")
-        process.arguments = [
-            "-c",
-            "import cnn_subset, sys; labels = [int(x) for x in sys.argv[1].split(',')]; "
-                + "print(cnn_subset.indices(labels, 123, int(sys.argv[2]))); print(cnn_subset.test_seed(int(sys.argv[2])))",
-            labels.map(String.init).joined(separator: ","), String(seed)
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        let (status, output, error) = try Python.run(
+            [
+                "-c",
+                "import cnn_subset, sys; labels = [int(x) for x in sys.argv[1].split(',')]; "
+                    + "print(cnn_subset.indices(labels, 123, int(sys.argv[2]))); print(cnn_subset.test_seed(int(sys.argv[2])))",
+                labels.map(String.init).joined(separator: ","), String(seed)
+            ], in: Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch"))
+        XCTAssertEqual(status, 0, error)
         let lines = output.split(separator: "\n")
         XCTAssertEqual(lines.count, 2, output)
         XCTAssertEqual(String(lines[0]), "\(StratifiedSubset.indices(labels: labels, limit: 123, seed: seed))")

@@ -24,6 +24,24 @@ final class TemporaryDirectory {
     }
 }
 
+extension TemporaryDirectory {
+    /// Writes `count` flat gray PNGs good/0.png, good/1.png, … (pixel values 0, 1, …) of width×height.
+    func writeGoodImages(_ count: Int, width: Int, height: Int) {
+        for k in 0..<count { write("good/\(k).png", pngBytes(flatGray(UInt8(k), width: width, height: height))) }
+    }
+
+    /// Loads this directory as an image folder decoded to gray width×height, with no validation split.
+    func loadGrayFolder(width: Int, height: Int, strict: Bool = false, cacheDirectory: String? = nil) throws
+        -> LoadedDataset
+    {
+        try DatasetLoader.load(
+            .imageFolder(root: path),
+            options: LoadOptions(
+                channels: 1, height: height, width: width, strict: strict, cacheDirectory: cacheDirectory,
+                validationFraction: 0))
+    }
+}
+
 /// A gray w×h image whose every pixel is `value`.
 func flatGray(_ value: UInt8, width: Int = 4, height: Int = 3) -> Image {
     Image(width: width, height: height, channels: 1, pixels: [UInt8](repeating: value, count: width * height))

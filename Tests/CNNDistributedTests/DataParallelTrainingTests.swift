@@ -160,8 +160,7 @@ final class DataParallelTrainingTests: XCTestCase {
     /// A syncbatch checkpoint of 2 processes loads into nn.BatchNorm2d with strict=True
     /// (scripts/pytorch/torch_check_checkpoint.py) and gives cnntrain eval's accuracy there.
     func testSyncBatchCheckpointLoadsInPyTorchAsBatchNorm() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python),
+        guard FileManager.default.isExecutableFile(atPath: Python.path),
             (try? MPIRun.run(processes: 1, ["--version"]))?.status == 0
         else { throw XCTSkip("no python3 or cnntrain") }
         let out = Self.folder.appendingPathComponent("torch").path
@@ -169,29 +168,15 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.error)
         let ours = try MPIRun.run(processes: 1, ["eval", out, "--test-limit", "300"])
         XCTAssertEqual(ours.status, 0, ours.error)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            Fixtures.repositoryRoot.path + "/scripts/pytorch/torch_check_checkpoint.py",
-            out + "/checkpoint.safetensors",
-            "--test-limit", "300"
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if output.contains("No module named 'torch'") || process.terminationStatus != 0 && !output.contains("strict") {
+        let (status, output, _) = try Python.checkCheckpoint(out + "/checkpoint.safetensors", testLimit: 300)
+        if output.contains("No module named 'torch'") || status != 0 && !output.contains("strict") {
             throw XCTSkip("python3-torch is not installed (scripts/setup.sh --with-torch): \(output)")
         }
         XCTAssertTrue(output.contains("strict=True"), output)
-        func accuracy(_ text: String) -> String? {
-            text.range(of: #"accuracy [0-9.]+%"#, options: .regularExpression).map { String(text[$0]) }
-        }
-        XCTAssertNotNil(accuracy(ours.output), ours.output)
+        XCTAssertNotNil(Python.accuracy(in: ours.output), ours.output)
         XCTAssertEqual(
-            accuracy(output), accuracy(ours.output), "PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
+            Python.accuracy(in: output), Python.accuracy(in: ours.output),
+            "PyTorch \(output) vs cnntrain \(ours.output.prefix(80))")
     }
 
     /// `compare --processes 2` runs each cell as a 2-process job (the compare itself in timeout,
@@ -231,125 +216,26 @@ final class DataParallelTrainingTests: XCTestCase {
     /// A rank killed in epoch 2 ends the job within seconds, and mpirun names it; the checkpoint of
     /// epoch 1 is intact and the run resumes on another process count (1) to its end.
     func testKilledRankEndsTheJobAndTheRunResumesOnOneProcess() throws {
-        let out = Self.folder.appendingPathComponent("killed").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = try MPIRun.commandLine(
-            processes: 2, transport: .sharedMemory,
-            [
-                "--norm", "syncbatch", "--epochs", "2", "--batch-size", "32", "--train-limit", "6400",
-                "--test-limit", "64", "--threads", "2", "--quiet", "--out", out
-            ], timeout: 300)
-        process.environment = MPIRun.environment
-        let errorFile = Self.folder.appendingPathComponent("killed.err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let checkpoint = out + "/checkpoint.safetensors"
-        let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint), "epoch 1 did not finish")
-        // Into epoch 2, which has 200 steps: seconds of work even on a quiet machine (with 40 steps
-        // the job once ended before rank 1 was looked for).
-        Thread.sleep(forTimeInterval: 0.3)
-        guard let victim = Self.rankProcess(1, under: process.processIdentifier) else {
-            process.terminate(); process.waitUntilExit()
-            return XCTFail("no rank 1 under mpirun")
-        }
-        kill(victim, SIGKILL)
-        let killed = Date()
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(killed)
-        let error = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        print(
-            "rank 1 killed: mpirun exited with status \(process.terminationStatus) after \(String(format: "%.1f", seconds)) s"
-        )
-        XCTAssertNotEqual(process.terminationStatus, 0)
-        XCTAssertLessThan(seconds, 15)
-        XCTAssertTrue(error.contains("rank 1"), error)
-
-        XCTAssertNoThrow(try MPIRun.weights(checkpoint), "the checkpoint of epoch 1 must be intact")
-        let resumed = try MPIRun.run(processes: 1, ["--resume", out, "--threads", "2", "--quiet"])
-        XCTAssertEqual(resumed.status, 0, resumed.error)
-        let summary =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
-            as? [String: Any]
+        guard let job = try Self.signalRankOneInEpochTwo(SIGKILL, norm: "syncbatch", name: "killed") else { return }
+        XCTAssertTrue(job.error.contains("rank 1"), "mpirun names the rank: \(job.error)")
+        let summary = try Self.resume(job.out, processes: 1)
         XCTAssertEqual(summary?["epochs"] as? Int, 2)
     }
 
     /// SIGTERM sent to rank 1 alone stops both processes at the same step: the stop flag travels in
     /// that step's all-reduce, so rank 0 never waits for a rank that has left. Then --resume on 2.
     func testStopSignalOnOneRankStopsAllAtTheSameStep() throws {
-        let out = Self.folder.appendingPathComponent("stopped").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = try MPIRun.commandLine(
-            processes: 2, transport: .sharedMemory,
-            [
-                "--norm", "group", "--epochs", "2", "--batch-size", "32", "--train-limit", "6400",
-                "--test-limit", "64", "--threads", "2", "--quiet", "--out", out
-            ], timeout: 300)
-        process.environment = MPIRun.environment
-        let errorFile = Self.folder.appendingPathComponent("stopped.err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let checkpoint = out + "/checkpoint.safetensors"
-        let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: checkpoint) && process.isRunning && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        // Epoch 2 has 200 steps, seconds of work even with fast kernels on a quiet machine: the
-        // signal lands inside it (with 40 steps the run once finished before the signal came).
-        Thread.sleep(forTimeInterval: 0.3)
-        guard let victim = Self.rankProcess(1, under: process.processIdentifier) else {
-            process.terminate(); process.waitUntilExit()
-            return XCTFail("no rank 1 under mpirun")
-        }
-        kill(victim, SIGTERM)
-        let signalled = Date()
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(signalled)
-        let error = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        print(
-            "SIGTERM to rank 1: job ended after \(String(format: "%.1f", seconds)) s, status \(process.terminationStatus)"
-        )
-        XCTAssertNotEqual(process.terminationStatus, 0)
-        XCTAssertLessThan(seconds, 15)
-        let stops = error.split(separator: "\n").filter { $0.contains("stopped by SIGTERM in epoch 2/2") }.map {
+        guard let job = try Self.signalRankOneInEpochTwo(SIGTERM, norm: "group", name: "stopped") else { return }
+        let stops = job.error.split(separator: "\n").filter { $0.contains("stopped by SIGTERM in epoch 2/2") }.map {
             line -> String in
             String(line[line.range(of: "stopped by")!.lowerBound...].prefix(while: { $0 != "." }))
         }
-        XCTAssertEqual(stops.count, 2, "both ranks report the stop: \(error)")
+        XCTAssertEqual(stops.count, 2, "both ranks report the stop: \(job.error)")
         XCTAssertEqual(Set(stops).count, 1, "at the same step: \(stops)")
-        XCTAssertNoThrow(try MPIRun.weights(checkpoint), "the checkpoint of epoch 1 must be intact")
 
         // The same process count resumes it to its end (the kill test resumes on another).
-        let resumed = try MPIRun.run(processes: 2, ["--resume", out, "--threads", "2", "--quiet"])
-        XCTAssertEqual(resumed.status, 0, resumed.error)
-        let summary =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
-            as? [String: Any]
+        let summary = try Self.resume(job.out, processes: 2)
         XCTAssertEqual(summary?["epochs"] as? Int, 2)
         XCTAssertEqual(summary?["processes"] as? Int, 2)
-    }
-
-    /// The process of rank `rank` among the descendants of `root` (its OMPI_COMM_WORLD_RANK).
-    static func rankProcess(_ rank: Int, under root: Int32) -> Int32? {
-        var queue = [root]
-        while let pid = queue.popLast() {
-            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-            for child in children.split(separator: " ").compactMap({ Int32($0) }) {
-                let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/environ"))) ?? Data()
-                let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return child }
-                queue.append(child)
-            }
-        }
-        return nil
     }
 }

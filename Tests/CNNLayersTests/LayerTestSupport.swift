@@ -34,6 +34,20 @@ enum LayerGolden {
     }
 }
 
+/// The checks every element-wise activation passes: finite-difference gradients on `input`,
+/// the PyTorch golden case `goldenCase`, and `nil` from backward when no input gradient is needed.
+func checkActivation(
+    _ makeLayer: () -> Layer, golden goldenCase: String, gradientInput: Tensor, file: StaticString = #filePath,
+    line: UInt = #line
+) throws {
+    GradientCheck.check(makeLayer(), input: gradientInput, samplesPerTensor: 60, file: file, line: line)
+    try LayerGolden.check(makeLayer(), goldenCase, file: file, line: line)
+    let layer = makeLayer()
+    let input = GradientCheck.randomTensor(Shape(2, 3), seed: 2)
+    _ = layer.forward(input, mode: .training)
+    XCTAssertNil(layer.backward(input, needsInputGradient: false), file: file, line: line)
+}
+
 /// Inputs for gradient checks of piecewise-linear layers: every element differs from every other
 /// by at least `spacing` and none is within `spacing / 2` of zero, so a finite-difference step
 /// smaller than spacing / 2 never crosses a kink (a max-pool tie, ReLU at 0).

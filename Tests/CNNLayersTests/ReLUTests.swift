@@ -4,20 +4,9 @@ import TestSupport
 import XCTest
 
 final class ReLUTests: XCTestCase {
-    func testGradients() {
-        GradientCheck.check(ReLU(), input: kinkFreeTensor(Shape(2, 3, 5, 7), seed: 1), samplesPerTensor: 60)
-    }
-
-    /// PyTorch nn.ReLU: numbers from scripts/golden/make_layers.py.
-    func testMatchesPyTorch() throws {
-        try LayerGolden.check(ReLU(), "relu")
-    }
-
-    func testNoInputGradientReturnsNil() {
-        let layer = ReLU()
-        let input = GradientCheck.randomTensor(Shape(2, 3), seed: 2)
-        _ = layer.forward(input, mode: .training)
-        XCTAssertNil(layer.backward(input, needsInputGradient: false))
+    /// Gradients, PyTorch nn.ReLU (numbers from scripts/golden/make_layers.py), no input gradient.
+    func testCommonActivationChecks() throws {
+        try checkActivation({ ReLU() }, golden: "relu", gradientInput: kinkFreeTensor(Shape(2, 3, 5, 7), seed: 1))
     }
 }
 

@@ -4,22 +4,11 @@ import TestSupport
 import XCTest
 
 final class SiLUTests: XCTestCase {
-    func testGradients() {
-        GradientCheck.check(
-            SiLU(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -5, high: 5),
-            samplesPerTensor: 60)
-    }
-
-    /// PyTorch nn.SiLU: numbers from scripts/golden/make_layers.py.
-    func testMatchesPyTorch() throws {
-        try LayerGolden.check(SiLU(), "silu")
-    }
-
-    func testNoInputGradientReturnsNil() {
-        let layer = SiLU()
-        let input = GradientCheck.randomTensor(Shape(2, 3), seed: 2)
-        _ = layer.forward(input, mode: .training)
-        XCTAssertNil(layer.backward(input, needsInputGradient: false))
+    /// Gradients, PyTorch nn.SiLU (numbers from scripts/golden/make_layers.py), no input gradient.
+    func testCommonActivationChecks() throws {
+        try checkActivation(
+            { SiLU() }, golden: "silu",
+            gradientInput: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -5, high: 5))
     }
 
     /// x·σ(x) tends to 0 for very negative x and to x for very positive x, without NaN; the

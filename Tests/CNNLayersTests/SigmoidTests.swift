@@ -4,22 +4,11 @@ import TestSupport
 import XCTest
 
 final class SigmoidTests: XCTestCase {
-    func testGradients() {
-        GradientCheck.check(
-            Sigmoid(), input: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -4, high: 4),
-            samplesPerTensor: 60)
-    }
-
-    /// PyTorch nn.Sigmoid: numbers from scripts/golden/make_layers.py.
-    func testMatchesPyTorch() throws {
-        try LayerGolden.check(Sigmoid(), "sigmoid")
-    }
-
-    func testNoInputGradientReturnsNil() {
-        let layer = Sigmoid()
-        let input = GradientCheck.randomTensor(Shape(2, 3), seed: 2)
-        _ = layer.forward(input, mode: .training)
-        XCTAssertNil(layer.backward(input, needsInputGradient: false))
+    /// Gradients, PyTorch nn.Sigmoid (numbers from scripts/golden/make_layers.py), no input gradient.
+    func testCommonActivationChecks() throws {
+        try checkActivation(
+            { Sigmoid() }, golden: "sigmoid",
+            gradientInput: GradientCheck.randomTensor(Shape(2, 3, 5, 7), seed: 1, low: -4, high: 4))
     }
 }
 

@@ -54,20 +54,7 @@ final class TorchTwinTests: XCTestCase {
     }
 
     func testEveryLayerKindHasAPyTorchTwin() throws {
-        let python = "/usr/bin/python3"
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: python)
-        probe.arguments = ["-c", "import torch"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else {
-            throw XCTSkip("no \(python): cannot check scripts/pytorch/torch_model.py")
-        }
-        probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else {
-            throw XCTSkip(
-                "python3-torch is not installed (scripts/setup.sh --with-torch): cannot check scripts/pytorch/torch_model.py"
-            )
-        }
+        try Python.requireTorch("scripts/pytorch/torch_model.py")
 
         let examples = LayerExamples.cases
         var cases: [Case] = [], outputs: [Tensor] = []
@@ -92,24 +79,11 @@ final class TorchTwinTests: XCTestCase {
             cases.append(Case(model: resolved, state: state, input: input.array))
         }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script, Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch").path]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        let request = try JSONEncoder().encode(cases)
-        // Write on another thread: the reply may fill the pipe before the request is read whole.
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(request)
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let reply = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        let twins = try JSONDecoder().decode([Twin].self, from: reply)
+        let result = try Python.run(
+            ["-c", Self.script, Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch").path],
+            input: try JSONEncoder().encode(cases))
+        XCTAssertEqual(result.status, 0, result.error)
+        let twins = try JSONDecoder().decode([Twin].self, from: Data(result.output.utf8))
         XCTAssertEqual(twins.count, cases.count)
 
         for ((keyword, norm), (ours, (engine, twin))) in zip(examples, zip(cases, zip(outputs, twins))) {

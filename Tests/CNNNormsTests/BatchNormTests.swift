@@ -7,13 +7,12 @@ import XCTest
 final class BatchNormTests: XCTestCase {
     func testGoldenTrainingForwardAndGradients() throws {
         let layer = BatchNorm(channelCount: 4)
-        try NormTesting.checkGolden(layer, weight: layer.weight, bias: layer.bias, caseName: "batch")
+        try NormTesting.checkGolden(layer, caseName: "batch")
         XCTAssertEqual(layer.batchesTrackedCount, 1)
     }
 
     func testGoldenRankTwoInput() throws {
-        let layer = BatchNorm(channelCount: 7)
-        try NormTesting.checkGolden(layer, weight: layer.weight, bias: layer.bias, caseName: "batch_rank2")
+        try NormTesting.checkGolden(BatchNorm(channelCount: 7), caseName: "batch_rank2")
     }
 
     func testGoldenRunningStatisticsAfterThreeStepsAndInference() throws {
@@ -33,18 +32,14 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 2, channels: 3, height: 5, width: 7),
-            Case(batch: 8, channels: 1, height: 1, width: 1),
-            Case(batch: 1, channels: 8, height: 5, width: 7),
-            Case(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
-            Case(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
-            Case(batch: 1, channels: 64, height: 28, width: 28, samples: 6)
-        ]) { c in
-            let layer = BatchNorm(channelCount: c.channels)
-            return (layer, layer.weight, layer.bias)
-        }
+            SweepCase(batch: 2, channels: 3, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 1, height: 1, width: 1),
+            SweepCase(batch: 1, channels: 8, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 64, height: 1, width: 1, samples: 12),
+            SweepCase(batch: 2, channels: 8, height: 28, width: 28, samples: 8),
+            SweepCase(batch: 1, channels: 64, height: 28, width: 28, samples: 6)
+        ]) { c in BatchNorm(channelCount: c.channels) }
     }
 
     /// After an inference forward, backward is the gradient of the frozen affine map.
@@ -56,22 +51,9 @@ final class BatchNormTests: XCTestCase {
     }
 
     func testMatchesReferenceKernel() {
-        for (index, shape) in [Shape(3, 5, 4, 9), Shape(2, 16, 28, 28), Shape(9, 6)].enumerated() {
-            let layer = BatchNorm(channelCount: shape.channels)
-            NormTesting.randomizeAffine(layer.weight, layer.bias, seed: UInt64(index))
-            let x = GradientCheck.randomTensor(shape, seed: UInt64(10 + index), low: -3, high: 5)
-            let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
-            let reference = NormReference(shape: shape, statistics: .batch)
-            let y = layer.forward(x, mode: .training)
-            assertClose(
-                y.array, reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                relative: 1e-5, absolute: 1e-5, "y \(shape)")
-            let dx = layer.backward(dy, needsInputGradient: true)!
-            let expected = reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array)
-            assertClose(dx.array, expected.input, relative: 1e-4, absolute: 1e-5, "dx \(shape)")
-            assertClose(layer.weight.gradient.array, expected.gamma, relative: 1e-4, absolute: 1e-4, "dγ \(shape)")
-            assertClose(layer.bias.gradient.array, expected.beta, relative: 1e-4, absolute: 1e-4, "dβ \(shape)")
-        }
+        NormTesting.checkMatchesReference(
+            [Shape(3, 5, 4, 9), Shape(2, 16, 28, 28), Shape(9, 6)], make: { BatchNorm(channelCount: $0.channels) },
+            statistics: { _ in .batch })
     }
 
     func testBatchOfOneWithSpatialMapTrains() throws {

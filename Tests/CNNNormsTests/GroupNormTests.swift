@@ -10,46 +10,29 @@ final class GroupNormTests: XCTestCase {
         for (caseName, groups, channels) in [("group", 2, 4), ("group1", 1, 4), ("group6", 6, 6), ("group_rank2", 3, 6)]
         {
             let layer = GroupNorm(groupCount: groups, channelCount: channels)
-            try NormTesting.checkGolden(layer, weight: layer.weight, bias: layer.bias, caseName: caseName)
+            try NormTesting.checkGolden(layer, caseName: caseName)
         }
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 2, channels: 8, height: 5, width: 7, groups: 2),
-            Case(batch: 1, channels: 3, height: 5, width: 7, groups: 3),
-            Case(batch: 8, channels: 3, height: 5, width: 7, groups: 1),
-            Case(batch: 8, channels: 64, height: 1, width: 1, groups: 2, samples: 12),
-            Case(batch: 8, channels: 8, height: 1, width: 1, groups: 1),
-            Case(batch: 2, channels: 1, height: 28, width: 28, groups: 1, samples: 12),
-            Case(batch: 1, channels: 64, height: 28, width: 28, groups: 64, samples: 6),
-            Case(batch: 2, channels: 64, height: 5, width: 7, groups: 2, samples: 12)
-        ]) { c in
-            let layer = GroupNorm(groupCount: c.groups, channelCount: c.channels)
-            return (layer, layer.weight, layer.bias)
-        }
+            SweepCase(batch: 2, channels: 8, height: 5, width: 7, groups: 2),
+            SweepCase(batch: 1, channels: 3, height: 5, width: 7, groups: 3),
+            SweepCase(batch: 8, channels: 3, height: 5, width: 7, groups: 1),
+            SweepCase(batch: 8, channels: 64, height: 1, width: 1, groups: 2, samples: 12),
+            SweepCase(batch: 8, channels: 8, height: 1, width: 1, groups: 1),
+            SweepCase(batch: 2, channels: 1, height: 28, width: 28, groups: 1, samples: 12),
+            SweepCase(batch: 1, channels: 64, height: 28, width: 28, groups: 64, samples: 6),
+            SweepCase(batch: 2, channels: 64, height: 5, width: 7, groups: 2, samples: 12)
+        ]) { c in GroupNorm(groupCount: c.groups, channelCount: c.channels) }
     }
 
     func testMatchesReferenceKernel() {
-        for (index, (shape, groups)) in [(Shape(3, 6, 4, 9), 3), (Shape(2, 32, 28, 28), 8), (Shape(5, 12), 4)]
-            .enumerated()
-        {
-            let layer = GroupNorm(groupCount: groups, channelCount: shape.channels)
-            NormTesting.randomizeAffine(layer.weight, layer.bias, seed: UInt64(index))
-            let x = GradientCheck.randomTensor(shape, seed: UInt64(10 + index), low: -3, high: 5)
-            let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
-            let reference = NormReference(shape: shape, statistics: .group(groups))
-            assertClose(
-                layer.forward(x, mode: .training).array,
-                reference.forward(x.array, gamma: layer.weight.value.array, beta: layer.bias.value.array),
-                relative: 1e-5, absolute: 1e-5, "y \(shape)")
-            let dx = layer.backward(dy, needsInputGradient: true)!
-            let expected = reference.backward(dy.array, x: x.array, gamma: layer.weight.value.array)
-            assertClose(dx.array, expected.input, relative: 1e-4, absolute: 1e-5, "dx \(shape)")
-            assertClose(layer.weight.gradient.array, expected.gamma, relative: 1e-4, absolute: 1e-4, "dγ \(shape)")
-            assertClose(layer.bias.gradient.array, expected.beta, relative: 1e-4, absolute: 1e-4, "dβ \(shape)")
-        }
+        let groupCounts = [6: 3, 32: 8, 12: 4]  // by channel count
+        NormTesting.checkMatchesReference(
+            [Shape(3, 6, 4, 9), Shape(2, 32, 28, 28), Shape(5, 12)],
+            make: { GroupNorm(groupCount: groupCounts[$0.channels]!, channelCount: $0.channels) },
+            statistics: { .group(groupCounts[$0.channels]!) })
     }
 
     /// With γ = 1, β = 0 on both: G = 1 is LayerNorm, G = C is InstanceNorm.
@@ -102,13 +85,8 @@ final class GroupNormTests: XCTestCase {
 
     func testConstantInputGivesFiniteOutputAndGradients() {
         for groups in [1, 2, 4] {
-            let layer = GroupNorm(groupCount: groups, channelCount: 4)
-            let x = Tensor(shape: Shape(2, 4, 3, 3))
-            x.fill(-3.5)
-            NormTesting.assertFinite(layer.forward(x, mode: .training).array, "output")
-            NormTesting.assertFinite(
-                layer.backward(GradientCheck.randomTensor(x.shape, seed: 7), needsInputGradient: true)!.array, "dx")
-            NormTesting.assertFinite(layer.weight.gradient.array + layer.bias.gradient.array, "dγ, dβ")
+            NormTesting.checkConstantInputIsFinite(
+                GroupNorm(groupCount: groups, channelCount: 4), shape: Shape(2, 4, 3, 3), value: -3.5)
         }
     }
 

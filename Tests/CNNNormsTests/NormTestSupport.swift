@@ -3,6 +3,9 @@ import CNNNorms
 import TestSupport
 import XCTest
 
+/// One finite-difference configuration of `NormTesting.sweep`.
+typealias SweepCase = NormTesting.Case
+
 /// Helpers shared by the norm tests.
 ///
 /// Golden values: Tests/Fixtures/golden/norms.json, written by scripts/golden/make_norms.py
@@ -20,10 +23,10 @@ enum NormTesting {
     /// Loads `caseName`'s x, γ, β and dy, runs a training forward and backward on `layer`, and
     /// compares y, dx, dγ, dβ with PyTorch's.
     static func checkGolden(
-        _ layer: Layer, weight: Parameter, bias: Parameter, caseName: String,
-        file: StaticString = #filePath, line: UInt = #line
+        _ layer: AffineNorm, caseName: String, file: StaticString = #filePath, line: UInt = #line
     ) throws {
         let golden = try golden()
+        let weight = layer.weight, bias = layer.bias
         let x = try golden.entry(caseName, "x").tensor
         let dy = try golden.entry(caseName, "dy").tensor
         weight.value.copyValues(try golden.entry(caseName, "weight").values.map(Float.init))
@@ -70,12 +73,12 @@ enum NormTesting {
     /// analytic gradient is exact to Float rounding. A wrong formula (e.g. ε placed differently,
     /// or a missing mean term) gives errors of order 1.
     static func sweep(
-        _ cases: [Case], mode: Mode = .training, make: (Case) -> (Layer, Parameter, Parameter),
+        _ cases: [Case], mode: Mode = .training, make: (Case) -> AffineNorm,
         file: StaticString = #filePath, line: UInt = #line
     ) {
         for (index, c) in cases.enumerated() {
-            let (layer, weight, bias) = make(c)
-            randomizeAffine(weight, bias, seed: UInt64(100 + index))
+            let layer = make(c)
+            randomizeAffine(layer.weight, layer.bias, seed: UInt64(100 + index))
             let input = GradientCheck.randomTensor(c.shape, seed: UInt64(200 + index))
             let result = GradientCheck.check(
                 layer, input: input, mode: mode, samplesPerTensor: c.samples,
@@ -86,6 +89,50 @@ enum NormTesting {
             )
             if result.worstRelativeError > 2e-2 { XCTFail("failing case \(c)", file: file, line: line) }
         }
+    }
+
+    /// For each shape, a fresh layer from `make` with random γ, β against the naive `NormReference`
+    /// over `statistics(shape)`: y, dx, dγ, dβ. `parameterAbsolute` is the absolute tolerance of dγ, dβ.
+    static func checkMatchesReference(
+        _ shapes: [Shape], make: (Shape) -> AffineNorm, statistics: (Shape) -> NormReference.Statistics,
+        perElementAffine: Bool = false, parameterAbsolute: Float = 1e-4, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
+        for (index, shape) in shapes.enumerated() {
+            let layer = make(shape)
+            randomizeAffine(layer.weight, layer.bias, seed: UInt64(index))
+            let x = GradientCheck.randomTensor(shape, seed: UInt64(10 + index), low: -3, high: 5)
+            let dy = GradientCheck.randomTensor(shape, seed: UInt64(20 + index))
+            let reference = NormReference(
+                shape: shape, statistics: statistics(shape), perElementAffine: perElementAffine)
+            let gamma = layer.weight.value.array
+            assertClose(
+                layer.forward(x, mode: .training).array,
+                reference.forward(x.array, gamma: gamma, beta: layer.bias.value.array),
+                relative: 1e-5, absolute: 1e-5, "y \(shape)", file: file, line: line)
+            let dx = layer.backward(dy, needsInputGradient: true)!
+            let expected = reference.backward(dy.array, x: x.array, gamma: gamma)
+            assertClose(dx.array, expected.input, relative: 1e-4, absolute: 1e-5, "dx \(shape)", file: file, line: line)
+            assertClose(
+                layer.weight.gradient.array, expected.gamma, relative: 1e-4, absolute: parameterAbsolute,
+                "dγ \(shape)", file: file, line: line)
+            assertClose(
+                layer.bias.gradient.array, expected.beta, relative: 1e-4, absolute: parameterAbsolute,
+                "dβ \(shape)", file: file, line: line)
+        }
+    }
+
+    /// A constant input (zero variance) gives a finite output, dx, dγ and dβ.
+    static func checkConstantInputIsFinite(
+        _ layer: AffineNorm, shape: Shape, value: Float, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        let x = Tensor(shape: shape)
+        x.fill(value)
+        assertFinite(layer.forward(x, mode: .training).array, "output", file: file, line: line)
+        assertFinite(
+            layer.backward(GradientCheck.randomTensor(shape, seed: 7), needsInputGradient: true)!.array, "dx",
+            file: file, line: line)
+        assertFinite(layer.weight.gradient.array + layer.bias.gradient.array, "dγ, dβ", file: file, line: line)
     }
 
     /// Asserts every value is finite.

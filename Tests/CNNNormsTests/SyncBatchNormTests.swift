@@ -126,14 +126,10 @@ final class SyncBatchNormTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        typealias Case = NormTesting.Case
         NormTesting.sweep([
-            Case(batch: 2, channels: 3, height: 5, width: 7),
-            Case(batch: 8, channels: 4, height: 1, width: 1)
-        ]) { c in
-            let layer = SyncBatchNorm(channelCount: c.channels)
-            return (layer, layer.weight, layer.bias)
-        }
+            SweepCase(batch: 2, channels: 3, height: 5, width: 7),
+            SweepCase(batch: 8, channels: 4, height: 1, width: 1)
+        ]) { c in SyncBatchNorm(channelCount: c.channels) }
     }
 
     func testFactoryBuildsItForSyncbatch() throws {

@@ -106,25 +106,15 @@ final class SafeTensorsTests: XCTestCase {
     /// PyTorch loads what we write: runs scripts/pytorch/check_safetensors.py (torch; the `safetensors`
     /// package when installed, else its plain reader). Skipped when /usr/bin/python3 has no torch.
     func testPyTorchLoadsOurFile() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no \(python)") }
+        try Python.require()
         let path = directory + "/for-torch.safetensors"
         try sampleFile().write(path: path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
+        let (status, text, errorText) = try Python.run([
             Fixtures.repositoryRoot.appendingPathComponent("scripts/pytorch/check_safetensors.py").path, path,
             "--values"
-        ]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if errorText.contains("No module named 'torch'") { throw XCTSkip("torch is not installed for \(python)") }
-        XCTAssertEqual(process.terminationStatus, 0, errorText)
+        ])
+        if errorText.contains("No module named 'torch'") { throw XCTSkip("torch is not installed for \(Python.path)") }
+        XCTAssertEqual(status, 0, errorText)
         for expected in [
             "5 tensors", "0.weight", "float32  [4, 3, 3, 3]", "1.num_batches_tracked", "int64    []  [-1234567890123]",
             "1.running_var", "float32  []  [2.5]", "1.empty", "[0, 3]", "__metadata__['groups'] = '8'"

@@ -189,9 +189,15 @@ public struct LoadedCheckpoint {
     /// Copies the checkpoint's tensors into `model`. Every parameter and buffer of the model must
     /// be present with its shape; with `strict`, the checkpoint may hold nothing else.
     public func apply(to model: Sequential, strict: Bool) throws {
-        var expected = Set<String>()
+        try apply(to: model, strict: strict, keepingFresh: [])
+    }
+
+    /// `apply(to:strict:)`, except that the parameters named in `fresh` keep the values they were
+    /// built with (their tensors in the checkpoint are passed over, and do not count as extra).
+    func apply(to model: Sequential, strict: Bool, keepingFresh fresh: Set<String>) throws {
+        var expected = fresh
         let mismatch = "it was saved from \(resolved.name) with --norm \(resolved.norm)"
-        for (name, parameter) in model.namedParameters() {
+        for (name, parameter) in model.namedParameters() where !fresh.contains(name) {
             expected.insert(name)
             try read(name, into: parameter.value, context: mismatch)
         }

@@ -18,25 +18,7 @@ extension LoadedCheckpoint {
                 "\(path): the model has no layer with weights to re-create for \(newClassNames.count) classes")
         }
         let skippedNames = model.namedParameters().map(\.name).filter { $0.hasPrefix("\(index).") }
-        let skipped = Set(skippedNames)
-        let mismatch = "it was saved from \(resolved.name) with --norm \(resolved.norm)"
-        var expected = skipped
-        for (name, parameter) in model.namedParameters() where !skipped.contains(name) {
-            expected.insert(name)
-            try read(name, into: parameter.value, context: mismatch)
-        }
-        for (name, buffer) in model.namedBuffers() {
-            expected.insert(name)
-            switch buffer.storage {
-            case .float(let tensor): try read(name, into: tensor, context: mismatch)
-            case .counter:
-                guard file.tensors[name] != nil else { throw CheckpointError("\(path): has no '\(name)'; \(mismatch)") }
-                buffer.storage = .counter(try file.int64Scalar(name))
-            }
-        }
-        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw CheckpointError("\(path): holds '\(extra)', which this model does not have; \(mismatch)")
-        }
+        try apply(to: model, strict: true, keepingFresh: Set(skippedNames))
         return
             "--init \(path): its last layer has \(classNames.count) classes, this data has \(newClassNames.count): the last layer (\(skippedNames.joined(separator: ", "))) starts from fresh weights; every other layer is loaded from the checkpoint"
     }
