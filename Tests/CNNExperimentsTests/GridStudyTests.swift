@@ -112,8 +112,10 @@ final class GridStudyTests: XCTestCase {
             StudyColumn.titles([StudyColumn(aggregate(64, 0)), StudyColumn(aggregate(64, 0.5))]),
             ["dropout 0", "dropout 0.5"])
         XCTAssertEqual(
-            StudyColumn.titles([StudyColumn(aggregate(8, 0)), StudyColumn(aggregate(64, 0.5))]),
-            ["batch 8, dropout 0", "batch 64, dropout 0.5"])
+            StudyColumn.titles([
+                StudyColumn(aggregate(8, 0)), StudyColumn(aggregate(8, 0.5)), StudyColumn(aggregate(64, 0.5))
+            ]),
+            ["batch 8, dropout 0", "batch 8, dropout 0.5", "batch 64, dropout 0.5"])
         XCTAssertEqual(StudyColumn.titles([StudyColumn(aggregate(8, 0))]), ["batch 8, lr 0.05, dropout 0"])
     }
 }
@@ -127,5 +129,22 @@ private struct NoCommands: ChildCommands {
     }
     func torchSpeedProbe(script: String, configuration: String, memoryFormat: TorchMemoryFormat) -> ChildCommand {
         ChildCommand(program: "", arguments: [])
+    }
+}
+
+extension GridStudyTests {
+    func testAPartThatFollowsFromAnotherIsNotRepeated() {
+        func column(_ batch: Int, _ rate: Double) -> StudyColumn {
+            var result = CellResult(
+                cell: StudyCell(norm: .group, batchSize: batch, learningRate: rate, seed: 1), status: "ok")
+            result.testAccuracy = 0.5
+            return StudyColumn(CellAggregate.aggregate([result])[0])
+        }
+        // The linear rule: the rate follows from the batch size.
+        XCTAssertEqual(StudyColumn.titles([column(16, 0.0125), column(32, 0.025)]), ["batch 16", "batch 32"])
+        // Rates tried at each batch size: both vary on their own.
+        XCTAssertEqual(
+            StudyColumn.titles([column(16, 0.1), column(16, 0.2), column(32, 0.1)]),
+            ["batch 16, lr 0.1", "batch 16, lr 0.2", "batch 32, lr 0.1"])
     }
 }

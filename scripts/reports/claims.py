@@ -149,7 +149,15 @@ class Study:
         if len(self.columns) == 1:
             return ", ".join(parts(key))
         lists = [parts(k) for k in self.columns]
-        varying = [i for i in range(len(lists[0])) if len({tuple(l)[i] for l in lists}) > 1]
+        varying = []
+        for i in range(len(lists[0])):
+            if len({l[i] for l in lists}) < 2:
+                continue
+            # A part that follows from an earlier varying one (the linear rule's lr from the batch) says nothing new.
+            determined = any(all(len({l[i] for l in lists if l[j] == value}) == 1 for value in {l[j] for l in lists})
+                             for j in varying)
+            if not determined:
+                varying.append(i)
         return ", ".join(parts(key)[i] for i in varying)
 
     def values(self, norm, column, field):

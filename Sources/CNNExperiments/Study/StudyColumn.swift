@@ -15,13 +15,22 @@ public struct StudyColumn: Equatable, Sendable {
 
     var parts: [String] { ["batch \(batchSize)", "lr \(Study.format(learningRate))"] + settings.map(\.label) }
 
-    /// The columns' headings, each naming only the parts that differ between columns ("batch 8",
-    /// "lr 0.1", "dropout 0.5 · batch 8"); a single column is named in full.
+    /// The columns' headings, each naming only the parts that differ between columns and do not
+    /// follow from another ("batch 8", "lr 0.1", "batch 8, dropout 0.5"); a single column is named in full.
     public static func titles(_ columns: [StudyColumn]) -> [String] {
         guard columns.count > 1 else { return columns.map(\.fullTitle) }
         let partLists = columns.map(\.parts)
-        let varying = partLists[0].indices.filter { index in
-            Set(partLists.map { index < $0.count ? $0[index] : "" }).count > 1
+        func part(_ parts: [String], _ index: Int) -> String { index < parts.count ? parts[index] : "" }
+        var varying: [Int] = []
+        for index in partLists[0].indices where Set(partLists.map { part($0, index) }).count > 1 {
+            // A part that follows from an earlier varying part (the linear rule's lr from the batch
+            // size) says nothing new.
+            let determined = varying.contains { earlier in
+                Dictionary(grouping: partLists, by: { part($0, earlier) }).values.allSatisfy {
+                    Set($0.map { part($0, index) }).count == 1
+                }
+            }
+            if !determined { varying.append(index) }
         }
         return partLists.map { parts in varying.map { parts[$0] }.joined(separator: ", ") }
     }
