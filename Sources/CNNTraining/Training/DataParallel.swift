@@ -229,31 +229,15 @@ extension Trainer {
             lastEvaluationSeconds = Date().timeIntervalSince(evaluationStart)
             let trainEvaluation = trainEvalShare.map { evaluateShared($0) }
             Profiler.current = profiler
-            guard test.loss.isFinite, lossSum.isFinite else {
-                let which = test.loss.isFinite ? "the mean training loss" : "the test loss"
-                throw TrainingError(
-                    "training diverged: \(which) of epoch \(epoch) is not finite (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch)."
-                )
-            }
+            let measured = EpochMeasurements(
+                epoch: epoch, lossSum: lossSum, correct: correct, seen: seen, learningRate: learningRate,
+                seconds: seconds, test: test, trainEvaluation: trainEvaluation)
+            try checkFinite(measured)
             let hash = try checkReplicasAgree(epoch: epoch)
             printer.log(
                 "epoch \(epoch): weights and buffers identical on all \(size) processes (hash \(String(hash, radix: 16)))"
             )
-            var record = EpochRecord(
-                epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
-                seconds: seconds, imagesPerSecond: Double(seen) / seconds)
-            Trainer.addTrainEvaluation(trainEvaluation, to: &record)
-            state.completedEpochs = epoch
-            state.history.append(record)
-            state.shuffleGeneratorState = generator.stateWords
-            printer.epochDone(record, epochs: options.epochs)
-            if rank == 0 {
-                let isBest = state.history.dropLast().allSatisfy { $0.testAccuracy < record.testAccuracy }
-                try saveCheckpoint()
-                if isBest { try saveCheckpoint(to: run.bestCheckpointPath) }
-                try run.writeMetrics(state.history)
-            }
+            try keep(measured, shuffleState: generator.stateWords, writes: rank == 0)
         }
         var summary = makeSummary()
         summary.processes = size

@@ -248,27 +248,11 @@ public final class Trainer {
                 return (result.loss, result.accuracy)
             }
             Profiler.current = profiler
-            // Weights whose every training batch gave a finite loss can still overflow on the test set;
-            // their epoch is not kept (a NaN cannot be written to the JSON of checkpoints and summaries).
-            guard test.loss.isFinite, lossSum.isFinite else {
-                let which = test.loss.isFinite ? "the mean training loss" : "the test loss"
-                throw TrainingError(
-                    "training diverged: \(which) of epoch \(epoch) is \(test.loss.isNaN || lossSum.isNaN ? "NaN" : "infinite") (learning rate \(learningRate)). \(state.completedEpochs > 0 ? "The last good checkpoint is kept: \(run.checkpointPath) (epoch \(state.completedEpochs))." : "No epoch finished, so there is no checkpoint.") Try a lower --lr, a warm-up (--warmup 500), or a norm layer (--norm batch)."
-                )
-            }
-            var record = EpochRecord(
-                epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                testLoss: test.loss, testAccuracy: test.accuracy, learningRate: Double(learningRate),
-                seconds: seconds, imagesPerSecond: Double(seen) / seconds)
-            Trainer.addTrainEvaluation(trainEvaluation, to: &record)
-            state.completedEpochs = epoch
-            state.history.append(record)
-            state.shuffleGeneratorState = generator.stateWords
-            printer.epochDone(record, epochs: options.epochs)
-            let isBest = state.history.dropLast().allSatisfy { $0.testAccuracy < record.testAccuracy }
-            try saveCheckpoint()
-            if isBest { try saveCheckpoint(to: run.bestCheckpointPath) }
-            try run.writeMetrics(state.history)
+            let measured = EpochMeasurements(
+                epoch: epoch, lossSum: lossSum, correct: correct, seen: seen, learningRate: learningRate,
+                seconds: seconds, test: (test.loss, test.accuracy), trainEvaluation: trainEvaluation)
+            try checkFinite(measured)
+            try keep(measured, shuffleState: generator.stateWords, writes: true)
         }
         let summary = makeSummary()
         try run.writeSummary(summary)
