@@ -57,18 +57,23 @@ public struct StudySettings: Codable, Equatable, Sendable {
     public init() {}
 
     /// The settings of `options` that every cell shares (their norm, batch size, rate and seed vary).
+    /// The fields of StudySettings have the JSON keys of the TrainingOptions fields they hold, so
+    /// they are taken (and given back, `sharedOptions`) through that JSON, one list for both ways.
     public init(_ options: TrainingOptions) {
-        model = options.model
-        data = options.data
-        epochs = options.epochs
-        groups = options.groups
-        normPosition = options.normPosition
-        trainLimit = options.trainLimit
-        testLimit = options.testLimit
-        activation = options.activation
-        dropout = options.dropout
-        convBias = options.convBias
-        initGain = options.initGain
+        self = (try? JSONDecoder().decode(StudySettings.self, from: JSONEncoder().encode(options))) ?? StudySettings()
+        processes = nil
+        recipe = nil
+    }
+
+    /// The run options these settings hold, by their JSON keys (the recipe and processes aside).
+    public var sharedOptions: [GridSetting] {
+        var shared = self
+        shared.processes = nil
+        shared.recipe = nil
+        guard let data = try? JSONEncoder().encode(shared),
+            let object = try? JSONDecoder().decode([String: JSONValue].self, from: data)
+        else { return [] }
+        return object.sorted { $0.key < $1.key }.map { GridSetting(key: $0.key, value: $0.value) }
     }
 
     /// What `activation`, `dropout` and `convBias` change in the model.

@@ -56,23 +56,13 @@ public struct StudyRunner {
     /// norm, batch size, learning rate, seed and grid settings (other values are the defaults).
     public func trainingOptions(_ cell: StudyCell) throws -> TrainingOptions {
         var options = TrainingOptions()
-        options.model = settings.model
-        options.data = settings.data
         options.norm = cell.norm
-        options.groups = settings.groups
-        options.normPosition = settings.normPosition
-        options.epochs = settings.epochs
         options.batchSize = cell.batchSize
         options.learningRate = Float(cell.learningRate)
         options.seed = UInt64(cell.seed)
         options.threads = threads
-        options.trainLimit = settings.trainLimit
-        options.testLimit = settings.testLimit
-        options.activation = settings.activation
-        options.dropout = settings.dropout
-        options.convBias = settings.convBias
-        options.initGain = settings.initGain
-        options = try OptionsOverlay.apply((settings.recipe ?? []) + (cell.settings ?? []), to: options)
+        let overrides = settings.sharedOptions + (settings.recipe ?? []) + (cell.settings ?? [])
+        options = try OptionsOverlay.apply(overrides, to: options)
         try options.validate()
         return options
     }
