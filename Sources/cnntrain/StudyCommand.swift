@@ -11,7 +11,7 @@ struct StudyCommand: ParsableCommand {
         abstract:
             "Run study files (studies/*.json: a grid, a recipe and seeds) into studies/<name>/, resuming where they stopped.",
         discussion: """
-            A study file names its norms, batch sizes, learning-rate rule, further grid axes (any run option by its config.json key: dropout, convBias, normPosition, initGain, activation, steps, …), the recipe every cell shares, and the number of seeds. Each cell is a `cnntrain train` process writing studies/<name>/cells/<id>/; cells that finished are kept, so the same command goes on after an interruption. Writes studies/<name>/results.csv, results.json and report.md (mean ± standard deviation over seeds), then draws studies/<name>/figure.png with scripts/reports/claims.py (error bars: 95% intervals) when /usr/bin/python3 has matplotlib.
+            A study file names its norms, batch sizes, learning-rate rule, further grid axes (any run option by its config.json key: dropout, convBias, normPosition, initGain, activation, steps, …), the recipe every cell shares, and the number of seeds. Each cell is a `cnntrain train` process writing studies/<name>/cells/<id>/; cells that finished are kept, so the same command goes on after an interruption. Writes studies/<name>/results.csv, results.json and report.md (mean ± standard deviation over seeds), then draws studies/<name>/figure.png with scripts/reports/study_figure.py (error bars: 95% intervals) when /usr/bin/python3 has matplotlib.
 
             Exit status: 0 when every cell of every study succeeded; 1 when a cell failed (the others and the files are still written); 64 on a bad study file or option; 130 (143) when Ctrl-C (SIGTERM) stopped it.
 
