@@ -12,6 +12,7 @@ Welch's two-sided t-tests of the differences the study file's "readme" section a
 
     "readme": {"compare": "rows", "reference": "batch"}   each norm against the reference norm, per column
     "readme": {"compare": "columns"}                      each column against the first, per norm
+    "readme": {"compare": ["rows", "columns"], …}         both
     "gap": true      also the over-fitting table (train accuracy in inference mode − test accuracy)
     "spread": true   also each norm's spread across the columns (max − min of the means)
     "testColumns": [0, -1]   test only these columns (indices) in "rows" mode
@@ -56,9 +57,8 @@ def table(study, field, scale=100.0):
     return lines
 
 
-def comparison_lines(study, field, what):
-    """Welch's t-tests the study file asks for, one line each, in percentage points."""
-    mode = study.readme.get("compare", "none")
+def comparison_pairs(study, mode):
+    """(title, where, norm a, column a, norm b, column b) of each difference to test in `mode`."""
     pairs = []
     if mode == "rows" and study.readme.get("reference") in study.norms:
         reference = study.readme["reference"]
@@ -69,23 +69,33 @@ def comparison_lines(study, field, what):
         for column in columns:
             for norm in study.norms:
                 if norm != reference:
-                    pairs.append((f"{norm} − {reference}", norm, column, reference, column))
+                    pairs.append((f"{norm} − {reference}", study.column_title(column), norm, column, reference, column))
     elif mode == "columns" and len(study.columns) > 1:
         first = study.columns[0]
         for norm in study.norms:
             for column in study.columns[1:]:
-                pairs.append((f"{study.column_title(column)} − {study.column_title(first)}", norm, column, norm, first))
-    lines = []
-    for title, norm_a, column_a, norm_b, column_b in pairs:
-        a, b = study.values(norm_a, column_a, field), study.values(norm_b, column_b, field)
-        where = study.column_title(column_a) if mode == "rows" else norm_a
-        if len(a) < 2 or len(b) < 2:
-            lines.append(f"- {where}: {title}: too few finished seeds to test")
-            continue
-        difference, width, p = welch(a, b)
-        verdict = "**real** (p < 0.05)" if p < ALPHA else "not significant"
-        lines.append(
-            f"- {where}: {title} = {difference * 100:+.2f} ± {width * 100:.2f} points, p = {p:.3f}, {verdict}")
+                title = f"{study.column_title(column)} − {study.column_title(first)}"
+                pairs.append((title, norm, norm, column, norm, first))
+    return pairs
+
+
+def comparison_lines(study, field, what):
+    """Welch's t-tests the study file asks for ("compare": "rows", "columns" or both), one line each,
+    in percentage points; pairs with fewer than 2 finished seeds on a side are counted, not tested."""
+    modes = study.readme.get("compare", "none")
+    lines, untested = [], []
+    for mode in (modes if isinstance(modes, list) else [modes]):
+        for title, where, norm_a, column_a, norm_b, column_b in comparison_pairs(study, mode):
+            a, b = study.values(norm_a, column_a, field), study.values(norm_b, column_b, field)
+            if len(a) < 2 or len(b) < 2:
+                untested.append(f"{where}: {title}")
+                continue
+            difference, width, p = welch(a, b)
+            verdict = "**real** (p < 0.05)" if p < ALPHA else "not significant"
+            lines.append(
+                f"- {where}: {title} = {difference * 100:+.2f} ± {width * 100:.2f} points, p = {p:.3f}, {verdict}")
+    if untested:
+        lines.append(f"- not tested (fewer than 2 finished seeds on a side): {'; '.join(untested)}")
     if lines:
         lines.insert(0, f"Differences of {what} (mean difference ± half-width of its 95% interval; Welch's two-sided t-test):\n")
     return lines
