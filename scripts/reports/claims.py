@@ -111,11 +111,17 @@ def spread_lines(study, field):
 
 
 def parameter_lines(study):
-    lines = ["| norm | parameters | in norm layers |", "| --- | ---: | ---: |"]
+    """Parameters of the model (and in its norm layers) per norm and column."""
+    titles = [study.column_title(c) for c in study.columns]
+    lines = ["| norm | " + " | ".join(f"parameters ({t})" if len(titles) > 1 else "parameters" for t in titles)
+             + " | in norm layers |", "| --- |" + " ---: |" * (len(titles) + 1)]
     for norm in study.norms:
-        cell = next((c for c in study.results["cells"] if c["cell"]["norm"] == norm and c.get("parameterCount")), None)
-        if cell:
-            lines.append(f"| {norm} | {cell['parameterCount']:,} | {cell['normParameterCount']:,} |")
+        cells = [next((c for c in study.results["cells"] if c["cell"]["norm"] == norm and c.get("parameterCount")
+                       and study.column_key(c["cell"]) == column), None) for column in study.columns]
+        if any(cells):
+            counts = [f"{c['parameterCount']:,}" if c else "–" for c in cells]
+            inside = next(c["normParameterCount"] for c in cells if c)
+            lines.append(f"| {norm} | " + " | ".join(counts) + f" | {inside:,} |")
     return lines
 
 
