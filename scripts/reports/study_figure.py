@@ -14,6 +14,14 @@ from study_results import Study
 from study_statistics import half_width, mean_sd
 
 
+def bars(means, widths, field):
+    """Error bars of the 95% intervals, cut at 0% and 100% for accuracies (an interval of 3 seeds can
+    reach past them; accuracy cannot)."""
+    if field != "testAccuracy":
+        return widths
+    return [[min(w, m) for m, w in zip(means, widths)], [min(w, 100 - m) for m, w in zip(means, widths)]]
+
+
 def draw_figure(directory):
     import matplotlib
     matplotlib.use("Agg")
@@ -47,11 +55,14 @@ def draw_figure(directory):
                 means.append(mean_sd(values)[0] * 100)
                 widths.append((half_width(values) or 0) * 100)
             if numeric_axis:
-                axis.errorbar(xs, means, yerr=widths, marker="o", capsize=3, label=norm)
+                axis.errorbar(xs, means, yerr=bars(means, widths, field), marker="o", capsize=3, label=norm)
             else:
-                axis.bar(xs, means, width=0.8 / max(len(study.norms), 1), yerr=widths, capsize=3, label=norm)
+                axis.bar(xs, means, width=0.8 / max(len(study.norms), 1), yerr=bars(means, widths, field), capsize=3,
+                         label=norm)
         if numeric_axis:
-            axis.set_xscale("log", base=2 if numeric_axis[0] == "batch size" else 10)
+            # Batch sizes and rates on a log scale; other numeric values too, unless one is 0 (dropout).
+            if min(numeric_axis[1]) > 0:
+                axis.set_xscale("log", base=2 if numeric_axis[0] in ("batch size", "initGain") else 10)
             axis.set_xticks(numeric_axis[1])
             axis.set_xticklabels([f"{v:g}" for v in numeric_axis[1]])
             axis.set_xlabel(numeric_axis[0])
