@@ -10,8 +10,13 @@ import json
 import os
 import sys
 
-from study_results import Study
+from study_results import NORM_ORDER, Study
 from study_statistics import half_width, mean_sd
+
+
+def color(norm):
+    """One colour per norm in every figure."""
+    return f"C{NORM_ORDER.index(norm)}"
 
 
 def bars(means, widths, field):
@@ -55,10 +60,11 @@ def draw_figure(directory):
                 means.append(mean_sd(values)[0] * 100)
                 widths.append((half_width(values) or 0) * 100)
             if numeric_axis:
-                axis.errorbar(xs, means, yerr=bars(means, widths, field), marker="o", capsize=3, label=norm)
+                axis.errorbar(xs, means, yerr=bars(means, widths, field), marker="o", capsize=3, label=norm,
+                              color=color(norm))
             else:
                 axis.bar(xs, means, width=0.8 / max(len(study.norms), 1), yerr=bars(means, widths, field), capsize=3,
-                         label=norm)
+                         label=norm, color=color(norm))
         if numeric_axis:
             # Batch sizes and rates on a log scale; other numeric values too, unless one is 0 (dropout).
             if min(numeric_axis[1]) > 0:
