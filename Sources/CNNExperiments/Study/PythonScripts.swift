@@ -33,6 +33,24 @@ public enum PythonScripts {
         return process.terminationStatus
     }
 
+    /// Draws the plots of a study folder with `scripts/<name>` (which needs matplotlib).
+    /// - Returns: nil when they were drawn, else a line that says why not and what to run.
+    public static func drawPlots(_ name: String, directory: String, executable: String) -> String? {
+        guard let script = find(name, executable: executable) else {
+            return
+                "plots: scripts/\(name) not found; run it from the repository: \(interpreter) scripts/\(name) \(directory)"
+        }
+        let command = "\(interpreter) \(shellQuoted(script)) \(shellQuoted(directory))"
+        guard has(module: "matplotlib") else {
+            return "plots: \(interpreter) has no matplotlib (apt-get install python3-matplotlib); then run: \(command)"
+        }
+        do {
+            return try run(script, [directory]) == 0 ? nil : "plots: the plot script failed; run: \(command)"
+        } catch {
+            return "plots: cannot run \(interpreter) (\(error)); run: \(command)"
+        }
+    }
+
     /// `text` as one shell word: as it is when that is safe, else in single quotes.
     public static func shellQuoted(_ text: String) -> String {
         let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./,=:+@%"))
