@@ -105,9 +105,11 @@ struct CompareCommand: ParsableCommand {
     /// The `--grid` axes, each checked as a study file's axes are.
     func gridAxes() throws -> [GridAxis] {
         let axes = try grid.map { try GridAxis(parsing: $0) }
-        var definition = StudyDefinition(title: "compare", norms: [.group], seeds: 1)
-        definition.grid = axes
-        do { _ = try definition.plan() } catch { throw ValidationError("--grid: \(error)") }
+        do {
+            try GridAxis.check(axes)
+            let plan = StudyPlan(norms: [.group], batchSizes: [64], rule: .fixed(base: 0.05), seedCount: 1, axes: axes)
+            try plan.checkCells(StudySettings(cellOptions))
+        } catch { throw ValidationError("--grid: \(error)") }
         return axes
     }
 

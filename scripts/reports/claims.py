@@ -138,7 +138,8 @@ def recipe_text(study):
         parts.append(f"{settings['processes']} processes per cell (mpirun)")
     if settings.get("groups"):
         parts.append(f"{settings['groups']} group{'s' if settings['groups'] != 1 else ''}")
-    recipe.pop("trainEvalImages", None) if recipe.get("trainEvalImages") == 0 else None
+    if recipe.get("trainEvalImages") == 0:
+        del recipe["trainEvalImages"]  # off: nothing to report
     for key, value in sorted(recipe.items()):
         parts.append(f"{key} {label(value)}")
     parts.append(f"learning rate: {study.results['learningRateRule']}")

@@ -44,17 +44,12 @@ public struct CellResult: Codable, Equatable, Sendable {
         trainAccuracy = summary.finalTrainAccuracy
         trainLoss = summary.finalTrainLoss
         trainEvalAccuracy = summary.finalTrainEvalAccuracy
-        steps = summary.steps ?? summary.epochs * stepsPerEpoch(summary)
+        steps = summary.optimizerSteps
         trainImagesPerSecond = summary.meanImagesPerSecond
         inferenceImagesPerSecond = summary.inferenceImagesPerSecond
         epochSeconds = summary.meanEpochSeconds
         parameterCount = summary.parameterCount
         normParameterCount = summary.normParameterCount
-    }
-
-    /// Steps per epoch of a summary written before runs counted their steps.
-    func stepsPerEpoch(_ summary: TrainingSummary) -> Int {
-        (summary.trainImages + summary.batchSize - 1) / max(summary.batchSize, 1)
     }
 
     public static let csvHeader =

@@ -40,6 +40,21 @@ public struct GridAxis: Codable, Equatable, Sendable {
         }
     }
 
+    /// Checks that no axis varies one of the study's own axes or a shared setting, and that each
+    /// axis has distinct values.
+    public static func check(_ axes: [GridAxis]) throws {
+        for axis in axes {
+            guard !reservedKeys.contains(axis.key) else {
+                throw GridError(
+                    "the grid cannot vary '\(axis.key)': norms, batch sizes, learning rates and seeds are the study's own axes, and the rest is shared by every cell"
+                )
+            }
+            guard !axis.values.isEmpty, Set(axis.values).count == axis.values.count else {
+                throw GridError("grid axis '\(axis.key)' needs distinct values")
+            }
+        }
+    }
+
     /// Every combination of the axes' values, first axis slowest; one empty combination for no axes.
     public static func combinations(_ axes: [GridAxis]) -> [[GridSetting]] {
         axes.reduce([[]]) { partial, axis in

@@ -30,23 +30,7 @@ public enum OptionsOverlay {
         }
     }
 
-    /// The JSON keys of `TrainingOptions`, optional fields included (they are absent from an
-    /// encoding where nil, so they are listed from a probe with every optional set).
-    public static let knownKeys: Set<String> = {
-        var probe = TrainingOptions()
-        probe.data = ""
-        probe.groups = 1
-        probe.clipGradientNorm = 1
-        probe.trainLimit = 1
-        probe.testLimit = 1
-        probe.activation = "relu"
-        probe.dropout = 0
-        probe.convBias = true
-        probe.initGain = 1
-        probe.steps = 1
-        probe.trainEvalImages = 1
-        let data = (try? JSONEncoder().encode(probe)) ?? Data()
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return Set(object.keys)
-    }()
+    /// The JSON keys of `TrainingOptions`: its stored properties' names (its Codable conformance is
+    /// synthesized, so the keys are the names), optional ones included.
+    public static let knownKeys = Set(Mirror(reflecting: TrainingOptions()).children.compactMap(\.label))
 }

@@ -25,10 +25,6 @@ public struct StudyDefinition: Codable, Sendable {
     /// Processes per cell (mpirun); nil: one.
     public var processes: Int?
 
-    public init(title: String, norms: [NormKind], seeds: Int) {
-        self.title = title; self.norms = norms; self.seeds = seeds
-    }
-
     /// The recipe keys `StudySettings` keeps as its own fields; every other key is a shared override.
     static let settingsKeys: Set<String> = [
         "model", "data", "epochs", "groups", "normPosition", "trainLimit", "testLimit", "activation", "dropout",
@@ -48,8 +44,7 @@ public struct StudyDefinition: Codable, Sendable {
             throw GridError("\(path) is not a study file: \(describe(error))")
         }
         do {
-            _ = try definition.settings()
-            try definition.plan().cells.forEach { _ in }
+            _ = try definition.plan()  // checks the settings too
         } catch {
             throw GridError("\(path): \(error)")
         }
@@ -85,31 +80,11 @@ public struct StudyDefinition: Codable, Sendable {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else {
             throw GridError("'batchSizes' must list positive integers")
         }
-        for axis in grid ?? [] {
-            guard !GridAxis.reservedKeys.contains(axis.key) else {
-                throw GridError(
-                    "the grid cannot vary '\(axis.key)': norms, batch sizes, learning rates and seeds are the study's own axes, and the rest is shared by every cell"
-                )
-            }
-            guard !axis.values.isEmpty, Set(axis.values).count == axis.values.count else {
-                throw GridError("grid axis '\(axis.key)' needs distinct values")
-            }
-        }
+        try GridAxis.check(grid ?? [])
         let plan = StudyPlan(
             norms: norms, batchSizes: sizes, rule: learningRate ?? .fixed(base: Double(TrainingOptions().learningRate)),
             seedCount: seeds, axes: grid ?? [])
-        // Every cell's options must be a valid run (a bad value names its key here, not mid-study).
-        let settings = try settings()
-        for cell in plan.cells where cell.seed == 1 {
-            var options = TrainingOptions()
-            options.norm = cell.norm
-            options.batchSize = cell.batchSize
-            options.learningRate = Float(cell.learningRate)
-            let overrides = (settings.recipe ?? []) + (cell.settings ?? [])
-            do { try OptionsOverlay.apply(overrides, to: options).validate() } catch {
-                throw GridError("cell \(cell.configuration): \(error)")
-            }
-        }
+        try plan.checkCells(settings())
         return plan
     }
 

@@ -76,6 +76,20 @@ public struct StudySettings: Codable, Equatable, Sendable {
         return object.sorted { $0.key < $1.key }.map { GridSetting(key: $0.key, value: $0.value) }
     }
 
+    /// The run configuration of `cell`: these shared settings and recipe with the cell's norm, batch
+    /// size, learning rate, seed and grid settings (other values are the defaults).
+    public func options(for cell: StudyCell, threads: Int) throws -> TrainingOptions {
+        var options = TrainingOptions()
+        options.norm = cell.norm
+        options.batchSize = cell.batchSize
+        options.learningRate = Float(cell.learningRate)
+        options.seed = UInt64(cell.seed)
+        options.threads = threads
+        options = try OptionsOverlay.apply(sharedOptions + (recipe ?? []) + (cell.settings ?? []), to: options)
+        try options.validate()
+        return options
+    }
+
     /// What `activation`, `dropout` and `convBias` change in the model.
     public var modelOverrides: ModelOverrides {
         ModelOverrides(activation: activation, dropout: dropout, convBias: convBias)
@@ -141,6 +155,16 @@ public struct StudyPlan: Codable, Equatable, Sendable {
             }
         }
         return cells
+    }
+
+    /// Checks that every configuration of the grid is a valid run with `settings`, so that a bad value
+    /// is named (with its cell) before any cell runs, not in the middle of a study.
+    public func checkCells(_ settings: StudySettings) throws {
+        for cell in cells where cell.seed == 1 {
+            do { _ = try settings.options(for: cell, threads: 1) } catch {
+                throw GridError("cell \(cell.configuration): \(error)")
+            }
+        }
     }
 
     /// Two lines for the terminal: the size of the grid, and the learning-rate rule.

@@ -52,19 +52,9 @@ public struct StudyRunner {
         }
     }
 
-    /// The run configuration of a cell: the study's shared settings and recipe with the cell's
-    /// norm, batch size, learning rate, seed and grid settings (other values are the defaults).
+    /// The run configuration of a cell (`StudySettings.options(for:threads:)`) with this runner's threads.
     public func trainingOptions(_ cell: StudyCell) throws -> TrainingOptions {
-        var options = TrainingOptions()
-        options.norm = cell.norm
-        options.batchSize = cell.batchSize
-        options.learningRate = Float(cell.learningRate)
-        options.seed = UInt64(cell.seed)
-        options.threads = threads
-        let overrides = settings.sharedOptions + (settings.recipe ?? []) + (cell.settings ?? [])
-        options = try OptionsOverlay.apply(overrides, to: options)
-        try options.validate()
-        return options
+        try settings.options(for: cell, threads: threads)
     }
 
     /// The cell's configuration file, written into its folder before its run starts.

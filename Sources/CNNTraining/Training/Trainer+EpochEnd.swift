@@ -39,7 +39,11 @@ extension Trainer {
             epoch: epoch.epoch, trainLoss: epoch.lossSum / seen, trainAccuracy: Double(epoch.correct) / seen,
             testLoss: epoch.test.loss, testAccuracy: epoch.test.accuracy, learningRate: Double(epoch.learningRate),
             seconds: epoch.seconds, imagesPerSecond: seen / epoch.seconds)
-        Trainer.addTrainEvaluation(epoch.trainEvaluation, to: &record)
+        if let trainEvaluation = epoch.trainEvaluation {
+            record.trainEvalAccuracy = trainEvaluation.accuracy
+            // A non-finite loss cannot be written to JSON; the accuracy still says how the epoch went.
+            record.trainEvalLoss = trainEvaluation.loss.isFinite ? trainEvaluation.loss : nil
+        }
         state.completedEpochs = epoch.epoch
         state.history.append(record)
         state.shuffleGeneratorState = shuffleState

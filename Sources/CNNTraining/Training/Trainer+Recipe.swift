@@ -29,13 +29,4 @@ extension Trainer {
         guard count > 0 else { return nil }
         return trainSet.stratifiedSubset(limit: count, seed: DataSelection.trainEvalSeed(options.seed))
     }
-
-    /// Sets the train-eval subset's accuracy and loss (inference mode, as the test set's) in
-    /// `record`; nil (`--train-eval-images 0`) leaves them out.
-    static func addTrainEvaluation(_ result: (loss: Double, accuracy: Double)?, to record: inout EpochRecord) {
-        guard let result else { return }
-        record.trainEvalAccuracy = result.accuracy
-        // A non-finite loss cannot be written to JSON; the accuracy still says how the epoch went.
-        record.trainEvalLoss = result.loss.isFinite ? result.loss : nil
-    }
 }

@@ -38,3 +38,11 @@ public struct TrainingSummary: Codable, Sendable {
     /// Processes of a data-parallel run (nil: one).
     public var processes: Int? = nil
 }
+
+extension TrainingSummary {
+    /// Optimizer steps the run took; a summary written before runs counted them gives the steps
+    /// of its epochs (every batch of the training set, the last one smaller).
+    public var optimizerSteps: Int {
+        steps ?? epochs * Trainer.stepsPerEpoch(trainCount: trainImages, batchSize: max(batchSize, 1))
+    }
+}
