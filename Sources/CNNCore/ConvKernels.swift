@@ -76,14 +76,15 @@ public enum ConvKernels {
         cnn_conv_weight_gradient(image, &raw, dy, Int32(F), dyT, panel, accT)
     }
 
-    /// out (F, OH, OW) = packed weights × columns(image) [+ bias], one image.
+    /// out (F, OH, OW) = packed weights × columns(image) [+ bias], one image; with `relu`, clamped
+    /// at 0 as it is stored (a fused ReLU).
     @inline(__always)
     public static func forward(
         _ image: UnsafePointer<Float>, _ geometry: Geometry,
-        packed: UnsafePointer<Float>, outputs F: Int, bias: UnsafePointer<Float>?,
+        packed: UnsafePointer<Float>, outputs F: Int, bias: UnsafePointer<Float>?, relu: Bool = false,
         out: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
     ) {
         var raw = geometry.raw
-        cnn_conv_forward(image, &raw, packed, Int32(F), bias, out, panel)
+        cnn_conv_forward(image, &raw, packed, Int32(F), bias, relu ? 1 : 0, out, panel)
     }
 }

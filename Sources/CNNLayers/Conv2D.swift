@@ -51,6 +51,8 @@ public final class Conv2D: Layer {
     private let packedWeights = Tensor(shape: Shape(0))  // ConvKernels: W packed for forward, or Wᵀ flipped for ∂x
     private let panels = Tensor(shape: Shape(0))  // ConvKernels: (chunks, R·32) column panels
     private let transposedGradients = Tensor(shape: Shape(0))  // ConvKernels: (chunks, P, F) ∂Yᵀ
+    let foldedWeights = Tensor(shape: Shape(0))  // fused inference: (F, R) weights × epilogue scale
+    let foldedBias = Tensor(shape: Shape(0))  // fused inference: (F) bias × scale + shift
     private var input: Tensor?  // (N, C, H, W) of the last training forward
     private var geometry: ConvGeometry?
 
@@ -110,10 +112,18 @@ public final class Conv2D: Layer {
 
     private static func chunkCount(_ batch: Int) -> Int { max(1, min(Parallel.threadCount, batch)) }
 
-    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor { forward(input, mode: mode, epilogue: nil) }
+
+    /// The forward pass with a fused `epilogue` (`Sequential` does it for conv → BatchNorm → ReLU in
+    /// inference, conv → ReLU in both modes): the scale multiplies the weights before packing, the
+    /// shift and the conv's own bias are added and the ReLU applied as each output tile is stored.
+    func forward(_ input: Tensor, mode: Mode, epilogue: ConvEpilogue?) -> Tensor {
         let s = input.shape
         precondition(
             s.rank == 4 && s.channels == inputChannels, "\(summary) needs input (N, \(inputChannels), H, W), got \(s)")
+        precondition(
+            mode == .inference || (epilogue?.scale == nil && epilogue?.shift == nil),
+            "\(summary): a folded scale and shift are for inference only")
         let g = geometry(for: s)
         precondition(g.outputHeight >= 1 && g.outputWidth >= 1, "\(summary): input \(s) is smaller than the kernel")
         let N = s.batch, F = outputChannels, R = g.columnRows, P = g.columnCount, CHW = s.sampleCount
@@ -122,10 +132,13 @@ public final class Conv2D: Layer {
         geometry = g
         self.input = mode == .training ? input : nil
 
-        let x = input.data, y = output.data, w = weight.value.data, b = bias?.value.data
+        let folded = epilogue.map { fold($0) }
+        let x = input.data, y = output.data
+        let w = folded?.weights ?? weight.value.data, b = folded?.bias ?? bias?.value.data
+        let relu = epilogue?.relu ?? false
         let times = ChunkTimes(chunks: Self.chunkCount(N))
         if let kernel = ConvKernels.geometry(g) {
-            // Our kernels: im2col inside the GEMM's packing, bias added on the store.
+            // Our kernels: im2col inside the GEMM's packing, bias (and a fused ReLU) on the store.
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
             ConvKernels.packWeights(w, outputs: F, rows: R, into: packedWeights.data)
             panels.resize(to: Shape(Self.chunkCount(N), ConvKernels.panelCount(rows: R)))
@@ -135,8 +148,8 @@ public final class Conv2D: Layer {
                     times.time(chunk, .gemm) {
                         for n in images {
                             ConvKernels.forward(
-                                x + n * CHW, kernel, packed: packed, outputs: F, bias: b, out: y + n * F * P,
-                                panel: panel + chunk * panelCount)
+                                x + n * CHW, kernel, packed: packed, outputs: F, bias: b, relu: relu,
+                                out: y + n * F * P, panel: panel + chunk * panelCount)
                         }
                     }
                 }
@@ -161,12 +174,7 @@ public final class Conv2D: Layer {
                             transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: w, lda: R,
                             b: columnMatrix, ldb: P, beta: 0, c: out, ldc: P)
                     }
-                    if let b {
-                        for f in 0..<F {
-                            let row = out + f * P, value = b[f]
-                            for i in 0..<P { row[i] += value }
-                        }
-                    }
+                    if b != nil || relu { Self.addBias(b, relu: relu, to: out, rows: F, length: P) }
                 }
             }
         }

@@ -45,6 +45,12 @@ public class ElementwiseActivation: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
+        return backward(outputGradient, output: output)
+    }
+
+    /// Backward from an output this layer did not write itself: the fused forward of the layer
+    /// before it (`ReLUFusing`) wrote it.
+    public func backward(_ outputGradient: Tensor, output: Tensor) -> Tensor {
         checkOutputGradient(outputGradient, expected: output.shape, layer: summary)
         inputGradient.resize(to: output.shape)
         let y = output.data, dy = outputGradient.data, dx = inputGradient.data

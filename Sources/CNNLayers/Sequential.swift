@@ -5,8 +5,17 @@ import CNNCore
 ///
 /// Backward runs the children in reverse, asking every inner layer for its input gradient and
 /// passing the caller's `needsInputGradient` to the first layer only.
+///
+/// Forward fuses a conv or norm with the ReLU after it, and in inference a conv with the BatchNorm
+/// after it (`Fusion`, `Sequential+Fusion.swift`).
 public final class Sequential: Layer {
     public private(set) var layers: [Layer]
+    /// Whether forwards fuse (default: `Fusion.isEnabled`).
+    public var fuses = Fusion.isEnabled
+    /// Per layer: the output a skipped (fused) ReLU's backward reads, else nil.
+    var fusedReLUOutputs: [Tensor?] = []
+    /// Whether the last forward folded a BatchNorm into a conv (no backward then).
+    var lastForwardFolded = false
 
     public init(_ layers: [Layer]) { self.layers = layers }
 
@@ -43,14 +52,26 @@ public final class Sequential: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        if fusedReLUOutputs.count != layers.count { fusedReLUOutputs = Array(repeating: nil, count: layers.count) }
+        for index in fusedReLUOutputs.indices { fusedReLUOutputs[index] = nil }
+        lastForwardFolded = false
+        if fuses { return fusedForward(input, mode: mode) }
         var x = input
         for layer in layers { x = layer.profiledForward(x, mode: mode) }
         return x
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        precondition(
+            !lastForwardFolded,
+            "Sequential: backward after an inference forward that folded a BatchNorm into a conv; set fuses = false first"
+        )
         var gradient: Tensor? = outputGradient
         for index in layers.indices.reversed() {
+            if let output = fusedReLUOutputs[index], let relu = layers[index] as? ReLU {
+                gradient = Self.timed(relu, .backward) { [gradient] in relu.backward(gradient!, output: output) }
+                continue
+            }
             gradient = layers[index].profiledBackward(
                 gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
         }

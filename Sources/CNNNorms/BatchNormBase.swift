@@ -6,7 +6,7 @@ import CNNCore
 /// from, which a subclass says through two hooks: `combine(_:count:)` for the forward's per-channel
 /// statistics and `combineGradientSums(_:)` for the backward's Σ dy and Σ dy·(x − K). By default
 /// both return this process's values unchanged, which is `BatchNorm`.
-public class BatchNormBase: Layer {
+public class BatchNormBase: Layer, ReLUFusing {
     public let channelCount: Int
     public let epsilon: Float
     public let momentum: Float
@@ -137,7 +137,11 @@ public class BatchNormBase: Layer {
         }
     }
 
-    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor { forward(x, mode: mode, fusedReLU: false) }
+
+    /// The forward pass; with `fusedReLU`, the output is clamped at 0 as it is written (a fused
+    /// ReLU, `ReLUFusing`: backward needs only the input, so the clamped output costs it nothing).
+    public func forward(_ x: Tensor, mode: Mode, fusedReLU: Bool) -> Tensor {
         let shape = x.shape
         precondition(
             (shape.rank == 4 || shape.rank == 2) && shape.channels == channelCount,
@@ -188,7 +192,7 @@ public class BatchNormBase: Layer {
                     let start = (n * C + c) * S
                     NormKernels.scaleShift(
                         xp + start, yp + start, S, center: Float(stats[3 * c]),
-                        scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1]))
+                        scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1]), relu: fusedReLU)
                 }
             }
         }

@@ -77,7 +77,9 @@ final class GroupStatisticsEngine {
         return nil
     }
 
-    func forward(_ x: Tensor) -> Tensor {
+    /// The forward pass; with `relu`, the output is clamped at 0 as it is written (a fused ReLU:
+    /// backward needs only the input, so the clamped output costs it nothing).
+    func forward(_ x: Tensor, relu: Bool = false) -> Tensor {
         if let message = problem(with: x.shape) { preconditionFailure(message) }
         let shape = x.shape
         let N = shape.batch, C = channelCount, S = shape.height * shape.width
@@ -106,13 +108,13 @@ final class GroupStatisticsEngine {
                         let b = Double(beta[c]) - s.offset * a
                         NormKernels.scaleShift(
                             xp + start + j * S, yp + start + j * S, S,
-                            center: s.center, scale: Float(a), shift: Float(b))
+                            center: s.center, scale: Float(a), shift: Float(b), relu: relu)
                     }
                 case .perElement:
                     NormKernels.scaleShiftPerElement(
                         xp + start, yp + start, M, center: s.center,
                         scale: Float(rstd), shift: Float(-s.offset * rstd),
-                        gamma: gamma + g * M, beta: beta + g * M)
+                        gamma: gamma + g * M, beta: beta + g * M, relu: relu)
                 }
             }
         }

@@ -3,7 +3,7 @@ import CNNCore
 /// The body shared by `GroupNorm`, `LayerNorm` and `InstanceNorm`: one `GroupStatisticsEngine`
 /// (statistics per sample over groups of channels, then the affine map) behind the `Layer`
 /// plumbing. A subclass says how many groups and which affine layout it uses, and its summary.
-public class GroupStatisticsNorm: Layer {
+public class GroupStatisticsNorm: Layer, ReLUFusing {
     public let channelCount: Int
     public let epsilon: Float
     /// "GroupNorm", "LayerNorm" or "InstanceNorm", for messages.
@@ -37,6 +37,11 @@ public class GroupStatisticsNorm: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { engine.forward(input) }
+
+    /// Forward with the ReLU that follows fused into the output pass (`ReLUFusing`).
+    public func forward(_ input: Tensor, mode: Mode, fusedReLU: Bool) -> Tensor {
+        engine.forward(input, relu: fusedReLU)
+    }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         engine.backward(outputGradient, needsInputGradient: needsInputGradient)

@@ -64,38 +64,54 @@ enum NormKernels {
         return (sum, squares)
     }
 
-    /// y = (x − K)·a + b: the norm with γ, β, μ and rstd folded into one scale `a` and shift `b`.
+    /// max(v, 0) lane-wise, keeping NaN as torch.relu does (a fused ReLU).
+    @inline(__always)
+    static func relu(_ v: SIMD16<Float>) -> SIMD16<Float> { v.replacing(with: 0, where: v .< 0) }
+
+    /// y = (x − K)·a + b: the norm with γ, β, μ and rstd folded into one scale `a` and shift `b`;
+    /// with `relu`, clamped at 0 as it is stored (a fused ReLU).
     static func scaleShift(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
-        center K: Float, scale a: Float, shift b: Float
+        center K: Float, scale a: Float, shift b: Float, relu: Bool = false
     ) {
         let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
         var i = 0
-        while i + 16 <= count {
-            store((load(x + i) - k) * av + bv, y + i)
-            i += 16
+        if relu {
+            while i + 16 <= count {
+                store(Self.relu((load(x + i) - k) * av + bv), y + i)
+                i += 16
+            }
+        } else {
+            while i + 16 <= count {
+                store((load(x + i) - k) * av + bv, y + i)
+                i += 16
+            }
         }
         while i < count {
-            y[i] = (x[i] - K) * a + b
+            let v = (x[i] - K) * a + b
+            y[i] = relu && v < 0 ? 0 : v
             i += 1
         }
     }
 
-    /// y = ((x − K)·a + b)·γ + β with γ, β per element (LayerNorm's affine).
+    /// y = ((x − K)·a + b)·γ + β with γ, β per element (LayerNorm's affine); with `relu`, clamped
+    /// at 0 as it is stored.
     static func scaleShiftPerElement(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
         center K: Float, scale a: Float, shift b: Float,
-        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool = false
     ) {
         let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
         var i = 0
         while i + 16 <= count {
             let normalized = (load(x + i) - k) * av + bv
-            store(normalized * load(gamma + i) + load(beta + i), y + i)
+            let v = normalized * load(gamma + i) + load(beta + i)
+            store(relu ? Self.relu(v) : v, y + i)
             i += 16
         }
         while i < count {
-            y[i] = ((x[i] - K) * a + b) * gamma[i] + beta[i]
+            let v = ((x[i] - K) * a + b) * gamma[i] + beta[i]
+            y[i] = relu && v < 0 ? 0 : v
             i += 1
         }
     }

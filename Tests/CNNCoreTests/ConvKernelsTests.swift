@@ -37,17 +37,18 @@ final class ConvKernelsTests: XCTestCase {
             BLAS.sgemmReference(
                 transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: weights.data, lda: R,
                 b: columns.data, ldb: P, beta: 0, c: expected.data, ldc: P)
-            for withBias in [false, true] {
+            for (withBias, relu) in [(false, false), (true, false), (true, true)] {
                 ConvKernels.forward(
                     image.data, kernel, packed: packed.data, outputs: F,
-                    bias: withBias ? UnsafePointer(bias.data) : nil,
+                    bias: withBias ? UnsafePointer(bias.data) : nil, relu: relu,
                     out: got.data, panel: panel.data)
                 for f in 0..<F {
                     for p in 0..<P {
-                        let want = expected[f * P + p] + (withBias ? bias[f] : 0)
+                        let sum = expected[f * P + p] + (withBias ? bias[f] : 0)
+                        let want = relu ? max(sum, 0) : sum
                         XCTAssertEqual(
                             got[f * P + p], want, accuracy: 1e-4 * max(1, abs(want)),
-                            "\(name) forward bias \(withBias) f \(f) p \(p)")
+                            "\(name) forward bias \(withBias) relu \(relu) f \(f) p \(p)")
                     }
                 }
             }

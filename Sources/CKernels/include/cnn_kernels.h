@@ -45,10 +45,11 @@ void cnn_conv_pack_weights(const float *weights, int F, int R, float *packed);
 /// kernel W'[c][f][ky][kx] = W[f][c][KH−1−ky][KW−1−kx], a (C, F·KH·KW) matrix, packed as above.
 void cnn_conv_pack_weights_transposed(const float *weights, int F, int C, int KH, int KW, float *packed);
 
-/// out (F, OH, OW) = packed (F, R) × columns(image) (R, P) [+ bias (F)], for one image (C, H, W).
+/// out (F, OH, OW) = packed (F, R) × columns(image) (R, P) [+ bias (F)], for one image (C, H, W),
+/// clamped at 0 when `relu` is non-zero (a fused ReLU, applied as the tile is stored).
 /// `bias` may be NULL. `panel` is scratch of `cnn_conv_panel_count(R)` floats.
 void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
-                      const float *bias, float *out, float *panel);
+                      const float *bias, int relu, float *out, float *panel);
 
 /// accT (R, F) += columns(image) (R, P) × ∂Yᵀ (P, F): the weight gradient, transposed, of one image,
 /// with the same panels as the forward (the reduction runs over each tile's positions).

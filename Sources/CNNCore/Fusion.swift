@@ -1,0 +1,44 @@
+import Foundation
+
+/// Fusion of a layer with the ones that follow it, done by `Sequential`:
+/// - in training and inference, a conv or a norm followed by ReLU writes max(y, 0) as its output
+///   and the ReLU layer's forward pass is skipped (`ReLUFusing`); the ReLU's backward still runs,
+///   on that output (neither convs nor norms need their own output for backward);
+/// - in inference only, conv → [BatchNorm with running statistics] → [ReLU] runs as one
+///   convolution whose weights carry the norm's scale and whose store adds the folded shift and
+///   clamps at 0 (`ChannelAffineInInference`, `ConvEpilogue`), so the output is written once
+///   instead of three times.
+///
+/// `CNNTRAIN_FUSION=off` in the environment turns both off, for A/B runs.
+public enum Fusion {
+    public static let isEnabled: Bool = ProcessInfo.processInfo.environment["CNNTRAIN_FUSION"] != "off"
+}
+
+/// A layer that, in inference, maps each channel affinely: y[n, c, …] = x[n, c, …]·scale[c] + shift[c]
+/// (BatchNorm with its running statistics), so that a convolution in front of it can absorb it.
+public protocol ChannelAffineInInference: Layer {
+    /// The per-channel scale and shift this layer applies in inference to an input of `channels`
+    /// channels, or nil when it is not such a map for that input.
+    func inferenceScaleShift(channels: Int) -> (scale: [Float], shift: [Float])?
+}
+
+/// What a fused convolution applies to each output channel as it stores it:
+/// y = max(conv·scale[f] + shift[f], 0) (ReLU optional), with the conv's own bias folded in.
+public struct ConvEpilogue {
+    public var scale: [Float]?
+    public var shift: [Float]?
+    public var relu: Bool
+
+    public init(scale: [Float]? = nil, shift: [Float]? = nil, relu: Bool = false) {
+        self.scale = scale
+        self.shift = shift
+        self.relu = relu
+    }
+}
+
+/// A layer that can clamp its output at 0 as it writes it, so that a ReLU after it needs no
+/// forward pass of its own. Its backward must not read its own output.
+public protocol ReLUFusing: Layer {
+    /// `forward`, with y = max(y, 0) written as the output when `fusedReLU` (NaN kept).
+    func forward(_ input: Tensor, mode: Mode, fusedReLU: Bool) -> Tensor
+}

@@ -1,0 +1,48 @@
+import CNNCore
+
+extension Conv2D: ReLUFusing {
+    /// Forward with the ReLU that follows fused into the output store (training or inference).
+    public func forward(_ input: Tensor, mode: Mode, fusedReLU: Bool) -> Tensor {
+        forward(input, mode: mode, epilogue: fusedReLU ? ConvEpilogue(relu: true) : nil)
+    }
+
+    /// The weights and bias of this conv with a fused epilogue's scale and shift folded in:
+    /// W'[f] = W[f]·scale[f], b'[f] = b[f]·scale[f] + shift[f] (b = 0 without a bias). Either is
+    /// nil when the epilogue leaves it as it is.
+    func fold(_ epilogue: ConvEpilogue) -> (weights: UnsafeMutablePointer<Float>?, bias: UnsafeMutablePointer<Float>?) {
+        let F = outputChannels, R = weight.value.count / F
+        var weights: UnsafeMutablePointer<Float>?
+        if let scale = epilogue.scale {
+            precondition(scale.count == F, "\(summary): epilogue scale for \(scale.count) channels")
+            foldedWeights.resize(to: Shape(F, R))
+            let w = weight.value.data, folded = foldedWeights.data
+            for f in 0..<F {
+                for r in 0..<R { folded[f * R + r] = w[f * R + r] * scale[f] }
+            }
+            weights = folded
+        }
+        guard epilogue.scale != nil || epilogue.shift != nil else { return (weights, bias?.value.data) }
+        foldedBias.resize(to: Shape(F))
+        let folded = foldedBias.data, b = bias?.value.data
+        for f in 0..<F {
+            let own = b?[f] ?? 0
+            folded[f] = own * (epilogue.scale?[f] ?? 1) + (epilogue.shift?[f] ?? 0)
+        }
+        return (weights, folded)
+    }
+
+    /// out (rows, length) += bias per row, then clamped at 0 with `relu`: the OpenBLAS path's
+    /// epilogue, run while the image's output is still in cache.
+    static func addBias(
+        _ bias: UnsafePointer<Float>?, relu: Bool, to out: UnsafeMutablePointer<Float>, rows: Int, length: Int
+    ) {
+        for f in 0..<rows {
+            let row = out + f * length, value = bias?[f] ?? 0
+            if relu {
+                for i in 0..<length { row[i] = max(row[i] + value, 0) }
+            } else {
+                for i in 0..<length { row[i] += value }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import CNNCore
+import CNNLayers
+import CNNNorms
+import TestSupport
+import XCTest
+
+/// Sequential's fusion (`Fusion`) gives the unfused layer-by-layer result: in inference conv →
+/// BatchNorm → ReLU as one conv, on our kernels' path and on the OpenBLAS path, with and without a
+/// conv bias, BatchNorm alone, ReLU alone, and GroupNorm → ReLU; in training, conv → ReLU and
+/// norm → ReLU, bit for bit.
+final class FusedInferenceTests: XCTestCase {
+    /// A BatchNorm with trained-looking running statistics and affine parameters.
+    private func batchNorm(_ channels: Int, seed: UInt64) -> BatchNorm {
+        let norm = BatchNorm(channelCount: channels)
+        let values = GradientCheck.randomTensor(Shape(4, channels), seed: seed).array
+        norm.weight.value.copyValues(values[0..<channels].map { 1 + 0.5 * $0 })
+        norm.bias.value.copyValues(Array(values[channels..<(2 * channels)]))
+        norm.runningMeanTensor.copyValues(values[(2 * channels)..<(3 * channels)].map { 2 * $0 })
+        norm.runningVarianceTensor.copyValues(values[(3 * channels)...].map { 0.2 + abs($0) })
+        return norm
+    }
+
+    private func model() -> (Sequential, [Layer]) {
+        var generator = SeededGenerator(seed: 7)
+        let layers: [Layer] = [
+            // R = 9: the OpenBLAS path, with a bias, then BatchNorm and ReLU.
+            Conv2D(inputChannels: 1, outputChannels: 8, kernelSize: 3, padding: 1, bias: true, generator: &generator),
+            batchNorm(8, seed: 1), ReLU(),
+            // R = 72: our kernels' path, no bias, BatchNorm and ReLU.
+            Conv2D(inputChannels: 8, outputChannels: 16, kernelSize: 3, padding: 1, bias: false, generator: &generator),
+            batchNorm(16, seed: 2), ReLU(),
+            // Our kernels with a bias and ReLU only (the `--norm none` pattern).
+            Conv2D(inputChannels: 16, outputChannels: 12, kernelSize: 3, padding: 1, bias: true, generator: &generator),
+            ReLU(),
+            // BatchNorm without ReLU.
+            Conv2D(inputChannels: 12, outputChannels: 8, kernelSize: 3, padding: 0, bias: false, generator: &generator),
+            batchNorm(8, seed: 3),
+            // A norm that does not fold: the conv runs alone, GroupNorm and ReLU as themselves.
+            Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, bias: false, generator: &generator),
+            GroupNorm(groupCount: 2, channelCount: 8), ReLU()
+        ]
+        return (Sequential(layers), layers)
+    }
+
+    func testFusedInferenceMatchesLayerByLayer() {
+        let (fused, _) = model()
+        let (unfused, _) = model()
+        unfused.fuses = false
+        fused.fuses = true
+        for batch in [1, 3] {
+            let x = GradientCheck.randomTensor(Shape(batch, 1, 11, 13), seed: UInt64(10 + batch))
+            let expected = unfused.forward(x, mode: .inference).array
+            let actual = fused.forward(x, mode: .inference).array
+            XCTAssertTrue(expected.contains { $0 > 0 } && expected.contains { $0 == 0 }, "ReLU must act")
+            assertClose(actual, expected, relative: 1e-5, absolute: 1e-5, "batch \(batch)")
+        }
+    }
+
+    /// Training fuses only the ReLUs into the layer before them (never a BatchNorm into a conv):
+    /// output, input gradient and every parameter gradient are bit-identical to the unfused run.
+    func testFusedTrainingStepIsBitIdentical() {
+        let (fused, fusedLayers) = model()
+        let (unfused, _) = model()
+        fused.fuses = true
+        unfused.fuses = false
+        let x = GradientCheck.randomTensor(Shape(2, 1, 11, 13), seed: 5)
+        let yFused = fused.forward(x, mode: .training).array
+        let yUnfused = unfused.forward(x, mode: .training).array
+        XCTAssertEqual(yFused, yUnfused, "training output")
+        let dy = GradientCheck.randomTensor(Shape(2, 8, 9, 11), seed: 6)
+        let dxFused = fused.backward(dy, needsInputGradient: true)!.array
+        let dxUnfused = unfused.backward(dy, needsInputGradient: true)!.array
+        XCTAssertEqual(dxFused, dxUnfused, "input gradient")
+        for (a, b) in zip(fused.namedParameters(), unfused.namedParameters()) {
+            XCTAssertEqual(a.parameter.gradient.array, b.parameter.gradient.array, "gradient of \(a.name)")
+        }
+        XCTAssertEqual((fusedLayers[1] as! BatchNorm).batchesTrackedCount, 1, "training runs the BatchNorm itself")
+    }
+
+    /// NaN survives a fused ReLU as it survives torch.relu and the ReLU layer.
+    func testFusedReLUKeepsNaN() {
+        var generator = SeededGenerator(seed: 3)
+        let conv = Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator)
+        conv.weight.value.data[0] = .nan
+        let sequential = Sequential([conv, ReLU()])
+        let x = GradientCheck.randomTensor(Shape(1, 8, 5, 5), seed: 4)
+        let y = sequential.forward(x, mode: .inference).array
+        XCTAssertTrue(y[0..<25].allSatisfy { $0.isNaN }, "channel 0 is NaN")
+        XCTAssertFalse(y[25...].contains { $0.isNaN })
+    }
+}
