@@ -1,4 +1,6 @@
+import CKernels
 import Dispatch
+import Foundation
 
 /// The engine's one way to run work on several cores.
 ///
@@ -9,7 +11,15 @@ import Dispatch
 /// busy with no sharing. Keeping OpenBLAS at one thread also means its threads never compete with
 /// ours for the two cores (no oversubscription, no spinning BLAS workers between calls).
 /// Work is split into fixed chunks, so a given thread count always gives the same results.
+///
+/// The chunks run on our own worker pool (`Sources/CKernels/include/cnn_pool.h`): its workers spin
+/// briefly between loops instead of sleeping, because waking a sleeping libdispatch worker took
+/// 30–400 µs on these virtual machines, about as long as a norm's whole loop.
+/// `CNNTRAIN_POOL=dispatch` runs them with `DispatchQueue.concurrentPerform` instead, for A/B runs.
 public enum Parallel {
+    /// Whether loops run on libdispatch instead of our pool (CNNTRAIN_POOL=dispatch).
+    static let usesDispatch = ProcessInfo.processInfo.environment["CNNTRAIN_POOL"] == "dispatch"
+
     /// Threads used by `forEachChunk`. Set once at start-up (the CLI's `--threads`).
     nonisolated(unsafe) public private(set) static var threadCount: Int = defaultThreadCount
 
@@ -33,10 +43,29 @@ public enum Parallel {
         let chunks = max(1, min(threadCount, count / max(1, minimumPerChunk)))
         if chunks == 1 { body(0, 0..<count); return }
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                body(chunk, chunkRange(chunk, of: chunks, count: count))
+            if usesDispatch {
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    body(chunk, chunkRange(chunk, of: chunks, count: count))
+                }
+                return
+            }
+            var loop = PoolLoop(count: count, chunks: chunks, body: body)
+            withUnsafeMutablePointer(to: &loop) { pointer in
+                cnn_pool_run(
+                    Int32(chunks),
+                    { context, chunk in
+                        let loop = context!.assumingMemoryBound(to: PoolLoop.self).pointee
+                        loop.body(Int(chunk), Parallel.chunkRange(Int(chunk), of: loop.chunks, count: loop.count))
+                    }, pointer)
             }
         }
+    }
+
+    /// One loop handed to the C pool through its context pointer.
+    private struct PoolLoop {
+        let count: Int
+        let chunks: Int
+        let body: (_ chunk: Int, _ range: Range<Int>) -> Void
     }
 
     /// The `chunk`-th of `chunks` near-equal contiguous parts of `0..<count`.
