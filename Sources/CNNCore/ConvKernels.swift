@@ -76,6 +76,33 @@ public enum ConvKernels {
         cnn_conv_weight_gradient(image, &raw, dy, Int32(F), dyT, panel, accT)
     }
 
+    /// `weightGradient` for the rows of input channels `channels` only (one image split over
+    /// threads: each range writes its own rows of `accT`).
+    @inline(__always)
+    public static func weightGradient(
+        _ image: UnsafePointer<Float>, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,
+        outputs F: Int, channels: Range<Int>, transposedScratch dyT: UnsafeMutablePointer<Float>,
+        panel: UnsafeMutablePointer<Float>, accumulator accT: UnsafeMutablePointer<Float>
+    ) {
+        var raw = geometry.raw
+        cnn_conv_weight_gradient_channels(
+            image, &raw, dy, Int32(F), Int32(channels.lowerBound), Int32(channels.upperBound), dyT, panel, accT)
+    }
+
+    /// `forward` for output channels `outputs` only (lower bound a multiple of 8), into the full
+    /// output (one image split over threads).
+    @inline(__always)
+    public static func forward(
+        _ image: UnsafePointer<Float>, _ geometry: Geometry,
+        packed: UnsafePointer<Float>, outputs: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool = false,
+        out: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
+    ) {
+        precondition(outputs.lowerBound % 8 == 0, "output range must start at a block of 8")
+        var raw = geometry.raw
+        cnn_conv_forward_outputs(
+            image, &raw, packed, Int32(outputs.lowerBound), Int32(outputs.upperBound), bias, relu ? 1 : 0, out, panel)
+    }
+
     /// out (F, OH, OW) = packed weights × columns(image) [+ bias], one image; with `relu`, clamped
     /// at 0 as it is stored (a fused ReLU).
     @inline(__always)

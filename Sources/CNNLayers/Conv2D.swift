@@ -32,6 +32,9 @@ import CNNCore
 /// 91 with no col2im; `bench train --norm group --threads 1 --profile` (loaded machine):
 /// im2col/col2im 13.0% → 0.1% of the step, 614 → 652 training images per CPU-second.
 /// Elsewhere version 4 runs unchanged.
+/// Version 6 (session 5): ∂Yᵀ by register transposes (∂W 0.80 → 0.90 of the forward's GFLOP/s,
+/// one thread); a fused epilogue (`Conv2D+Fusion.swift`: ReLU on the store, BatchNorm folded in
+/// inference); a batch below the thread count split inside each image (`Conv2D+SmallBatch.swift`).
 public final class Conv2D: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -43,18 +46,18 @@ public final class Conv2D: Layer {
     /// (F); state_dict name "bias". `nil` when built with `bias: false` (a norm follows the conv).
     public let bias: Parameter?
 
-    private let output = Tensor(shape: Shape(0))  // (N, F, OH, OW)
-    private let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
-    private let scratch = Tensor(shape: Shape(0))  // (chunks, R, P) per-chunk columns / ∂columns
-    private let weightPartials = Tensor(shape: Shape(0))  // (chunks, F, R)
-    private let biasPartials = Tensor(shape: Shape(0))  // (chunks, F)
-    private let packedWeights = Tensor(shape: Shape(0))  // ConvKernels: W packed for forward, or Wᵀ flipped for ∂x
-    private let panels = Tensor(shape: Shape(0))  // ConvKernels: (chunks, R·32) column panels
-    private let transposedGradients = Tensor(shape: Shape(0))  // ConvKernels: (chunks, P, F) ∂Yᵀ
+    let output = Tensor(shape: Shape(0))  // (N, F, OH, OW)
+    let inputGradient = Tensor(shape: Shape(0))  // (N, C, H, W)
+    let scratch = Tensor(shape: Shape(0))  // (chunks, R, P) per-chunk columns / ∂columns
+    let weightPartials = Tensor(shape: Shape(0))  // (chunks, F, R)
+    let biasPartials = Tensor(shape: Shape(0))  // (chunks, F)
+    let packedWeights = Tensor(shape: Shape(0))  // ConvKernels: W packed for forward, or Wᵀ flipped for ∂x
+    let panels = Tensor(shape: Shape(0))  // ConvKernels: (chunks, R·32) column panels
+    let transposedGradients = Tensor(shape: Shape(0))  // ConvKernels: (chunks, P, F) ∂Yᵀ
     let foldedWeights = Tensor(shape: Shape(0))  // fused inference: (F, R) weights × epilogue scale
     let foldedBias = Tensor(shape: Shape(0))  // fused inference: (F) bias × scale + shift
-    private var input: Tensor?  // (N, C, H, W) of the last training forward
-    private var geometry: ConvGeometry?
+    var input: Tensor?  // (N, C, H, W) of the last training forward
+    var geometry: ConvGeometry?
 
     /// PyTorch's default initialization: weight and bias U(−1/√fanIn, 1/√fanIn), fanIn = C·K·K,
     /// weight drawn first.
@@ -141,8 +144,14 @@ public final class Conv2D: Layer {
             // Our kernels: im2col inside the GEMM's packing, bias (and a fused ReLU) on the store.
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
             ConvKernels.packWeights(w, outputs: F, rows: R, into: packedWeights.data)
-            panels.resize(to: Shape(Self.chunkCount(N), ConvKernels.panelCount(rows: R)))
+            panels.resize(to: Shape(Parallel.threadCount, ConvKernels.panelCount(rows: R)))
             let packed = packedWeights.data, panel = panels.data, panelCount = ConvKernels.panelCount(rows: R)
+            if Self.splitsEachImage(N) {
+                forwardSplittingImages(
+                    x, sampleCount: CHW, kernel, packed: packed, bias: b, relu: relu, out: y, panel: panel,
+                    panelCount: panelCount)
+                return output
+            }
             Parallel.forEachChunk(N) { chunk, images in
                 times.chunk(chunk) {
                     times.time(chunk, .gemm) {
@@ -211,8 +220,13 @@ public final class Conv2D: Layer {
                 w, outputs: F, inputs: C, kernelHeight: kernelSize, kernelWidth: kernelSize,
                 into: packedWeights.data)
         }
-        if panelCount > 0 { panels.resize(to: Shape(chunks, panelCount)) }
-        if kernel != nil { transposedGradients.resize(to: Shape(chunks, P, F)) }
+        if panelCount > 0 { panels.resize(to: Shape(Parallel.threadCount, panelCount)) }
+        if kernel != nil { transposedGradients.resize(to: Shape(Parallel.threadCount, P, F)) }
+        if Self.splitsEachImage(N), let kernel, transposed != nil || !needsInputGradient {
+            backwardSplittingImages(
+                outputGradient, kernel, transposed: transposed, panelCount: panelCount)
+            return needsInputGradient ? inputGradient : nil
+        }
         let packed = packedWeights.data, panel = panels.data, dyT = transposedGradients.data
         let perChunk = scratch.data
         let dwPartials = weightPartials.data, dbPartials = biasPartials.data
@@ -279,11 +293,19 @@ public final class Conv2D: Layer {
             }
         }
         Profiler.current?.record(self, .backward, times)
-        // Fixed-order reduction of the chunks' partial gradients.
-        let dW = weight.gradient.data
+        reducePartials(chunks: chunks, transposed: kernel != nil)
+        return needsInputGradient ? inputGradient : nil
+    }
+
+    /// Adds the first `chunks` partial ∂W and ∂b into the parameters' gradients, in chunk order
+    /// (fixed, so a given thread count always gives the same bits). `transposed`: the partials are
+    /// (R, F), as our kernels accumulate them.
+    func reducePartials(chunks: Int, transposed: Bool) {
+        let F = outputChannels, R = weight.value.count / outputChannels
+        let dW = weight.gradient.data, dwPartials = weightPartials.data
         for chunk in 0..<chunks {
             let partial = dwPartials + chunk * F * R
-            if kernel != nil {
+            if transposed {
                 for f in 0..<F {  // the partial is (R, F)
                     for r in 0..<R { dW[f * R + r] += partial[r * F + f] }
                 }
@@ -292,11 +314,10 @@ public final class Conv2D: Layer {
             }
         }
         if let bias {
-            let dB = bias.gradient.data
+            let dB = bias.gradient.data, dbPartials = biasPartials.data
             for chunk in 0..<chunks {
                 for f in 0..<F { dB[f] += dbPartials[chunk * F + f] }
             }
         }
-        return needsInputGradient ? inputGradient : nil
     }
 }

@@ -51,11 +51,22 @@ void cnn_conv_pack_weights_transposed(const float *weights, int F, int C, int KH
 void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
                       const float *bias, int relu, float *out, float *panel);
 
+/// cnn_conv_forward for output channels [f_begin, f_end) only (f_begin a multiple of 8), into the
+/// same full output: for splitting one image over threads when the batch is smaller than the
+/// thread count. Each range packs its own panel.
+void cnn_conv_forward_outputs(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,
+                              int f_end, const float *bias, int relu, float *out, float *panel);
+
 /// accT (R, F) += columns(image) (R, P) × ∂Yᵀ (P, F): the weight gradient, transposed, of one image,
 /// with the same panels as the forward (the reduction runs over each tile's positions).
 /// `dy` is ∂Y (F, OH, OW); `dyT` is scratch of P·F floats; `panel` of `cnn_conv_panel_count(R)`.
 /// The caller adds accT's transpose into ∂W (F, R).
 void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
                               float *dyT, float *panel, float *accT);
+
+/// cnn_conv_weight_gradient for the rows of input channels [c_begin, c_end) only (rows
+/// c_begin·KH·KW … c_end·KH·KW − 1 of the full accT): for splitting one image over threads.
+void cnn_conv_weight_gradient_channels(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
+                                       int c_begin, int c_end, float *dyT, float *panel, float *accT);
 
 #endif
