@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One thread's GFLOP/s of our convolution kernels per product (forward, ∂W, ∂x) on smallcnn's
+# 3×3 convolutions: builds scripts/bench/conv_kernels_harness.c against Sources/CKernels and runs it.
+#   scripts/bench/conv_kernels.sh [batch] [repetitions]     (defaults 16 and 6)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+cc -O3 -std=gnu11 -I"$root/Sources/CKernels/include" -I"$root/Sources/CKernels" \
+  "$root/scripts/bench/conv_kernels_harness.c" -o "$out/conv_kernels"
+"$out/conv_kernels" "$@"

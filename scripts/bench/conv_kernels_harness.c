@@ -1,0 +1,61 @@
+// One thread's GFLOP/s of the engine's convolution kernels, per product: forward, weight gradient
+// (∂W) and input gradient (∂x, the convolution of ∂Y with the flipped, transposed weights), on
+// smallcnn's three 3×3 convolutions. CPU time of this process, best of the repetitions.
+// Built and run by scripts/bench/conv_kernels.sh; includes the kernels' source so it measures
+// exactly what the engine runs.
+#include "conv_kernels.c"
+
+#include <stdio.h>
+#include <time.h>
+
+static double cpu_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static float *filled(size_t n) {
+    float *p = aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64);
+    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+    return p;
+}
+
+static void measure(int C, int F, int H, int batch, int repetitions) {
+    const cnn_conv_geometry g = {C, H, H, 3, 3, 1, H, H};        // C→F, 3×3, padding 1
+    const cnn_conv_geometry gt = {F, H, H, 3, 3, 1, H, H};       // ∂x: F→C
+    const int R = C * 9, RT = F * 9, P = H * H;
+    float *x = filled((size_t)batch * C * P), *w = filled((size_t)F * R), *dy = filled((size_t)batch * F * P);
+    float *y = filled((size_t)batch * F * P), *dx = filled((size_t)batch * C * P);
+    float *packed = filled(cnn_conv_packed_weights_count(F, R)), *packedT = filled(cnn_conv_packed_weights_count(C, RT));
+    cnn_conv_pack_weights(w, F, R, packed);
+    cnn_conv_pack_weights_transposed(w, F, C, 3, 3, packedT);
+    float *panel = filled(cnn_conv_panel_count(R > RT ? R : RT)), *dyT = filled((size_t)P * F), *accT = filled((size_t)R * F);
+    double best[3] = {1e30, 1e30, 1e30};
+    for (int r = 0; r < repetitions; r++) {
+        double t = cpu_seconds();
+        for (int n = 0; n < batch; n++) cnn_conv_forward(x + (size_t)n * C * P, &g, packed, F, NULL, 0, y + (size_t)n * F * P, panel);
+        if ((t = cpu_seconds() - t) < best[0]) best[0] = t;
+        t = cpu_seconds();
+        for (int n = 0; n < batch; n++) cnn_conv_weight_gradient(x + (size_t)n * C * P, &g, dy + (size_t)n * F * P, F, dyT, panel, accT);
+        if ((t = cpu_seconds() - t) < best[1]) best[1] = t;
+        t = cpu_seconds();
+        for (int n = 0; n < batch; n++) cnn_conv_forward(dy + (size_t)n * F * P, &gt, packedT, C, NULL, 0, dx + (size_t)n * C * P, panel);
+        if ((t = cpu_seconds() - t) < best[2]) best[2] = t;
+    }
+    const double flops = 2.0 * F * R * P * batch * 1e-9;
+    printf("| %d→%d, %d×%d | %.1f | %.1f | %.1f |\n", C, F, H, H, flops / best[0], flops / best[1], flops / best[2]);
+}
+
+int main(int argc, char **argv) {
+    const int batch = argc > 1 ? atoi(argv[1]) : 16, repetitions = argc > 2 ? atoi(argv[2]) : 6;
+    if (!cnn_kernels_available()) {
+        fprintf(stderr, "conv_kernels: this CPU (or CNNTRAIN_KERNELS=reference) has no AVX-512F: the engine uses OpenBLAS here\n");
+        return 1;
+    }
+    printf("one thread, batch %d, best of %d, GFLOP/s (CPU time)\n\n", batch, repetitions);
+    printf("| conv 3×3 p1 | forward | ∂W | ∂x |\n| --- | ---: | ---: | ---: |\n");
+    measure(32, 32, 28, batch, repetitions);
+    measure(32, 64, 14, batch, repetitions);
+    measure(64, 64, 14, batch, repetitions);
+    return 0;
+}
