@@ -76,11 +76,12 @@ static void *worker_main(void *argument) {
 
 void cnn_pool_run(int chunks, cnn_chunk_body body, void *context) {
     if (chunks <= 0) return;
-    if (chunks == 1 || inside_chunk || pthread_mutex_trylock(&run_lock) != 0) {
+    // One chunk, a loop inside a chunk, another thread's loop running, or more chunks than the pool
+    // can have workers: the chunks run here, one after the other.
+    if (chunks == 1 || chunks - 1 > MAX_WORKERS || inside_chunk || pthread_mutex_trylock(&run_lock) != 0) {
         for (int c = 0; c < chunks; c++) body(context, c);
         return;
     }
-    if (chunks - 1 > MAX_WORKERS) chunks = MAX_WORKERS + 1;  // never reached: thread counts are small
     while (started < chunks - 1) {
         pthread_t thread;
         start_generation[started + 1] = atomic_load(&generation);

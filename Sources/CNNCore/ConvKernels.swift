@@ -48,6 +48,11 @@ public enum ConvKernels {
     }
     /// Floats of one thread's panel for R rows.
     public static func panelCount(rows R: Int) -> Int { cnn_conv_panel_count(Int32(R)) }
+    /// Floats of one thread's weight-gradient scratch (the zero-padded image).
+    public static func weightScratchCount(_ geometry: Geometry) -> Int {
+        var raw = geometry.raw
+        return cnn_conv_weight_scratch_count(&raw)
+    }
 
     public static func packWeights(
         _ weights: UnsafePointer<Float>, outputs F: Int, rows R: Int,
@@ -65,7 +70,7 @@ public enum ConvKernels {
     }
 
     /// accT (R, F) += columns(image) × ∂Yᵀ, one image's weight gradient transposed.
-    /// `dyT` is scratch of P·F floats, `panel` of `panelCount(rows:)`.
+    /// `dyT` is scratch of P·F floats, `panel` of `weightScratchCount(_:)`.
     @inline(__always)
     public static func weightGradient(
         _ image: UnsafePointer<Float>, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,

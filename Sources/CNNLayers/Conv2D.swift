@@ -32,8 +32,9 @@ import CNNCore
 /// 91 with no col2im; `bench train --norm group --threads 1 --profile` (loaded machine):
 /// im2col/col2im 13.0% → 0.1% of the step, 614 → 652 training images per CPU-second.
 /// Elsewhere version 4 runs unchanged.
-/// Version 6 (session 5): ∂Yᵀ by register transposes (∂W 0.80 → 0.90 of the forward's GFLOP/s,
-/// one thread); a fused epilogue (`Conv2D+Fusion.swift`: ReLU on the store, BatchNorm folded in
+/// Version 6 (session 5): ∂W without a panel, its micro-kernel reading a zero-padded copy of the
+/// image, and ∂Yᵀ by register transposes (∂W 75–80 → 100 GFLOP/s one thread, level with the
+/// forward; `scripts/bench/conv_kernels.sh`); a fused epilogue (`Conv2D+Fusion.swift`: ReLU on the store, BatchNorm folded in
 /// inference); a batch below the thread count split inside each image (`Conv2D+SmallBatch.swift`).
 public final class Conv2D: Layer {
     public let inputChannels: Int
@@ -213,7 +214,7 @@ public final class Conv2D: Layer {
         let C = inputChannels
         let panelCount = max(
             transposed.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0,
-            kernel.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0)
+            kernel.map { ConvKernels.weightScratchCount($0) } ?? 0)
         if let transposed {
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: C, rows: transposed.rows)))
             ConvKernels.packTransposedWeights(

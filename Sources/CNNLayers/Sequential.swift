@@ -68,7 +68,7 @@ public final class Sequential: Layer {
         )
         var gradient: Tensor? = outputGradient
         for index in layers.indices.reversed() {
-            if let output = fusedReLUOutputs[index], let relu = layers[index] as? ReLU {
+            if index < fusedReLUOutputs.count, let output = fusedReLUOutputs[index], let relu = layers[index] as? ReLU {
                 gradient = Self.timed(relu, .backward) { [gradient] in relu.backward(gradient!, output: output) }
                 continue
             }

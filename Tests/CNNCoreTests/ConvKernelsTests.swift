@@ -28,7 +28,9 @@ final class ConvKernelsTests: XCTestCase {
             let dy = GradientCheck.randomTensor(Shape(F, P), seed: UInt64(70 + index))
             let columns = Tensor(shape: Shape(R, P))
             im2col(image.data, g, columns.data)
-            let panel = Tensor(shape: Shape(ConvKernels.panelCount(rows: max(R, F * s.k * s.k))))
+            let panel = Tensor(
+                shape: Shape(
+                    max(ConvKernels.panelCount(rows: max(R, F * s.k * s.k)), ConvKernels.weightScratchCount(kernel))))
 
             // Forward.
             let packed = Tensor(shape: Shape(ConvKernels.packedCount(outputs: F, rows: R)))

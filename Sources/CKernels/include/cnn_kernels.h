@@ -36,6 +36,8 @@ int cnn_conv_supported(const cnn_conv_geometry *g);
 size_t cnn_conv_packed_weights_count(int F, int R);
 /// Floats of one thread's column panel: R·32.
 size_t cnn_conv_panel_count(int R);
+/// Floats of one thread's weight-gradient scratch: the zero-padded image, C·(H + 2p)·(W + 2p).
+size_t cnn_conv_weight_scratch_count(const cnn_conv_geometry *g);
 
 /// Packs weights (F, R) row-major into ⌈F/8⌉ blocks of (R, 8) (missing rows zero).
 void cnn_conv_pack_weights(const float *weights, int F, int R, float *packed);
@@ -57,16 +59,16 @@ void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const floa
 void cnn_conv_forward_outputs(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,
                               int f_end, const float *bias, int relu, float *out, float *panel);
 
-/// accT (R, F) += columns(image) (R, P) × ∂Yᵀ (P, F): the weight gradient, transposed, of one image,
-/// with the same panels as the forward (the reduction runs over each tile's positions).
-/// `dy` is ∂Y (F, OH, OW); `dyT` is scratch of P·F floats; `panel` of `cnn_conv_panel_count(R)`.
-/// The caller adds accT's transpose into ∂W (F, R).
+/// accT (R, F) += columns(image) (R, P) × ∂Yᵀ (P, F): the weight gradient, transposed, of one image.
+/// No column panel: the micro-kernel reads each column-matrix row straight from a zero-padded copy
+/// of the image. `dy` is ∂Y (F, OH, OW); `dyT` is scratch of P·F floats; `scratch` of
+/// `cnn_conv_weight_scratch_count(g)` floats. The caller adds accT's transpose into ∂W (F, R).
 void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                              float *dyT, float *panel, float *accT);
+                              float *dyT, float *scratch, float *accT);
 
 /// cnn_conv_weight_gradient for the rows of input channels [c_begin, c_end) only (rows
 /// c_begin·KH·KW … c_end·KH·KW − 1 of the full accT): for splitting one image over threads.
 void cnn_conv_weight_gradient_channels(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                                       int c_begin, int c_end, float *dyT, float *panel, float *accT);
+                                       int c_begin, int c_end, float *dyT, float *scratch, float *accT);
 
 #endif
