@@ -170,20 +170,31 @@ AVX512 static inline __attribute__((always_inline)) __m512 gather_tap(uintptr_t 
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps(); \
     __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps()
 
-// ci += a[i·stride] × (b0, b1) for the 8 rows: 8 broadcasts, 16 FMAs.
+// Row i's two accumulators += value × (b0, b1): one broadcast, two FMAs.
+#define MICRO_ROW(c0, c1, value, b0, b1)                                                                       \
+    do {                                                                                                       \
+        const __m512 w_ = _mm512_set1_ps(value);                                                               \
+        c0 = _mm512_fmadd_ps(w_, b0, c0);                                                                      \
+        c1 = _mm512_fmadd_ps(w_, b1, c1);                                                                      \
+    } while (0)
+
+// The 8 rows' step, row i's value given by row(i): 8 broadcasts, 16 FMAs.
+#define MICRO_ROWS(row, b0, b1)                                                                                \
+    do {                                                                                                       \
+        MICRO_ROW(c00, c01, row(0), b0, b1); MICRO_ROW(c10, c11, row(1), b0, b1);                              \
+        MICRO_ROW(c20, c21, row(2), b0, b1); MICRO_ROW(c30, c31, row(3), b0, b1);                              \
+        MICRO_ROW(c40, c41, row(4), b0, b1); MICRO_ROW(c50, c51, row(5), b0, b1);                              \
+        MICRO_ROW(c60, c61, row(6), b0, b1); MICRO_ROW(c70, c71, row(7), b0, b1);                              \
+    } while (0)
+
+// ci += a[i·stride] × (b0, b1) for the 8 rows.
 #define MICRO_STEP(a_, stride, b0, b1)                                                                         \
     do {                                                                                                       \
         const float *a8 = (a_);                                                                                \
-        __m512 w;                                                                                              \
-        w = _mm512_set1_ps(a8[0 * (stride)]); c00 = _mm512_fmadd_ps(w, b0, c00); c01 = _mm512_fmadd_ps(w, b1, c01); \
-        w = _mm512_set1_ps(a8[1 * (stride)]); c10 = _mm512_fmadd_ps(w, b0, c10); c11 = _mm512_fmadd_ps(w, b1, c11); \
-        w = _mm512_set1_ps(a8[2 * (stride)]); c20 = _mm512_fmadd_ps(w, b0, c20); c21 = _mm512_fmadd_ps(w, b1, c21); \
-        w = _mm512_set1_ps(a8[3 * (stride)]); c30 = _mm512_fmadd_ps(w, b0, c30); c31 = _mm512_fmadd_ps(w, b1, c31); \
-        w = _mm512_set1_ps(a8[4 * (stride)]); c40 = _mm512_fmadd_ps(w, b0, c40); c41 = _mm512_fmadd_ps(w, b1, c41); \
-        w = _mm512_set1_ps(a8[5 * (stride)]); c50 = _mm512_fmadd_ps(w, b0, c50); c51 = _mm512_fmadd_ps(w, b1, c51); \
-        w = _mm512_set1_ps(a8[6 * (stride)]); c60 = _mm512_fmadd_ps(w, b0, c60); c61 = _mm512_fmadd_ps(w, b1, c61); \
-        w = _mm512_set1_ps(a8[7 * (stride)]); c70 = _mm512_fmadd_ps(w, b0, c70); c71 = _mm512_fmadd_ps(w, b1, c71); \
+        const int stride8 = (stride);                                                                          \
+        MICRO_ROWS(STRIDED_ROW, b0, b1);                                                                       \
     } while (0)
+#define STRIDED_ROW(i) a8[(i) * stride8]
 
 #define MICRO_TILE(name)                                                                                       \
     __m512 name[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}}
@@ -340,15 +351,9 @@ AVX512 static void weight_kernel(const float *padded, const int offset[MR], int 
         for (int ox = 0; ox < OW; ox++, dy += F) {
             const __m512 b0 = _mm512_maskz_loadu_ps(m0, dy), b1 = _mm512_maskz_loadu_ps(m1, dy + 16);
             const int q = base + ox;
-            __m512 w;
-            w = _mm512_set1_ps(r0[q]); c00 = _mm512_fmadd_ps(w, b0, c00); c01 = _mm512_fmadd_ps(w, b1, c01);
-            w = _mm512_set1_ps(r1[q]); c10 = _mm512_fmadd_ps(w, b0, c10); c11 = _mm512_fmadd_ps(w, b1, c11);
-            w = _mm512_set1_ps(r2[q]); c20 = _mm512_fmadd_ps(w, b0, c20); c21 = _mm512_fmadd_ps(w, b1, c21);
-            w = _mm512_set1_ps(r3[q]); c30 = _mm512_fmadd_ps(w, b0, c30); c31 = _mm512_fmadd_ps(w, b1, c31);
-            w = _mm512_set1_ps(r4[q]); c40 = _mm512_fmadd_ps(w, b0, c40); c41 = _mm512_fmadd_ps(w, b1, c41);
-            w = _mm512_set1_ps(r5[q]); c50 = _mm512_fmadd_ps(w, b0, c50); c51 = _mm512_fmadd_ps(w, b1, c51);
-            w = _mm512_set1_ps(r6[q]); c60 = _mm512_fmadd_ps(w, b0, c60); c61 = _mm512_fmadd_ps(w, b1, c61);
-            w = _mm512_set1_ps(r7[q]); c70 = _mm512_fmadd_ps(w, b0, c70); c71 = _mm512_fmadd_ps(w, b1, c71);
+#define PADDED_ROW(i) r##i[q]
+            MICRO_ROWS(PADDED_ROW, b0, b1);
+#undef PADDED_ROW
         }
     }
     MICRO_TILE(acc);

@@ -10,6 +10,11 @@ import CNNCore
 extension Conv2D {
     static func splitsEachImage(_ batch: Int) -> Bool { batch < Parallel.threadCount }
 
+    /// The channels of a chunk of 8-channel blocks, the last block cut at `count`.
+    private static func channels(ofBlocks blocks: Range<Int>, count: Int) -> Range<Int> {
+        (blocks.lowerBound * 8)..<min(count, blocks.upperBound * 8)
+    }
+
     func forwardSplittingImages(
         _ x: UnsafePointer<Float>, sampleCount CHW: Int, _ kernel: ConvKernels.Geometry, packed: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, relu: Bool, out y: UnsafeMutablePointer<Float>,
@@ -24,7 +29,7 @@ extension Conv2D {
                     times.time(chunk, .gemm) {
                         ConvKernels.forward(
                             x + n * CHW, kernel, packed: packed,
-                            outputs: (blocks.lowerBound * 8)..<min(F, blocks.upperBound * 8),
+                            outputs: Self.channels(ofBlocks: blocks, count: F),
                             bias: bias, relu: relu, out: y + n * F * P, panel: panel + chunk * panelCount)
                     }
                 }
@@ -66,7 +71,7 @@ extension Conv2D {
                     times.time(chunk, .gemm) {
                         ConvKernels.forward(
                             dyImage, transposed, packed: packed,
-                            outputs: (blocks.lowerBound * 8)..<min(C, blocks.upperBound * 8),
+                            outputs: Self.channels(ofBlocks: blocks, count: C),
                             bias: nil, out: dx + n * CHW, panel: panel + chunk * panelCount)
                     }
                 }
