@@ -6,6 +6,9 @@
 // Not a version: the three 8×32 kernels share MICRO_ACCUMULATORS / MICRO_STEP / MICRO_TILE and
 //   store_tile; clang -O3 emits the same instructions (register choice aside), and bench kernels
 //   measured the same GFLOP/s within the noise (6 runs each, 1 thread).
+// version 5 (forward, ∂x): an image's last tile of 16 or fewer positions runs a one-vector kernel
+//   (8×16) instead of the 8×32 one: 14×14 (196 = 6·32 + 4) forward 94–97 → 102–104 GFLOP/s, ∂x
+//   94–97 → 101–103, 28×28 unchanged (scripts/bench/conv_kernels.sh, old and new alternating).
 // version 4 (∂W): no panel; the micro-kernel broadcasts straight from a zero-padded copy of the
 //   image (8 row pointers, one per (c, ky, kx)) and reduces over the whole image per call: ∂W
 //   81–91 → 94–101 GFLOP/s (one thread, C harness, same run), level with the forward.
@@ -170,12 +173,13 @@ AVX512 static inline __attribute__((always_inline)) __m512 gather_tap(uintptr_t 
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps(); \
     __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps()
 
-// Row i's two accumulators += value × (b0, b1): one broadcast, two FMAs.
+// Row i's two accumulators += value × (b0, b1): one broadcast, two FMAs. A kernel whose tile is
+// one vector wide (`vectors`, a compile-time constant in scope, is 1) skips the second FMA.
 #define MICRO_ROW(c0, c1, value, b0, b1)                                                                       \
     do {                                                                                                       \
         const __m512 w_ = _mm512_set1_ps(value);                                                               \
         c0 = _mm512_fmadd_ps(w_, b0, c0);                                                                      \
-        c1 = _mm512_fmadd_ps(w_, b1, c1);                                                                      \
+        if (vectors == 2) c1 = _mm512_fmadd_ps(w_, b1, c1);                                                    \
     } while (0)
 
 // The 8 rows' step, row i's value given by row(i): 8 broadcasts, 16 FMAs.
@@ -221,38 +225,64 @@ AVX512 static inline __attribute__((always_inline)) void store_tile(__m512 acc[M
 }
 
 // acc (8, 32) = packed A block (R, 8) × panel (R, 32); stores rows < rows into out (row stride P),
-// lanes by masks m0, m1, adding bias when given.
-AVX512 static void micro_kernel(const float *a, const float *panel, int R, int rows, float *out, int P,
-                                __mmask16 m0, __mmask16 m1, const float *bias, int relu) {
+// lanes by masks m0, m1, adding bias when given. With vectors = 1 only the panel's first 16 lanes
+// are multiplied (m1 is then 0): the image's last tile when 16 or fewer positions are left.
+AVX512 static inline __attribute__((always_inline)) void micro_kernel_body(const float *a, const float *panel, int R,
+                                                                         int rows, float *out, int P, __mmask16 m0,
+                                                                         __mmask16 m1, const float *bias, int relu,
+                                                                         const int vectors) {
     MICRO_ACCUMULATORS;
     for (int k = 0; k < R; k++) {
-        const __m512 b0 = _mm512_loadu_ps(panel + k * TILE), b1 = _mm512_loadu_ps(panel + k * TILE + 16);
+        const __m512 b0 = _mm512_loadu_ps(panel + k * TILE);
+        const __m512 b1 = vectors == 2 ? _mm512_loadu_ps(panel + k * TILE + 16) : b0;
         MICRO_STEP(a + k * MR, 1, b0, b1);
     }
     MICRO_TILE(acc);
     store_tile(acc, rows, out, P, m0, m1, bias, relu);
 }
 
-// micro_kernel for the first block of output channels, packing the panel as it goes: each k's two
+// micro_kernel for the first block of output channels, packing the panel as it goes: each k's
 // vectors come straight from the image and are also stored for the blocks after it (the loads fit
 // in the slots the FMAs leave free, so the packing costs little).
-AVX512 static void micro_kernel_packing(const float *a, const float *image, const cnn_conv_geometry *g,
-                                        const vector_plan *plans, float *panel, int rows, float *out, int P,
-                                        __mmask16 m0, __mmask16 m1, const float *bias, int relu) {
+AVX512 static inline __attribute__((always_inline)) void micro_kernel_packing_body(
+    const float *a, const float *image, const cnn_conv_geometry *g, const vector_plan *plans, float *panel, int rows,
+    float *out, int P, __mmask16 m0, __mmask16 m1, const float *bias, int relu, const int vectors) {
     const int C = g->channels, HW = g->height * g->width, T = g->kernel_height * g->kernel_width;
     MICRO_ACCUMULATORS;
     int k = 0;
     for (int c = 0; c < C; c++) {
         const uintptr_t plane = (uintptr_t)(image + (size_t)c * HW);
         for (int t = 0; t < T; t++, k++) {
-            const __m512 b0 = gather_tap(plane, plans, t), b1 = gather_tap(plane, plans + 1, t);
+            const __m512 b0 = gather_tap(plane, plans, t);
+            const __m512 b1 = vectors == 2 ? gather_tap(plane, plans + 1, t) : b0;
             _mm512_storeu_ps(panel + k * TILE, b0);
-            _mm512_storeu_ps(panel + k * TILE + 16, b1);
+            if (vectors == 2) _mm512_storeu_ps(panel + k * TILE + 16, b1);
             MICRO_STEP(a + k * MR, 1, b0, b1);
         }
     }
     MICRO_TILE(acc);
     store_tile(acc, rows, out, P, m0, m1, bias, relu);
+}
+
+// The kernels for a full (32-lane) tile and for a last tile of at most 16 positions: at 14×14
+// (196 = 6·32 + 4) the narrow one saves half a tile of 7 per channel block.
+AVX512 static void micro_kernel(const float *a, const float *panel, int R, int rows, float *out, int P, __mmask16 m0,
+                                __mmask16 m1, const float *bias, int relu) {
+    micro_kernel_body(a, panel, R, rows, out, P, m0, m1, bias, relu, 2);
+}
+AVX512 static void micro_kernel_narrow(const float *a, const float *panel, int R, int rows, float *out, int P,
+                                       __mmask16 m0, const float *bias, int relu) {
+    micro_kernel_body(a, panel, R, rows, out, P, m0, 0, bias, relu, 1);
+}
+AVX512 static void micro_kernel_packing(const float *a, const float *image, const cnn_conv_geometry *g,
+                                        const vector_plan *plans, float *panel, int rows, float *out, int P,
+                                        __mmask16 m0, __mmask16 m1, const float *bias, int relu) {
+    micro_kernel_packing_body(a, image, g, plans, panel, rows, out, P, m0, m1, bias, relu, 2);
+}
+AVX512 static void micro_kernel_packing_narrow(const float *a, const float *image, const cnn_conv_geometry *g,
+                                               const vector_plan *plans, float *panel, int rows, float *out, int P,
+                                               __mmask16 m0, const float *bias, int relu) {
+    micro_kernel_packing_body(a, image, g, plans, panel, rows, out, P, m0, 0, bias, relu, 1);
 }
 
 // Output channels [f_begin, f_end) of one image (f_begin a multiple of 8); the first block of
@@ -272,7 +302,11 @@ AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geomet
             const int rows = f_end - f0 < MR ? f_end - f0 : MR;
             const float *a = packed + (size_t)f0 * R, *b = bias ? bias + f0 : NULL;
             float *o = out + (size_t)f0 * P + p0;
-            if (f0 == f_begin) {
+            if (left <= 16 && f0 == f_begin) {
+                micro_kernel_packing_narrow(a, image, g, plans, panel, rows, o, P, m0, b, relu);
+            } else if (left <= 16) {
+                micro_kernel_narrow(a, panel, R, rows, o, P, m0, b, relu);
+            } else if (f0 == f_begin) {
                 micro_kernel_packing(a, image, g, plans, panel, rows, o, P, m0, m1, b, relu);
             } else {
                 micro_kernel(a, panel, R, rows, o, P, m0, m1, b, relu);
@@ -342,6 +376,7 @@ AVX512 static void transpose_gradient(const float *dy, int F, int P, float *dyT)
 // image in one call.
 AVX512 static void weight_kernel(const float *padded, const int offset[MR], int OH, int OW, int PW, const float *dyT,
                                  int F, int rows, float *accT, __mmask16 m0, __mmask16 m1) {
+    const int vectors = 2;  // for MICRO_ROW: both f-vectors (m1 masks the lanes past F)
     MICRO_ACCUMULATORS;
     const float *r0 = padded + offset[0], *r1 = padded + offset[1], *r2 = padded + offset[2], *r3 = padded + offset[3];
     const float *r4 = padded + offset[4], *r5 = padded + offset[5], *r6 = padded + offset[6], *r7 = padded + offset[7];

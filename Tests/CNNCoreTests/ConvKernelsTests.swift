@@ -10,8 +10,9 @@ final class ConvKernelsTests: XCTestCase {
         try XCTSkipUnless(
             ConvKernels.isAvailable,
             "no AVX-512F here (or CNNTRAIN_KERNELS=reference): the engine runs im2col + OpenBLAS")
-        // (C, H, W, F, K, padding): tails in F (not a multiple of 8) and P (not a multiple of 32),
-        // rows shorter and longer than a 16-lane vector, a 1×1 output, padding 0 to 2.
+        // (C, H, W, F, K, padding): tails in F (not a multiple of 8) and P (not a multiple of 32;
+        // a last tile of ≤ 16 positions runs the one-vector kernel: P = 784, 196, 15, 1; of more:
+        // 63, 182, 60, 30), rows shorter and longer than a 16-lane vector, a 1×1 output, padding 0 to 2.
         let shapes: [(c: Int, h: Int, w: Int, f: Int, k: Int, pad: Int)] = [
             (32, 28, 28, 32, 3, 1), (32, 14, 14, 64, 3, 1), (5, 7, 9, 11, 3, 1), (4, 3, 17, 9, 3, 0),
             (2, 14, 13, 17, 5, 2), (8, 1, 1, 3, 3, 1), (16, 2, 30, 8, 3, 1), (4, 6, 5, 40, 3, 1)
