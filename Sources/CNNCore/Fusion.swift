@@ -9,7 +9,13 @@ import Foundation
 ///   clamps at 0 (`ChannelAffineInInference`, `ConvEpilogue`), so the output is written once
 ///   instead of three times.
 ///
-/// `CNNTRAIN_FUSION=off` in the environment turns both off, for A/B runs.
+/// - in backward, the ReLU's own pass is skipped too where a neighbour can apply it while it
+///   writes its gradient anyway: a max pool after the ReLU (`PrecedingReLUFusing`: the ReLU's
+///   output at each window's maximum is the pool's own output), or the conv or norm before it
+///   (`ReLUBackwardFusing`: its fused output is the ReLU's output). The bits are those of the
+///   separate passes.
+///
+/// `CNNTRAIN_FUSION=off` in the environment turns all of them off, for A/B runs.
 public enum Fusion {
     public static let isEnabled: Bool = ProcessInfo.processInfo.environment["CNNTRAIN_FUSION"] != "off"
 }
@@ -41,4 +47,20 @@ public struct ConvEpilogue {
 public protocol ReLUFusing: Layer {
     /// `forward`, with y = max(y, 0) written as the output when `fusedReLU` (NaN kept).
     func forward(_ input: Tensor, mode: Mode, fusedReLU: Bool) -> Tensor
+}
+
+/// A `ReLUFusing` layer whose backward can also run the backward of the ReLU fused after it: given
+/// the gradient of the ReLU's output, it uses dy where its own (clamped) output is > 0, else 0 —
+/// exactly the ReLU's backward — without writing that masked gradient to memory first.
+public protocol ReLUBackwardFusing: ReLUFusing {
+    /// `backward`, with `outputGradient` the gradient of the fused ReLU's output when `fusedReLU`.
+    func backward(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor?
+}
+
+/// A layer whose input is a ReLU's output and whose input gradient can be the ReLU's input
+/// gradient directly: it applies the ReLU's backward as it writes its own.
+public protocol PrecedingReLUFusing: Layer {
+    /// The gradient with respect to the input of the ReLU in front of this layer (whose output
+    /// was this layer's input in the last forward).
+    func backwardThroughPrecedingReLU(_ outputGradient: Tensor) -> Tensor
 }

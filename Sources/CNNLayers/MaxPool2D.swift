@@ -165,19 +165,40 @@ public final class MaxPool2D: WindowPooling {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
+        return backward(outputGradient, throughReLU: false)
+    }
+
+    /// Routes each output gradient to its window's maximum; `throughReLU`: only where the pooled
+    /// value is > 0 (see `PrecedingReLUFusing`).
+    private func backward(_ outputGradient: Tensor, throughReLU: Bool) -> Tensor {
         let s = sizeInputGradient(inputGradient, of: outputGradient, output: output, inputShape: inputShape, summary)
         let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
-        let dy = outputGradient.data, dx = inputGradient.data
+        let dy = outputGradient.data, dx = inputGradient.data, y = output.data
         argmax.withUnsafeBufferPointer { indices in
             let index = indices.baseAddress!
             Parallel.forEachChunk(s.batch * s.channels) { _, planes in
                 for plane in planes {
                     let dxPlane = dx + plane * HW
                     dxPlane.update(repeating: 0, count: HW)
-                    for o in 0..<OHW { dxPlane[Int(index[plane * OHW + o])] += dy[plane * OHW + o] }
+                    let o0 = plane * OHW
+                    if throughReLU {
+                        for o in o0..<(o0 + OHW) where y[o] > 0 { dxPlane[Int(index[o])] += dy[o] }
+                    } else {
+                        for o in o0..<(o0 + OHW) { dxPlane[Int(index[o])] += dy[o] }
+                    }
                 }
             }
         }
         return inputGradient
+    }
+}
+
+extension MaxPool2D: PrecedingReLUFusing {
+    /// The input gradient of the ReLU in front: the ReLU's output at a window's maximum is this
+    /// pool's output there, so its backward (gradient only where that output is > 0, NaN giving
+    /// 0 as in torch) is applied per window, and ReLU inputs that are no window's maximum get 0
+    /// either way. Equal, bit for bit, to the pool's backward followed by the ReLU's.
+    public func backwardThroughPrecedingReLU(_ outputGradient: Tensor) -> Tensor {
+        backward(outputGradient, throughReLU: true)
     }
 }

@@ -33,6 +33,32 @@ extension Sequential {
         return x
     }
 
+    /// The backward of layer `index` together with a ReLU next to it, when they fuse (`Fusion`):
+    /// a pool after a ReLU takes the ReLU's backward (profiled as the pool's), or a conv or norm
+    /// whose forward fused the ReLU after it does (profiled as its own). Returns the gradient and
+    /// the index of the next layer to run backward, or nil when nothing fuses at `index`.
+    func fusedBackward(
+        at index: Int, _ gradient: Tensor, needsInputGradient: Bool
+    ) -> (gradient: Tensor?, next: Int)? {
+        // The layer that ends up first in backward gets the caller's needsInputGradient.
+        if index >= 1, layers[index - 1] is ReLU, let pool = layers[index] as? PrecedingReLUFusing,
+            index - 1 > 0 || needsInputGradient
+        {
+            let result = Self.timed(pool, .backward) { pool.backwardThroughPrecedingReLU(gradient) }
+            return (result, index - 2)
+        }
+        if index >= 1, index < fusedReLUOutputs.count, fusedReLUOutputs[index] != nil, layers[index] is ReLU,
+            let fusing = layers[index - 1] as? ReLUBackwardFusing
+        {
+            let needs = index - 1 == 0 ? needsInputGradient : true
+            let result = Self.timed(fusing, .backward) {
+                fusing.backward(gradient, needsInputGradient: needs, fusedReLU: true)
+            }
+            return (result, index - 2)
+        }
+        return nil
+    }
+
     /// `body`, timed as `layer`'s work in `direction` when a profiler is on.
     @inline(__always)
     static func timed<T>(_ layer: Layer, _ direction: PassDirection, _ body: () -> T) -> T {

@@ -67,13 +67,19 @@ public final class Sequential: Layer {
             "Sequential: backward after an inference forward that folded a BatchNorm into a conv; set fuses = false first"
         )
         var gradient: Tensor? = outputGradient
-        for index in layers.indices.reversed() {
-            if index < fusedReLUOutputs.count, let output = fusedReLUOutputs[index], let relu = layers[index] as? ReLU {
-                gradient = Self.timed(relu, .backward) { [gradient] in relu.backward(gradient!, output: output) }
+        var index = layers.count - 1
+        while index >= 0 {
+            if fuses, let fused = fusedBackward(at: index, gradient!, needsInputGradient: needsInputGradient) {
+                (gradient, index) = (fused.gradient, fused.next)
                 continue
             }
-            gradient = layers[index].profiledBackward(
-                gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
+            if index < fusedReLUOutputs.count, let output = fusedReLUOutputs[index], let relu = layers[index] as? ReLU {
+                gradient = Self.timed(relu, .backward) { [gradient] in relu.backward(gradient!, output: output) }
+            } else {
+                gradient = layers[index].profiledBackward(
+                    gradient!, needsInputGradient: index == 0 ? needsInputGradient : true)
+            }
+            index -= 1
         }
         return layers.isEmpty ? (needsInputGradient ? outputGradient : nil) : gradient
     }

@@ -7,7 +7,7 @@ import XCTest
 /// Sequential's fusion (`Fusion`) gives the unfused layer-by-layer result: in inference conv →
 /// BatchNorm → ReLU as one conv, on our kernels' path and on the OpenBLAS path, with and without a
 /// conv bias, BatchNorm alone, ReLU alone, and GroupNorm → ReLU; in training, conv → ReLU and
-/// norm → ReLU, bit for bit.
+/// norm → ReLU, and ReLU → max pool in backward, bit for bit.
 final class FusedInferenceTests: XCTestCase {
     /// A BatchNorm with trained-looking running statistics and affine parameters.
     private func batchNorm(_ channels: Int, seed: UInt64) -> BatchNorm {
@@ -37,7 +37,10 @@ final class FusedInferenceTests: XCTestCase {
             batchNorm(8, seed: 3),
             // A norm that does not fold: the conv runs alone, GroupNorm and ReLU as themselves.
             Conv2D(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: 1, bias: false, generator: &generator),
-            GroupNorm(groupCount: 2, channelCount: 8), ReLU()
+            GroupNorm(groupCount: 2, channelCount: 8), ReLU(),
+            // Pools after a ReLU take its backward: a fused ReLU, then an unfused one with
+            // overlapping windows (several windows may pick the same input).
+            MaxPool2D(kernelSize: 2), ReLU(), MaxPool2D(kernelSize: 3, stride: 1, padding: 1)
         ]
         return (Sequential(layers), layers)
     }
@@ -56,8 +59,9 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
-    /// Training fuses only the ReLUs into the layer before them (never a BatchNorm into a conv):
-    /// output, input gradient and every parameter gradient are bit-identical to the unfused run.
+    /// Training fuses only the ReLUs into the layer before them, or in backward into the pool after
+    /// them (never a BatchNorm into a conv): output, input gradient and every parameter gradient
+    /// are bit-identical to the unfused run.
     func testFusedTrainingStepIsBitIdentical() {
         let (fused, fusedLayers) = model()
         let (unfused, _) = model()
@@ -67,7 +71,7 @@ final class FusedInferenceTests: XCTestCase {
         let yFused = fused.forward(x, mode: .training).array
         let yUnfused = unfused.forward(x, mode: .training).array
         XCTAssertEqual(yFused, yUnfused, "training output")
-        let dy = GradientCheck.randomTensor(Shape(2, 8, 9, 11), seed: 6)
+        let dy = GradientCheck.randomTensor(Shape(2, 8, 4, 5), seed: 6)
         let dxFused = fused.backward(dy, needsInputGradient: true)!.array
         let dxUnfused = unfused.backward(dy, needsInputGradient: true)!.array
         XCTAssertEqual(dxFused, dxUnfused, "input gradient")
