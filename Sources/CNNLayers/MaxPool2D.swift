@@ -174,11 +174,19 @@ public final class MaxPool2D: WindowPooling {
         let s = sizeInputGradient(inputGradient, of: outputGradient, output: output, inputShape: inputShape, summary)
         let HW = s.height * s.width, OHW = output.shape.height * output.shape.width
         let dy = outputGradient.data, dx = inputGradient.data, y = output.data
+        let windows2x2 = kernelSize == 2 && stride == 2 && padding == 0
+        let W = s.width, OH = output.shape.height, OW = output.shape.width
         argmax.withUnsafeBufferPointer { indices in
             let index = indices.baseAddress!
             Parallel.forEachChunk(s.batch * s.channels) { _, planes in
                 for plane in planes {
                     let dxPlane = dx + plane * HW
+                    if windows2x2 {
+                        let o0 = plane * OHW
+                        Self.backward2x2(
+                            dy + o0, throughReLU ? y + o0 : nil, index + o0, W, s.height, OH, OW, dxPlane)
+                        continue
+                    }
                     dxPlane.update(repeating: 0, count: HW)
                     let o0 = plane * OHW
                     if throughReLU {
@@ -190,6 +198,60 @@ public final class MaxPool2D: WindowPooling {
             }
         }
         return inputGradient
+    }
+}
+
+extension MaxPool2D {
+    /// Backward of one plane for 2×2 stride-2 windows, which do not overlap: each window's four
+    /// inputs are written once (the gradient at its maximum, 0 elsewhere) instead of zeroing the
+    /// plane and adding into it. `clamped`: the pooled output, when the ReLU before the pool is
+    /// applied too. Writes 0 + g, as the general loop's 0 += g does (−0 becomes +0), so the bits
+    /// are the same.
+    @inline(__always)
+    fileprivate static func backward2x2(
+        _ dy: UnsafeMutablePointer<Float>, _ clamped: UnsafeMutablePointer<Float>?, _ index: UnsafePointer<Int32>,
+        _ W: Int, _ H: Int, _ OH: Int, _ OW: Int, _ dx: UnsafeMutablePointer<Float>
+    ) {
+        for oy in 0..<OH {
+            let top = 2 * oy * W, row = oy * OW
+            var ox = 0
+            if OW >= 8 {
+                for start in Swift.stride(from: 0, to: OW, by: 8) {
+                    ox = min(start, OW - 8)  // the last vector overlaps the one before: same values
+                    let a = top + 2 * ox
+                    var g = UnsafeRawPointer(dy + row + ox).loadUnaligned(as: SIMD8<Float>.self)
+                    if let clamped {
+                        let pooled = UnsafeRawPointer(clamped + row + ox).loadUnaligned(as: SIMD8<Float>.self)
+                        g = SIMD8<Float>().replacing(with: g, where: pooled .> 0)
+                    }
+                    g = SIMD8<Float>() + g
+                    let at = UnsafeRawPointer(index + row + ox).loadUnaligned(as: SIMD8<Int32>.self)
+                    let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(a)
+                    var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+                    upper.evenHalf = SIMD8<Float>().replacing(with: g, where: at .== first)
+                    upper.oddHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ 1)
+                    lower.evenHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ Int32(W))
+                    lower.oddHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ Int32(W + 1))
+                    UnsafeMutableRawPointer(dx + a).storeBytes(of: upper, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(dx + a + W).storeBytes(of: lower, as: SIMD16<Float>.self)
+                }
+                ox = OW
+            }
+            for ox in ox..<OW {
+                let o = row + ox, a = top + 2 * ox, at = Int(index[o])
+                let d = dy[o]
+                let g: Float = 0 + (clamped.map { $0[o] > 0 ? d : 0 } ?? d)
+                dx[a] = at == a ? g : 0
+                dx[a + 1] = at == a + 1 ? g : 0
+                dx[a + W] = at == a + W ? g : 0
+                dx[a + W + 1] = at == a + W + 1 ? g : 0
+            }
+            if W > 2 * OW {  // an odd width: the last column is in no window
+                dx[top + W - 1] = 0
+                dx[top + 2 * W - 1] = 0
+            }
+        }
+        if H > 2 * OH { (dx + 2 * OH * W).update(repeating: 0, count: (H - 2 * OH) * W) }
     }
 }
 

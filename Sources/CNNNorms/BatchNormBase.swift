@@ -6,7 +6,7 @@ import CNNCore
 /// from, which a subclass says through two hooks: `combine(_:count:)` for the forward's per-channel
 /// statistics and `combineGradientSums(_:)` for the backward's Σ dy and Σ dy·(x − K). By default
 /// both return this process's values unchanged, which is `BatchNorm`.
-public class BatchNormBase: Layer, ReLUFusing {
+public class BatchNormBase: Layer, ReLUBackwardFusing {
     public let channelCount: Int
     public let epsilon: Float
     public let momentum: Float
@@ -25,6 +25,8 @@ public class BatchNormBase: Layer, ReLUFusing {
     private var input: Tensor?
     /// True when the last forward used the running statistics.
     private var frozen = false
+    /// True when the last forward clamped its output (a fused ReLU).
+    private var clampedOutput = false
     /// M of the last training forward: the values per channel the statistics were taken over.
     private var statisticsCount = 0
     /// (C, 3): centre K, offset μ − K, rstd per channel for the last forward.
@@ -150,6 +152,7 @@ public class BatchNormBase: Layer, ReLUFusing {
         let training = mode == .training
         input = x
         frozen = !training
+        clampedOutput = fusedReLU
         output.resize(to: shape)
         let stats = statistics.reserve(C * 3)
         let folded = coefficients.reserve(C * 3)
@@ -201,8 +204,16 @@ public class BatchNormBase: Layer, ReLUFusing {
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor? {
+        backward(dy, needsInputGradient: needsInputGradient, fusedReLU: false)
+    }
+
+    /// The backward pass; with `fusedReLU`, `dy` is the gradient of the fused ReLU's output and
+    /// both passes apply the ReLU's backward as they load it (`ReLUBackwardFusing`).
+    public func backward(_ dy: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor? {
         guard let x = input else { preconditionFailure("\(typeName) backward called before a forward") }
         precondition(dy.shape == x.shape, "output gradient \(dy.shape) does not match the forward's \(x.shape)")
+        precondition(!fusedReLU || clampedOutput, "\(typeName): a fused ReLU backward after an unfused forward")
+        let clamped: UnsafePointer<Float>? = fusedReLU ? UnsafePointer(output.data) : nil
         let shape = x.shape
         let N = shape.batch, C = channelCount, S = shape.height * shape.width, M = Double(statisticsCount)
         let threads = Parallel.threadCount
@@ -222,7 +233,8 @@ public class BatchNormBase: Layer, ReLUFusing {
             for n in images {
                 for c in 0..<C {
                     let start = (n * C + c) * S
-                    let m = NormKernels.gradientMoments(dyp + start, xp + start, S, center: Float(stats[3 * c]))
+                    let m = NormKernels.gradientMoments(
+                        dyp + start, xp + start, S, center: Float(stats[3 * c]), clamped: clamped.map { $0 + start })
                     partial[2 * c] += m.sum
                     partial[2 * c + 1] += m.product
                 }
@@ -258,7 +270,8 @@ public class BatchNormBase: Layer, ReLUFusing {
                     let start = (n * C + c) * S
                     NormKernels.inputGradient(
                         dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
-                        a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]))
+                        a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]),
+                        clamped: clamped.map { $0 + start })
                 }
             }
         }

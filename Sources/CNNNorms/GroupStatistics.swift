@@ -36,6 +36,8 @@ final class GroupStatisticsEngine {
     private let inputGradient = Tensor(shape: Shape(0))
     /// The last forward's input (kept by reference, as the Layer contract allows).
     private var input: Tensor?
+    /// True when the last forward clamped its output (a fused ReLU).
+    private var clampedOutput = false
     /// (N, G, 3): centre K, offset μ − K, rstd of each set of the last forward.
     private let statistics = Scratch<Double>()
     /// (threads, 2, C): per-chunk partial dγ, dβ for per-channel affine.
@@ -85,6 +87,7 @@ final class GroupStatisticsEngine {
         let N = shape.batch, C = channelCount, S = shape.height * shape.width
         let G = groupCount, Cg = C / G, M = Cg * S
         input = x
+        clampedOutput = relu
         output.resize(to: shape)
         let stats = statistics.reserve(N * G * 3)
         let xp = UnsafePointer(x.data), yp = output.data
@@ -121,9 +124,13 @@ final class GroupStatisticsEngine {
         return output
     }
 
-    func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor? {
+    /// The backward pass; with `fusedReLU`, `dy` is the gradient of the fused ReLU's output and
+    /// both passes apply the ReLU's backward as they load it.
+    func backward(_ dy: Tensor, needsInputGradient: Bool, fusedReLU: Bool = false) -> Tensor? {
         guard let x = input else { preconditionFailure("norm backward called before a forward") }
         precondition(dy.shape == x.shape, "output gradient \(dy.shape) does not match the forward's \(x.shape)")
+        precondition(!fusedReLU || clampedOutput, "norm: a fused ReLU backward after an unfused forward")
+        let clamped: UnsafePointer<Float>? = fusedReLU ? UnsafePointer(output.data) : nil
         let shape = x.shape
         let N = shape.batch, C = channelCount, S = shape.height * shape.width
         let G = groupCount, Cg = C / G, M = Cg * S
@@ -159,12 +166,14 @@ final class GroupStatisticsEngine {
                         let a = rstd * Double(gamma[g * Cg + j])
                         NormKernels.inputGradient(
                             dyp + start + j * S, xp + start + j * S, dxp + start + j * S, S,
-                            center: K, a: Float(a), b: Float(b), c: Float(c))
+                            center: K, a: Float(a), b: Float(b), c: Float(c),
+                            clamped: clamped.map { $0 + start + j * S })
                     }
                 case .perElement:
                     NormKernels.inputGradientPerElement(
                         dyp + start, xp + start, dxp + start, M, center: K,
-                        a: Float(rstd), b: Float(b), c: Float(c), gamma: gamma + g * M)
+                        a: Float(rstd), b: Float(b), c: Float(c), gamma: gamma + g * M,
+                        clamped: clamped.map { $0 + start })
                 }
             }
 
@@ -180,7 +189,9 @@ final class GroupStatisticsEngine {
                     var sumG = 0.0, sumGX = 0.0
                     for j in 0..<Cg {
                         let c = g * Cg + j
-                        let m = NormKernels.gradientMoments(dyp + start + j * S, xp + start + j * S, S, center: K)
+                        let m = NormKernels.gradientMoments(
+                            dyp + start + j * S, xp + start + j * S, S, center: K,
+                            clamped: clamped.map { $0 + start + j * S })
                         let dyXhat = rstd * (m.product - d * m.sum)
                         gammaSums[c] += dyXhat
                         betaSums[c] += m.sum
@@ -198,7 +209,8 @@ final class GroupStatisticsEngine {
                         let m = NormKernels.gradientMomentsPerElementPair(
                             dyp + start, xp + start, dyp + startV, xp + startV, M,
                             first: (K, Float(rstd), Float(-d * rstd)), second: (Kv, Float(rstdV), Float(-dv * rstdV)),
-                            gamma: gamma, gammaGradient: gammaSums, betaGradient: betaSums)
+                            gamma: gamma, gammaGradient: gammaSums, betaGradient: betaSums,
+                            clamped: clamped.map { ($0 + start, $0 + startV) })
                         if needsInputGradient {
                             writeInputGradient(u, sumG: m.sum0, sumGX: rstd * (m.product0 - d * m.sum0))
                             writeInputGradient(v, sumG: m.sum1, sumGX: rstdV * (m.product1 - dv * m.sum1))
@@ -207,7 +219,8 @@ final class GroupStatisticsEngine {
                     } else {
                         let m = NormKernels.gradientMomentsPerElement(
                             dyp + start, xp + start, M, center: K, scale: Float(rstd), shift: Float(-d * rstd),
-                            gamma: gamma + g * M, gammaGradient: gammaSums, betaGradient: betaSums)
+                            gamma: gamma + g * M, gammaGradient: gammaSums, betaGradient: betaSums,
+                            clamped: clamped.map { $0 + start })
                         if needsInputGradient {
                             writeInputGradient(u, sumG: m.sum, sumGX: rstd * (m.product - d * m.sum))
                         }

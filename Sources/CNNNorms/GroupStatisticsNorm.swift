@@ -3,7 +3,7 @@ import CNNCore
 /// The body shared by `GroupNorm`, `LayerNorm` and `InstanceNorm`: one `GroupStatisticsEngine`
 /// (statistics per sample over groups of channels, then the affine map) behind the `Layer`
 /// plumbing. A subclass says how many groups and which affine layout it uses, and its summary.
-public class GroupStatisticsNorm: Layer, ReLUFusing {
+public class GroupStatisticsNorm: Layer, ReLUBackwardFusing {
     public let channelCount: Int
     public let epsilon: Float
     /// "GroupNorm", "LayerNorm" or "InstanceNorm", for messages.
@@ -45,5 +45,10 @@ public class GroupStatisticsNorm: Layer, ReLUFusing {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         engine.backward(outputGradient, needsInputGradient: needsInputGradient)
+    }
+
+    /// Backward through the ReLU fused after this norm as well (`ReLUBackwardFusing`).
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor? {
+        engine.backward(outputGradient, needsInputGradient: needsInputGradient, fusedReLU: fusedReLU)
     }
 }

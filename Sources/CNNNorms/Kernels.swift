@@ -117,11 +117,31 @@ enum NormKernels {
     }
 
     // MARK: - Backward
+    //
+    // `clamped`: the output of a forward that fused the ReLU after the norm (`ReLUBackwardFusing`);
+    // then dy is the gradient of the ReLU's output and each pass uses the ReLU's backward,
+    // dy where clamped > 0, else 0, computed as it loads dy (never written to memory).
+
+    /// 16 lanes of the gradient at i: dy, or the ReLU's backward of dy when `clamped` is given.
+    @inline(__always)
+    static func gradient(_ dy: UnsafePointer<Float>, _ clamped: UnsafePointer<Float>?, _ i: Int) -> SIMD16<Float> {
+        let d = load(dy + i)
+        guard let clamped else { return d }
+        return SIMD16<Float>().replacing(with: d, where: load(clamped + i) .> 0)
+    }
+
+    /// The gradient of element i (as `gradient`, one lane).
+    @inline(__always)
+    static func gradient(at i: Int, _ dy: UnsafePointer<Float>, _ clamped: UnsafePointer<Float>?) -> Float {
+        guard let clamped else { return dy[i] }
+        let d = dy[i]
+        return clamped[i] > 0 ? d : 0
+    }
 
     /// (Σ dy, Σ dy·(x − K)) over `count` elements: pass 1 of the backward.
     static func gradientMoments(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-        center K: Float
+        center K: Float, clamped: UnsafePointer<Float>? = nil
     ) -> (sum: Double, product: Double) {
         var sum = 0.0, product = 0.0
         let k = SIMD16<Float>(repeating: K)
@@ -130,7 +150,7 @@ enum NormKernels {
             let blockEnd = min(count, i + blockLength)
             var s = SIMD16<Float>(), p = SIMD16<Float>()
             while i + 16 <= blockEnd {
-                let g = load(dy + i)
+                let g = gradient(dy, clamped, i)
                 s += g
                 p += g * (load(x + i) - k)
                 i += 16
@@ -139,8 +159,9 @@ enum NormKernels {
             product += wideSum(p)
         }
         while i < count {
-            sum += Double(dy[i])
-            product += Double(dy[i]) * Double(x[i] - K)
+            let g = gradient(at: i, dy, clamped)
+            sum += Double(g)
+            product += Double(g) * Double(x[i] - K)
             i += 1
         }
         return (sum, product)
@@ -153,7 +174,8 @@ enum NormKernels {
         center K: Float, scale a: Float, shift b: Float,
         gamma: UnsafePointer<Float>,
         gammaGradient: UnsafeMutablePointer<Float>,
-        betaGradient: UnsafeMutablePointer<Float>
+        betaGradient: UnsafeMutablePointer<Float>,
+        clamped: UnsafePointer<Float>? = nil
     ) -> (sum: Double, product: Double) {
         var sum = 0.0, product = 0.0
         let k = SIMD16<Float>(repeating: K), av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b)
@@ -162,7 +184,7 @@ enum NormKernels {
             let blockEnd = min(count, i + blockLength)
             var s = SIMD16<Float>(), p = SIMD16<Float>()
             while i + 16 <= blockEnd {
-                let d = load(dy + i), t = load(x + i) - k
+                let d = gradient(dy, clamped, i), t = load(x + i) - k
                 let g = d * load(gamma + i)
                 s += g
                 p += g * t
@@ -174,11 +196,12 @@ enum NormKernels {
             product += wideSum(p)
         }
         while i < count {
-            let t = x[i] - K, g = dy[i] * gamma[i]
+            let d = gradient(at: i, dy, clamped)
+            let t = x[i] - K, g = d * gamma[i]
             sum += Double(g)
             product += Double(g) * Double(t)
-            gammaGradient[i] += dy[i] * (t * a + b)
-            betaGradient[i] += dy[i]
+            gammaGradient[i] += d * (t * a + b)
+            betaGradient[i] += d
             i += 1
         }
         return (sum, product)
@@ -194,7 +217,8 @@ enum NormKernels {
         second: (center: Float, scale: Float, shift: Float),
         gamma: UnsafePointer<Float>,
         gammaGradient: UnsafeMutablePointer<Float>,
-        betaGradient: UnsafeMutablePointer<Float>
+        betaGradient: UnsafeMutablePointer<Float>,
+        clamped: (UnsafePointer<Float>, UnsafePointer<Float>)? = nil
     )
         -> (sum0: Double, product0: Double, sum1: Double, product1: Double)
     {
@@ -209,6 +233,13 @@ enum NormKernels {
         @inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
             UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
         }
+        @inline(__always) func gradient8(_ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>?, _ i: Int) -> SIMD8<
+            Float
+        > {
+            let d = load8(dy + i)
+            guard let y else { return d }
+            return SIMD8<Float>().replacing(with: d, where: load8(y + i) .> 0)
+        }
         @inline(__always) func wide8(_ v: SIMD8<Float>) -> Double {
             let half = v.lowHalf + v.highHalf
             return Double(half[0] + half[2]) + Double(half[1] + half[3])
@@ -219,8 +250,8 @@ enum NormKernels {
             var s0 = SIMD8<Float>(), p0 = SIMD8<Float>(), s1 = SIMD8<Float>(), p1 = SIMD8<Float>()
             while i + 8 <= blockEnd {
                 let gammaValue = load8(gamma + i)
-                let d0 = load8(dy0 + i), t0 = load8(x0 + i) - k0
-                let d1 = load8(dy1 + i), t1 = load8(x1 + i) - k1
+                let d0 = gradient8(dy0, clamped?.0, i), t0 = load8(x0 + i) - k0
+                let d1 = gradient8(dy1, clamped?.1, i), t1 = load8(x1 + i) - k1
                 let g0 = d0 * gammaValue, g1 = d1 * gammaValue
                 s0 += g0; p0 += g0 * t0
                 s1 += g1; p1 += g1 * t1
@@ -232,12 +263,13 @@ enum NormKernels {
             sum1 += wide8(s1); product1 += wide8(p1)
         }
         while i < count {
+            let d0 = gradient(at: i, dy0, clamped?.0), d1 = gradient(at: i, dy1, clamped?.1)
             let t0 = x0[i] - first.center, t1 = x1[i] - second.center
-            let g0 = dy0[i] * gamma[i], g1 = dy1[i] * gamma[i]
+            let g0 = d0 * gamma[i], g1 = d1 * gamma[i]
             sum0 += Double(g0); product0 += Double(g0) * Double(t0)
             sum1 += Double(g1); product1 += Double(g1) * Double(t1)
-            gammaGradient[i] += dy0[i] * (t0 * first.scale + first.shift) + dy1[i] * (t1 * second.scale + second.shift)
-            betaGradient[i] += dy0[i] + dy1[i]
+            gammaGradient[i] += d0 * (t0 * first.scale + first.shift) + d1 * (t1 * second.scale + second.shift)
+            betaGradient[i] += d0 + d1
             i += 1
         }
         return (sum0, product0, sum1, product1)
@@ -246,17 +278,17 @@ enum NormKernels {
     /// dx = dy·A + (x − K)·B + C: pass 2 of the backward, with the set's sums folded into B and C.
     static func inputGradient(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-        _ count: Int, center K: Float, a: Float, b: Float, c: Float
+        _ count: Int, center K: Float, a: Float, b: Float, c: Float, clamped: UnsafePointer<Float>? = nil
     ) {
         let k = SIMD16<Float>(repeating: K)
         let av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b), cv = SIMD16<Float>(repeating: c)
         var i = 0
         while i + 16 <= count {
-            store(load(dy + i) * av + ((load(x + i) - k) * bv + cv), dx + i)
+            store(gradient(dy, clamped, i) * av + ((load(x + i) - k) * bv + cv), dx + i)
             i += 16
         }
         while i < count {
-            dx[i] = dy[i] * a + ((x[i] - K) * b + c)
+            dx[i] = gradient(at: i, dy, clamped) * a + ((x[i] - K) * b + c)
             i += 1
         }
     }
@@ -265,17 +297,18 @@ enum NormKernels {
     static func inputGradientPerElement(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>, _ count: Int,
-        center K: Float, a: Float, b: Float, c: Float, gamma: UnsafePointer<Float>
+        center K: Float, a: Float, b: Float, c: Float, gamma: UnsafePointer<Float>,
+        clamped: UnsafePointer<Float>? = nil
     ) {
         let k = SIMD16<Float>(repeating: K)
         let av = SIMD16<Float>(repeating: a), bv = SIMD16<Float>(repeating: b), cv = SIMD16<Float>(repeating: c)
         var i = 0
         while i + 16 <= count {
-            store(load(dy + i) * load(gamma + i) * av + ((load(x + i) - k) * bv + cv), dx + i)
+            store(gradient(dy, clamped, i) * load(gamma + i) * av + ((load(x + i) - k) * bv + cv), dx + i)
             i += 16
         }
         while i < count {
-            dx[i] = dy[i] * gamma[i] * a + ((x[i] - K) * b + c)
+            dx[i] = gradient(at: i, dy, clamped) * gamma[i] * a + ((x[i] - K) * b + c)
             i += 1
         }
     }

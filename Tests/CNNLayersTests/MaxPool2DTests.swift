@@ -25,18 +25,24 @@ final class MaxPool2DTests: XCTestCase {
 
     /// The vectorized 2×2 stride-2 path (8 or 4 outputs at a time, overlapping tails, scalar rows
     /// when OW < 4) against a direct reference, with ties (first maximum wins) and a NaN (it wins).
+    /// Backward (8 outputs at a time, scalar when OW < 8) writes every input, including an odd last
+    /// row and column.
     func testTwoByTwoPathMatchesReference() {
-        for width in [40, 22, 16, 14, 9, 6] {
-            let shape = Shape(2, 3, 6, width)
+        for (height, width) in [(6, 40), (7, 22), (6, 16), (7, 14), (6, 9), (7, 6)] {
+            let shape = Shape(2, 3, height, width)
             var generator = SeededGenerator(seed: UInt64(width))
             // Few distinct values, so many windows have ties.
             let input = Tensor(shape: shape, values: (0..<shape.count).map { _ in Float(Int(generator.next() % 4)) })
             input[17] = .nan
             let pool = MaxPool2D(kernelSize: 2)
+            // A first pass on a larger even-sized input leaves values all over the reused buffers.
+            let larger = GradientCheck.randomTensor(Shape(2, 3, height + 2, width + 2), seed: 5)
+            let largerOutput = pool.forward(larger, mode: .training)
+            _ = pool.backward(GradientCheck.randomTensor(largerOutput.shape, seed: 4), needsInputGradient: true)
             let output = pool.forward(input, mode: .training)
             let upstream = GradientCheck.randomTensor(output.shape, seed: 3)
             let gradient = pool.backward(upstream, needsInputGradient: true)!.array
-            let OH = 3, OW = width / 2
+            let OH = height / 2, OW = width / 2
             var expectedGradient = [Float](repeating: 0, count: shape.count)
             for plane in 0..<6 {
                 for oy in 0..<OH {
@@ -44,7 +50,7 @@ final class MaxPool2DTests: XCTestCase {
                         var best = -Float.infinity, at = -1
                         for dy in 0..<2 {
                             for dx in 0..<2 {
-                                let i = plane * 6 * width + (2 * oy + dy) * width + 2 * ox + dx
+                                let i = plane * height * width + (2 * oy + dy) * width + 2 * ox + dx
                                 if at < 0 || input[i] > best || input[i].isNaN { best = input[i]; at = i }
                             }
                         }
