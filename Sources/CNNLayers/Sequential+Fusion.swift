@@ -45,6 +45,7 @@ extension Sequential {
             index - 1 > 0 || needsInputGradient
         {
             let result = Self.timed(pool, .backward) { pool.backwardThroughPrecedingReLU(gradient) }
+            Self.timed(layers[index - 1], .backward) {}  // the ReLU stays in the profile, at 0 ms
             return (result, index - 2)
         }
         if index >= 1, index < fusedReLUOutputs.count, fusedReLUOutputs[index] != nil, layers[index] is ReLU,
@@ -54,6 +55,7 @@ extension Sequential {
             let result = Self.timed(fusing, .backward) {
                 fusing.backward(gradient, needsInputGradient: needs, fusedReLU: true)
             }
+            Self.timed(layers[index], .backward) {}
             return (result, index - 2)
         }
         return nil
