@@ -212,39 +212,34 @@ extension MaxPool2D {
         _ dy: UnsafeMutablePointer<Float>, _ clamped: UnsafeMutablePointer<Float>?, _ index: UnsafePointer<Int32>,
         _ W: Int, _ H: Int, _ OH: Int, _ OW: Int, _ dx: UnsafeMutablePointer<Float>
     ) {
+        if OW < 8 {  // narrow planes (7×7 outputs): zero, then add each window's gradient (as the general loop)
+            dx.update(repeating: 0, count: H * W)
+            for o in 0..<(OH * OW) {
+                let d = dy[o]
+                dx[Int(index[o])] += clamped == nil || clamped![o] > 0 ? d : 0
+            }
+            return
+        }
         for oy in 0..<OH {
             let top = 2 * oy * W, row = oy * OW
-            var ox = 0
-            if OW >= 8 {
-                for start in Swift.stride(from: 0, to: OW, by: 8) {
-                    ox = min(start, OW - 8)  // the last vector overlaps the one before: same values
-                    let a = top + 2 * ox
-                    var g = UnsafeRawPointer(dy + row + ox).loadUnaligned(as: SIMD8<Float>.self)
-                    if let clamped {
-                        let pooled = UnsafeRawPointer(clamped + row + ox).loadUnaligned(as: SIMD8<Float>.self)
-                        g = SIMD8<Float>().replacing(with: g, where: pooled .> 0)
-                    }
-                    g = SIMD8<Float>() + g
-                    let at = UnsafeRawPointer(index + row + ox).loadUnaligned(as: SIMD8<Int32>.self)
-                    let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(a)
-                    var upper = SIMD16<Float>(), lower = SIMD16<Float>()
-                    upper.evenHalf = SIMD8<Float>().replacing(with: g, where: at .== first)
-                    upper.oddHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ 1)
-                    lower.evenHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ Int32(W))
-                    lower.oddHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ Int32(W + 1))
-                    UnsafeMutableRawPointer(dx + a).storeBytes(of: upper, as: SIMD16<Float>.self)
-                    UnsafeMutableRawPointer(dx + a + W).storeBytes(of: lower, as: SIMD16<Float>.self)
+            for start in Swift.stride(from: 0, to: OW, by: 8) {
+                let ox = min(start, OW - 8)  // the last vector overlaps the one before: same values
+                let a = top + 2 * ox
+                var g = UnsafeRawPointer(dy + row + ox).loadUnaligned(as: SIMD8<Float>.self)
+                if let clamped {
+                    let pooled = UnsafeRawPointer(clamped + row + ox).loadUnaligned(as: SIMD8<Float>.self)
+                    g = SIMD8<Float>().replacing(with: g, where: pooled .> 0)
                 }
-                ox = OW
-            }
-            for ox in ox..<OW {
-                let o = row + ox, a = top + 2 * ox, at = Int(index[o])
-                let d = dy[o]
-                let g: Float = 0 + (clamped.map { $0[o] > 0 ? d : 0 } ?? d)
-                dx[a] = at == a ? g : 0
-                dx[a + 1] = at == a + 1 ? g : 0
-                dx[a + W] = at == a + W ? g : 0
-                dx[a + W + 1] = at == a + W + 1 ? g : 0
+                g = SIMD8<Float>() + g
+                let at = UnsafeRawPointer(index + row + ox).loadUnaligned(as: SIMD8<Int32>.self)
+                let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(a)
+                var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+                upper.evenHalf = SIMD8<Float>().replacing(with: g, where: at .== first)
+                upper.oddHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ 1)
+                lower.evenHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ Int32(W))
+                lower.oddHalf = SIMD8<Float>().replacing(with: g, where: at .== first &+ Int32(W + 1))
+                UnsafeMutableRawPointer(dx + a).storeBytes(of: upper, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(dx + a + W).storeBytes(of: lower, as: SIMD16<Float>.self)
             }
             if W > 2 * OW {  // an odd width: the last column is in no window
                 dx[top + W - 1] = 0
