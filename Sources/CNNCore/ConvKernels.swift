@@ -119,4 +119,67 @@ public enum ConvKernels {
         var raw = geometry.raw
         cnn_conv_forward(image, &raw, packed, Int32(F), bias, relu ? 1 : 0, out, panel)
     }
+
+    // MARK: Short reductions (R = C·KH·KW < 32)
+
+    /// The geometry of the short-reduction kernels (stride 1, R < 32: a first layer on one or three
+    /// channels), or nil when they do not handle it.
+    public static func shortGeometry(_ g: ConvGeometry) -> Geometry? {
+        guard isAvailable, g.stride == 1 else { return nil }
+        var k = cnn_conv_geometry(
+            channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
+            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+            padding: Int32(g.padding), output_height: Int32(g.outputHeight),
+            output_width: Int32(g.outputWidth))
+        return cnn_conv_small_supported(&k) != 0 ? Geometry(raw: k) : nil
+    }
+
+    /// Whether `shortWeightGradient` is the faster ∂W for this geometry and F (else im2col + OpenBLAS).
+    public static func shortWeightGradientIsFaster(_ geometry: Geometry, outputs F: Int) -> Bool {
+        var raw = geometry.raw
+        return cnn_conv_small_weight_supported(&raw, Int32(F)) != 0
+    }
+
+    /// Floats of one thread's scratch for `shortWeightGradient` with F output channels.
+    public static func shortWeightScratchCount(_ geometry: Geometry, outputs F: Int) -> Int {
+        var raw = geometry.raw
+        return cnn_conv_small_weight_scratch_count(&raw, Int32(F))
+    }
+
+    /// out (count, F, OH, OW), channels `outputs` (lower bound a multiple of 8) = packed weights ×
+    /// columns [+ bias], clamped at 0 with `relu`, for `count` consecutive images; weights packed
+    /// by `packWeights`; `scratch` of `shortForwardScratchCount(_:)` floats.
+    public static func shortForward(
+        _ images: UnsafePointer<Float>, count: Int, _ geometry: Geometry, packed: UnsafePointer<Float>,
+        outputCount F: Int, outputs: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool,
+        out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        precondition(outputs.lowerBound % 8 == 0, "output range must start at a block of 8")
+        var raw = geometry.raw
+        cnn_conv_small_forward(
+            images, Int32(count), &raw, packed, Int32(F), Int32(outputs.lowerBound), Int32(outputs.upperBound), bias,
+            relu ? 1 : 0, out, scratch)
+    }
+
+    /// Floats of one thread's scratch for `shortForward` (the gather plans of its vectors).
+    public static func shortForwardScratchCount(_ geometry: Geometry) -> Int {
+        var raw = geometry.raw
+        return cnn_conv_small_forward_scratch_count(&raw)
+    }
+
+    /// dW (F, R) rows `outputs` (lower bound even) += Σ over `count` consecutive images of ∂Y ×
+    /// columnsᵀ, and dB += Σ ∂Y when given; with `reluOutput` (the conv's clamped output), ∂Y is
+    /// masked where that output is not > 0, as a fused ReLU's backward.
+    public static func shortWeightGradient(
+        _ images: UnsafePointer<Float>, count: Int, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,
+        reluOutput: UnsafePointer<Float>?, outputCount F: Int, outputs: Range<Int>,
+        scratch: UnsafeMutablePointer<Float>, weightGradient dw: UnsafeMutablePointer<Float>,
+        biasGradient db: UnsafeMutablePointer<Float>?
+    ) {
+        precondition(outputs.lowerBound % 2 == 0, "output range must start at an even channel")
+        var raw = geometry.raw
+        cnn_conv_small_weight_gradient(
+            images, Int32(count), &raw, dy, reluOutput, Int32(F), Int32(outputs.lowerBound),
+            Int32(outputs.upperBound), scratch, dw, db)
+    }
 }

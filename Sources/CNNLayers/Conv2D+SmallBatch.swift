@@ -11,7 +11,7 @@ extension Conv2D {
     static func splitsEachImage(_ batch: Int) -> Bool { batch < Parallel.threadCount }
 
     /// The channels of a chunk of 8-channel blocks, the last block cut at `count`.
-    private static func channels(ofBlocks blocks: Range<Int>, count: Int) -> Range<Int> {
+    static func channels(ofBlocks blocks: Range<Int>, count: Int) -> Range<Int> {
         (blocks.lowerBound * 8)..<min(count, blocks.upperBound * 8)
     }
 

@@ -43,6 +43,12 @@ import CNNCore
 /// relu backward rows (layer 1: 1.23–1.43 ms, layer 6: 0.89–1.54) gone, conv backward of layers
 /// 0 and 5 up 0.3–0.6 and 0.2–0.5 ms, step 90.5–91.6 → 88.0–91.2 ms, 694–720 → 704–729 training
 /// images per CPU-second.
+/// Version 8 (session 6, `Conv2D+ShortReduction.swift`): R = C·K·K < 32 (first layers) runs the
+/// short-reduction kernels (`conv_small_kernels.c`) instead of im2col + OpenBLAS + a bias pass.
+/// Forward, `scripts/bench/conv_kernels_short.sh` (one thread, GFLOP/s, cached batch 32 / DRAM
+/// batch 256): 1→32 3×3 at 28×28 56–57 / 33–35 → 64–66 / 50–51, lenet's 1→6 5×5 33 / 32 → 37 / 37,
+/// 3→32 3×3 at 32×32 72–75 / 63–67 → 80–82 / 76; `bench train --norm none --profile` layer 0
+/// forward 0.82–0.94 → 0.55–0.67 ms (1 thread), 1.23–1.36 → 0.75–1.11 ms (2 threads), loaded machine.
 public final class Conv2D: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -122,7 +128,7 @@ public final class Conv2D: Layer {
         return 2 * outputChannels * g.columnRows * g.columnCount
     }
 
-    private static func chunkCount(_ batch: Int) -> Int { max(1, min(Parallel.threadCount, batch)) }
+    static func chunkCount(_ batch: Int) -> Int { max(1, min(Parallel.threadCount, batch)) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { forward(input, mode: mode, epilogue: nil) }
 
@@ -148,6 +154,10 @@ public final class Conv2D: Layer {
         let x = input.data, y = output.data
         let w = folded?.weights ?? weight.value.data, b = folded?.bias ?? bias?.value.data
         let relu = epilogue?.relu ?? false
+        if let short = ConvKernels.shortGeometry(g) {
+            forwardShort(x, sampleCount: CHW, short, weights: w, bias: b, relu: relu)
+            return output
+        }
         let times = ChunkTimes(chunks: Self.chunkCount(N))
         if let kernel = ConvKernels.geometry(g) {
             // Our kernels: im2col inside the GEMM's packing, bias (and a fused ReLU) on the store.
@@ -223,14 +233,24 @@ public final class Conv2D: Layer {
         let transposed = needsInputGradient ? ConvKernels.transposedGeometry(g, outputChannels: F) : nil
         // The weight gradient with our kernels: accumulated transposed, (R, F) per chunk.
         let kernel = ConvKernels.geometry(g)
-        let needsColumns = kernel == nil || (needsInputGradient && transposed == nil)
+        // R < 32: ∂W and ∂b per chunk of images by the short-reduction kernels (the ReLU mask applied
+        // as ∂Y is loaded), before the image loop, which is then left with ∂x alone.
+        let short = ConvKernels.shortGeometry(g).flatMap {
+            ConvKernels.shortWeightGradientIsFaster($0, outputs: F) ? $0 : nil
+        }
+        if let short, !needsInputGradient {
+            backwardShort(outputGradient, short, fusedReLU: fusedReLU)
+            return nil
+        }
+        let needsColumns = (kernel == nil && short == nil) || (needsInputGradient && transposed == nil)
         if !g.isPointwise && needsColumns { scratch.resize(to: Shape(chunks, R, P)) }
 
         let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
         let C = inputChannels
         let panelCount = max(
             transposed.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0,
-            kernel.map { ConvKernels.weightScratchCount($0) } ?? 0)
+            kernel.map { ConvKernels.weightScratchCount($0) } ?? 0,
+            short.map { ConvKernels.shortWeightScratchCount($0, outputs: F) } ?? 0)
         if let transposed {
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: C, rows: transposed.rows)))
             ConvKernels.packTransposedWeights(
@@ -257,6 +277,16 @@ public final class Conv2D: Layer {
                 dw.update(repeating: 0, count: F * R)
                 db.update(repeating: 0, count: F)
                 let work = perChunk + chunk * R * P  // (R, P): columns, then ∂columns
+                if let short {
+                    times.time(chunk, .gemm) {
+                        ConvKernels.shortWeightGradient(
+                            x + images.lowerBound * CHW, count: images.count, short,
+                            outputGradient: dy + images.lowerBound * F * P,
+                            reluOutput: fusedReLU ? y + images.lowerBound * F * P : nil, outputCount: F,
+                            outputs: 0..<F, scratch: panel + chunk * panelCount, weightGradient: dw,
+                            biasGradient: hasBias ? db : nil)
+                    }
+                }
                 for n in images {
                     let image = x + n * CHW
                     let dyImage = masked.map { $0 + chunk * F * P } ?? dy + n * F * P  // (F, P)
@@ -265,7 +295,9 @@ public final class Conv2D: Layer {
                             Self.maskReLUGradient(dy + n * F * P, output: y + n * F * P, count: F * P, into: dyImage)
                         }
                     }
-                    if let kernel {
+                    if short != nil {
+                        // ∂W and ∂b done above
+                    } else if let kernel {
                         times.time(chunk, .gemm) {
                             ConvKernels.weightGradient(
                                 image, kernel, outputGradient: dyImage, outputs: F,
@@ -284,7 +316,7 @@ public final class Conv2D: Layer {
                                 b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
                         }
                     }
-                    if hasBias {
+                    if hasBias && short == nil {
                         for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
                     }
                     guard needsInputGradient else { continue }
