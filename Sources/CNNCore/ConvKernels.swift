@@ -134,18 +134,6 @@ public enum ConvKernels {
         return cnn_conv_small_supported(&k) != 0 ? Geometry(raw: k) : nil
     }
 
-    /// Whether `shortWeightGradient` is the faster ∂W for this geometry and F (else im2col + OpenBLAS).
-    public static func shortWeightGradientIsFaster(_ geometry: Geometry, outputs F: Int) -> Bool {
-        var raw = geometry.raw
-        return cnn_conv_small_weight_supported(&raw, Int32(F)) != 0
-    }
-
-    /// Floats of one thread's scratch for `shortWeightGradient` with F output channels.
-    public static func shortWeightScratchCount(_ geometry: Geometry, outputs F: Int) -> Int {
-        var raw = geometry.raw
-        return cnn_conv_small_weight_scratch_count(&raw, Int32(F))
-    }
-
     /// out (count, F, OH, OW), channels `outputs` (lower bound a multiple of 8) = packed weights ×
     /// columns [+ bias], clamped at 0 with `relu`, for `count` consecutive images; weights packed
     /// by `packWeights`; `scratch` of `shortForwardScratchCount(_:)` floats.
@@ -165,21 +153,5 @@ public enum ConvKernels {
     public static func shortForwardScratchCount(_ geometry: Geometry) -> Int {
         var raw = geometry.raw
         return cnn_conv_small_forward_scratch_count(&raw)
-    }
-
-    /// dW (F, R) rows `outputs` (lower bound even) += Σ over `count` consecutive images of ∂Y ×
-    /// columnsᵀ, and dB += Σ ∂Y when given; with `reluOutput` (the conv's clamped output), ∂Y is
-    /// masked where that output is not > 0, as a fused ReLU's backward.
-    public static func shortWeightGradient(
-        _ images: UnsafePointer<Float>, count: Int, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,
-        reluOutput: UnsafePointer<Float>?, outputCount F: Int, outputs: Range<Int>,
-        scratch: UnsafeMutablePointer<Float>, weightGradient dw: UnsafeMutablePointer<Float>,
-        biasGradient db: UnsafeMutablePointer<Float>?
-    ) {
-        precondition(outputs.lowerBound % 2 == 0, "output range must start at an even channel")
-        var raw = geometry.raw
-        cnn_conv_small_weight_gradient(
-            images, Int32(count), &raw, dy, reluOutput, Int32(F), Int32(outputs.lowerBound),
-            Int32(outputs.upperBound), scratch, dw, db)
     }
 }

@@ -49,6 +49,8 @@ import CNNCore
 /// batch 256): 1→32 3×3 at 28×28 56–57 / 33–35 → 64–66 / 50–51, lenet's 1→6 5×5 33 / 32 → 37 / 37,
 /// 3→32 3×3 at 32×32 72–75 / 63–67 → 80–82 / 76; `bench train --norm none --profile` layer 0
 /// forward 0.82–0.94 → 0.55–0.67 ms (1 thread), 1.23–1.36 → 0.75–1.11 ms (2 threads), loaded machine.
+/// Its ∂W stays im2col + OpenBLAS: a short-reduction ∂W kernel was faster in the C harness only
+/// while ∂Y was cached, and not in the engine (figures in `conv_small_kernels.c`).
 public final class Conv2D: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -233,24 +235,14 @@ public final class Conv2D: Layer {
         let transposed = needsInputGradient ? ConvKernels.transposedGeometry(g, outputChannels: F) : nil
         // The weight gradient with our kernels: accumulated transposed, (R, F) per chunk.
         let kernel = ConvKernels.geometry(g)
-        // R < 32: ∂W and ∂b per chunk of images by the short-reduction kernels (the ReLU mask applied
-        // as ∂Y is loaded), before the image loop, which is then left with ∂x alone.
-        let short = ConvKernels.shortGeometry(g).flatMap {
-            ConvKernels.shortWeightGradientIsFaster($0, outputs: F) ? $0 : nil
-        }
-        if let short, !needsInputGradient {
-            backwardShort(outputGradient, short, fusedReLU: fusedReLU)
-            return nil
-        }
-        let needsColumns = (kernel == nil && short == nil) || (needsInputGradient && transposed == nil)
+        let needsColumns = kernel == nil || (needsInputGradient && transposed == nil)
         if !g.isPointwise && needsColumns { scratch.resize(to: Shape(chunks, R, P)) }
 
         let x = input.data, dy = outputGradient.data, w = weight.value.data, dx = inputGradient.data
         let C = inputChannels
         let panelCount = max(
             transposed.map { ConvKernels.panelCount(rows: $0.rows) } ?? 0,
-            kernel.map { ConvKernels.weightScratchCount($0) } ?? 0,
-            short.map { ConvKernels.shortWeightScratchCount($0, outputs: F) } ?? 0)
+            kernel.map { ConvKernels.weightScratchCount($0) } ?? 0)
         if let transposed {
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: C, rows: transposed.rows)))
             ConvKernels.packTransposedWeights(
@@ -277,16 +269,6 @@ public final class Conv2D: Layer {
                 dw.update(repeating: 0, count: F * R)
                 db.update(repeating: 0, count: F)
                 let work = perChunk + chunk * R * P  // (R, P): columns, then ∂columns
-                if let short {
-                    times.time(chunk, .gemm) {
-                        ConvKernels.shortWeightGradient(
-                            x + images.lowerBound * CHW, count: images.count, short,
-                            outputGradient: dy + images.lowerBound * F * P,
-                            reluOutput: fusedReLU ? y + images.lowerBound * F * P : nil, outputCount: F,
-                            outputs: 0..<F, scratch: panel + chunk * panelCount, weightGradient: dw,
-                            biasGradient: hasBias ? db : nil)
-                    }
-                }
                 for n in images {
                     let image = x + n * CHW
                     let dyImage = masked.map { $0 + chunk * F * P } ?? dy + n * F * P  // (F, P)
@@ -295,9 +277,7 @@ public final class Conv2D: Layer {
                             Self.maskReLUGradient(dy + n * F * P, output: y + n * F * P, count: F * P, into: dyImage)
                         }
                     }
-                    if short != nil {
-                        // ∂W and ∂b done above
-                    } else if let kernel {
+                    if let kernel {
                         times.time(chunk, .gemm) {
                             ConvKernels.weightGradient(
                                 image, kernel, outputGradient: dyImage, outputs: F,
@@ -316,7 +296,7 @@ public final class Conv2D: Layer {
                                 b: columnMatrix, ldb: P, beta: 1, c: dw, ldc: R)
                         }
                     }
-                    if hasBias && short == nil {
+                    if hasBias {
                         for f in 0..<F { db[f] += sum(dyImage + f * P, count: P) }
                     }
                     guard needsInputGradient else { continue }

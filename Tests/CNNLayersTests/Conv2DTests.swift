@@ -22,8 +22,7 @@ final class Conv2DTests: XCTestCase {
                 (2, 4, 5, 7, 3, 3, 1, 1, true),
                 (1, 3, 6, 5, 2, 5, 1, 2, false),
                 (2, 3, 5, 4, 3, 3, 1, 0, true),
-                // R = 18 < 32: the short-reduction forward, and (column panel 41 KB > L1, F > 8)
-                // im2col + OpenBLAS for ∂W; the small cases above run the short-reduction ∂W.
+                // R = 18 < 32 (the short-reduction forward) at more than 16 positions per row.
                 (2, 2, 24, 24, 12, 3, 1, 1, true)
             ]
         for (index, t) in configurations.enumerated() {

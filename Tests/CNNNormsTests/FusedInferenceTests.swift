@@ -82,7 +82,8 @@ final class FusedInferenceTests: XCTestCase {
     }
 
     /// conv → ReLU on every path of the conv's backward, with the ReLU's backward fused into the
-    /// conv's (`ReLUBackwardFusing`): R = 9 and a stride-2 conv (im2col + OpenBLAS), stride-1
+    /// conv's (`ReLUBackwardFusing`): R = 9 (short-reduction forward) and a stride-2 conv, both with
+    /// im2col + OpenBLAS backward, stride-1
     /// R ≥ 32 (our kernels, with and without ∂x), at batch 3 on 2 threads (whole images per thread)
     /// and batch 1 on 2 threads (each image split over the threads): bit-identical to the unfused run.
     func testFusedConvReLUBackwardIsBitIdentical() {

@@ -1,7 +1,8 @@
 // One thread's GFLOP/s of the short-reduction kernels (R = C·KH·KW < 32, conv_small_kernels.c)
 // against what the engine ran before them, im2col + OpenBLAS sgemm with a separate bias (+ ReLU)
 // pass, on first layers: smallcnn's 1→32 3×3 p1 at 28×28 (R = 9), lenet's 1→6 5×5 p2 at 28×28
-// (R = 25), and 3→32 3×3 p1 at 32×32 (R = 27). Forward includes bias and ReLU; ∂W includes ∂b.
+// (R = 25), and 3→32 3×3 p1 at 32×32 (R = 27), forward with bias and ReLU. (The dropped ∂W
+// kernel's figures came from this harness at commit 7a5b524.)
 // CPU time of this process, best of the repetitions. Built and run by
 // scripts/bench/conv_kernels_short.sh (OPENBLAS_CORETYPE=SkylakeX, one OpenBLAS thread).
 // Note: the harness's buffers may get transparent huge pages where the engine's do not; a kernel
@@ -53,14 +54,13 @@ static void measure(int C, int F, int H, int K, int pad, int batch, int repetiti
     const int OH = H + 2 * pad - K + 1, P = OH * OH, R = C * K * K;
     const cnn_conv_geometry g = {C, H, H, K, K, pad, OH, OH};
     float *x = filled((size_t)batch * C * H * H), *w = filled((size_t)F * R), *b = filled(F);
-    float *dy = filled((size_t)batch * F * P), *y = filled((size_t)batch * F * P), *columns = filled((size_t)R * P);
-    float *packed = filled((size_t)(F + 7) / 8 * 8 * R), *dw = filled((size_t)F * R), *db = filled(F);
-    float *scratch = filled(cnn_conv_small_weight_scratch_count(&g, F)), *plans = filled(cnn_conv_small_forward_scratch_count(&g));
+    float *y = filled((size_t)batch * F * P), *columns = filled((size_t)R * P);
+    float *packed = filled((size_t)(F + 7) / 8 * 8 * R), *plans = filled(cnn_conv_small_forward_scratch_count(&g));
     // Weights packed as conv_kernels.c's cnn_conv_pack_weights: ⌈F/8⌉ blocks of (R, 8).
     for (int f0 = 0; f0 < F; f0 += 8)
         for (int k = 0; k < R; k++)
             for (int i = 0; i < 8; i++) packed[(size_t)f0 * R + k * 8 + i] = f0 + i < F ? w[(size_t)(f0 + i) * R + k] : 0;
-    double best[5] = {1e30, 1e30, 1e30, 1e30, 1e30};
+    double best[2] = {1e30, 1e30};
     for (int r = 0; r < repetitions; r++) {
         double t = cpu_seconds();
         for (int n = 0; n < batch; n++) {  // before: im2col, sgemm, bias + ReLU pass
@@ -80,32 +80,10 @@ static void measure(int C, int F, int H, int K, int pad, int batch, int repetiti
         t = cpu_seconds();
         cnn_conv_small_forward(x, batch, &g, packed, F, 0, F, b, 1, y, plans);
         if ((t = cpu_seconds() - t) < best[1]) best[1] = t;
-        t = cpu_seconds();
-        for (int n = 0; n < batch; n++) {  // before: im2col, sgemm, ∂b sums
-            const float *d = dy + (size_t)n * F * P;
-            im2col(x + (size_t)n * C * H * H, &g, columns);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, R, P, 1, d, P, columns, P, 1, dw, R);
-            for (int f = 0; f < F; f++) {  // 16 lanes, as the engine's sum()
-                float lanes[16] = {0}, s = 0;
-                int p = 0;
-                for (; p + 16 <= P; p += 16)
-                    for (int l = 0; l < 16; l++) lanes[l] += d[f * P + p + l];
-                for (int l = 0; l < 16; l++) s += lanes[l];
-                for (; p < P; p++) s += d[f * P + p];
-                db[f] += s;
-            }
-        }
-        if ((t = cpu_seconds() - t) < best[2]) best[2] = t;
-        t = cpu_seconds();
-        cnn_conv_small_weight_gradient(x, batch, &g, dy, NULL, F, 0, F, scratch, dw, db);
-        if ((t = cpu_seconds() - t) < best[3]) best[3] = t;
-        t = cpu_seconds();  // with a fused ReLU's mask (reads the output too)
-        cnn_conv_small_weight_gradient(x, batch, &g, dy, y, F, 0, F, scratch, dw, db);
-        if ((t = cpu_seconds() - t) < best[4]) best[4] = t;
     }
     const double flops = 2.0 * F * R * P * batch * 1e-9;
-    printf("| %d→%d %d×%d p%d, %d×%d (R = %d) | %.1f | %.1f | %.1f | %.1f | %.1f |\n", C, F, K, K, pad, H, H, R,
-           flops / best[0], flops / best[1], flops / best[2], flops / best[3], flops / best[4]);
+    printf("| %d→%d %d×%d p%d, %d×%d (R = %d) | %.1f | %.1f |\n", C, F, K, K, pad, H, H, R, flops / best[0],
+           flops / best[1]);
 }
 
 int main(int argc, char **argv) {
@@ -115,10 +93,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     openblas_set_num_threads(1);
-    printf("one thread, batch %d, best of %d, GFLOP/s (CPU time); forward with bias and ReLU, ∂W with ∂b\n\n",
+    printf("one thread, batch %d, best of %d, GFLOP/s (CPU time), forward with bias and ReLU\n\n",
            batch, repetitions);
-    printf("| conv | forward OpenBLAS | forward short | ∂W OpenBLAS | ∂W short | ∂W short, ReLU mask |\n"
-           "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    printf("| conv | forward OpenBLAS | forward short |\n| --- | ---: | ---: |\n");
     measure(1, 32, 28, 3, 1, batch, repetitions);
     measure(1, 6, 28, 5, 2, batch, repetitions);
     measure(3, 32, 32, 3, 1, batch, repetitions);

@@ -85,18 +85,4 @@ void cnn_conv_small_forward(const float *images, int count, const cnn_conv_geome
 /// Floats of one thread's scratch for cnn_conv_small_forward.
 size_t cnn_conv_small_forward_scratch_count(const cnn_conv_geometry *g);
 
-/// Whether cnn_conv_small_weight_gradient beats im2col + OpenBLAS here (its column panel fits L1,
-/// or F ≤ 8); the caller uses OpenBLAS otherwise (the function itself handles any supported geometry).
-int cnn_conv_small_weight_supported(const cnn_conv_geometry *g, int F);
-
-/// Floats of one thread's scratch for cnn_conv_small_weight_gradient with F output channels.
-size_t cnn_conv_small_weight_scratch_count(const cnn_conv_geometry *g, int F);
-
-/// dw (F, R) rows [f_begin, f_end) += Σ over `count` images of ∂Y (F, P) × columnsᵀ, and db (F)
-/// += Σ ∂Y when db is not NULL. With `output` (count, F, P) not NULL, ∂Y is taken as
-/// output > 0 ? ∂Y : 0 (the backward of a ReLU fused after the conv). f_begin even.
-void cnn_conv_small_weight_gradient(const float *images, int count, const cnn_conv_geometry *g, const float *dy,
-                                    const float *output, int F, int f_begin, int f_end, float *scratch, float *dw,
-                                    float *db);
-
 #endif
