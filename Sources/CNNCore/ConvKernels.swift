@@ -5,7 +5,8 @@ import CKernels
 /// `Sources/CKernels/include/cnn_kernels.h`.
 ///
 /// Used where `isAvailable` (CPU and OS with AVX-512F; `CNNTRAIN_KERNELS=reference` turns them off
-/// for A/B runs) and the geometry is stride 1; everything else runs im2col + OpenBLAS.
+/// for A/B runs) and the geometry is stride 1 (R ≥ 32; R < 32 has its own forward, `shortForward`);
+/// everything else runs im2col + OpenBLAS.
 public enum ConvKernels {
     /// A geometry the kernels handle (stride 1).
     public struct Geometry {

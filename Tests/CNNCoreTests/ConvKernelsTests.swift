@@ -150,7 +150,8 @@ final class ConvKernelsTests: XCTestCase {
         }
     }
 
-    /// Geometries the kernels leave to im2col + OpenBLAS: stride 2, and R < 32.
+    /// Geometries the 8×32 kernels leave to others: stride 2 (im2col + OpenBLAS), R < 32 (the
+    /// short-reduction forward).
     func testUnsupportedGeometriesFallBack() {
         let strided = ConvGeometry(
             channels: 32, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
