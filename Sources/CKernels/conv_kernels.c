@@ -64,8 +64,9 @@ int cnn_kernels_available(void) {
 }
 
 int cnn_conv_supported(const cnn_conv_geometry *g) {
-    // R < 32 (e.g. the 1→32 first layer, R = 9) runs faster as im2col + OpenBLAS: with so short a
-    // reduction the micro-kernel's stores dominate (forward 55 vs 84 GFLOP/s, ∂W 21 vs 80, one thread).
+    // R < 32 (e.g. the 1→32 first layer, R = 9) is not for these kernels: with so short a reduction
+    // the per-tile plan and panel dominate (forward 55 vs 84 GFLOP/s, ∂W 21 vs 80, one thread). Its
+    // forward runs conv_small_kernels.c, its backward im2col + OpenBLAS.
     return g->channels * g->kernel_height * g->kernel_width >= 32 && g->kernel_height >= 1 && g->kernel_width >= 1 && g->kernel_height * g->kernel_width <= MAX_TAPS &&
            g->output_height >= 1 && g->output_width >= 1 &&
            g->output_height == g->height + 2 * g->padding - g->kernel_height + 1 &&

@@ -5,7 +5,8 @@ import CKernels
 /// `Sources/CKernels/include/cnn_kernels.h`.
 ///
 /// Used where `isAvailable` (CPU and OS with AVX-512F; `CNNTRAIN_KERNELS=reference` turns them off
-/// for A/B runs) and the geometry is stride 1; everything else runs im2col + OpenBLAS.
+/// for A/B runs) and the geometry is stride 1 (R ≥ 32; R < 32 has its own forward, `shortForward`);
+/// everything else runs im2col + OpenBLAS.
 public enum ConvKernels {
     /// A geometry the kernels handle (stride 1).
     public struct Geometry {
@@ -118,5 +119,40 @@ public enum ConvKernels {
     ) {
         var raw = geometry.raw
         cnn_conv_forward(image, &raw, packed, Int32(F), bias, relu ? 1 : 0, out, panel)
+    }
+
+    // MARK: Short reductions (R = C·KH·KW < 32)
+
+    /// The geometry of the short-reduction kernels (stride 1, R < 32: a first layer on one or three
+    /// channels), or nil when they do not handle it.
+    public static func shortGeometry(_ g: ConvGeometry) -> Geometry? {
+        guard isAvailable, g.stride == 1 else { return nil }
+        var k = cnn_conv_geometry(
+            channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
+            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+            padding: Int32(g.padding), output_height: Int32(g.outputHeight),
+            output_width: Int32(g.outputWidth))
+        return cnn_conv_small_supported(&k) != 0 ? Geometry(raw: k) : nil
+    }
+
+    /// out (count, F, OH, OW), channels `outputs` (lower bound a multiple of 8) = packed weights ×
+    /// columns [+ bias], clamped at 0 with `relu`, for `count` consecutive images; weights packed
+    /// by `packWeights`; `scratch` of `shortForwardScratchCount(_:)` floats.
+    public static func shortForward(
+        _ images: UnsafePointer<Float>, count: Int, _ geometry: Geometry, packed: UnsafePointer<Float>,
+        outputCount F: Int, outputs: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool,
+        out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        precondition(outputs.lowerBound % 8 == 0, "output range must start at a block of 8")
+        var raw = geometry.raw
+        cnn_conv_small_forward(
+            images, Int32(count), &raw, packed, Int32(F), Int32(outputs.lowerBound), Int32(outputs.upperBound), bias,
+            relu ? 1 : 0, out, scratch)
+    }
+
+    /// Floats of one thread's scratch for `shortForward` (the gather plans of its vectors).
+    public static func shortForwardScratchCount(_ geometry: Geometry) -> Int {
+        var raw = geometry.raw
+        return cnn_conv_small_forward_scratch_count(&raw)
     }
 }

@@ -1,6 +1,12 @@
 import CNNCore
 
-extension Conv2D: ReLUFusing {
+extension Conv2D: ReLUBackwardFusing {
+    /// Backward with the fused ReLU's backward applied to `outputGradient` image by image as the
+    /// products read it (see `backwardFusing`); bit-identical to ReLU backward, then this backward.
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor? {
+        backwardFusing(outputGradient, needsInputGradient: needsInputGradient, fusedReLU: fusedReLU)
+    }
+
     /// Forward with the ReLU that follows fused into the output store (training or inference).
     public func forward(_ input: Tensor, mode: Mode, fusedReLU: Bool) -> Tensor {
         forward(input, mode: mode, epilogue: fusedReLU ? ConvEpilogue(relu: true) : nil)

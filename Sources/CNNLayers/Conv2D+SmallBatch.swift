@@ -11,7 +11,7 @@ extension Conv2D {
     static func splitsEachImage(_ batch: Int) -> Bool { batch < Parallel.threadCount }
 
     /// The channels of a chunk of 8-channel blocks, the last block cut at `count`.
-    private static func channels(ofBlocks blocks: Range<Int>, count: Int) -> Range<Int> {
+    static func channels(ofBlocks blocks: Range<Int>, count: Int) -> Range<Int> {
         (blocks.lowerBound * 8)..<min(count, blocks.upperBound * 8)
     }
 
@@ -40,7 +40,8 @@ extension Conv2D {
 
     /// ∂W (and ∂b) into the first partial, ∂x into `inputGradient` when `transposed` is given.
     func backwardSplittingImages(
-        _ outputGradient: Tensor, _ kernel: ConvKernels.Geometry, transposed: ConvKernels.Geometry?, panelCount: Int
+        _ outputGradient: Tensor, _ kernel: ConvKernels.Geometry, transposed: ConvKernels.Geometry?, panelCount: Int,
+        fusedReLU: Bool
     ) {
         guard let input else { preconditionFailure("\(summary): backward without a training-mode forward") }
         let N = input.shape.batch, C = inputChannels, F = outputChannels, CHW = input.shape.sampleCount
@@ -52,7 +53,14 @@ extension Conv2D {
         db.update(repeating: 0, count: F)
         let times = ChunkTimes(chunks: Parallel.threadCount)
         for n in 0..<N {
-            let image = x + n * CHW, dyImage = dy + n * F * P
+            let image = x + n * CHW
+            let dyImage = fusedReLU ? maskedGradients.data : dy + n * F * P
+            if fusedReLU {  // masked once per image, before the threads split it (a few µs at batch 1)
+                let y = output.data + n * F * P
+                times.time(0, .activation) {
+                    Self.maskReLUGradient(dy + n * F * P, output: y, count: F * P, into: dyImage)
+                }
+            }
             Parallel.forEachChunk(C) { chunk, channels in
                 times.chunk(chunk) {
                     times.time(chunk, .gemm) {

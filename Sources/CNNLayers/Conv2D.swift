@@ -36,6 +36,21 @@ import CNNCore
 /// image, and ∂Yᵀ by register transposes (∂W 75–80 → 100 GFLOP/s one thread, level with the
 /// forward; `scripts/bench/conv_kernels.sh`); a fused epilogue (`Conv2D+Fusion.swift`: ReLU on the store, BatchNorm folded in
 /// inference); a batch below the thread count split inside each image (`Conv2D+SmallBatch.swift`).
+/// Version 7 (session 6): the backward of a ReLU fused after the conv runs inside the conv's
+/// (`ReLUBackwardFusing`): each image's masked ∂Y goes to a per-chunk F·P buffer that the products
+/// read from L2, instead of a whole-batch pass by the ReLU layer. `bench train --norm none
+/// --profile`, 2 threads, old/new alternating, 3 rounds (machine loaded by another build, noisy):
+/// relu backward rows (layer 1: 1.23–1.43 ms, layer 6: 0.89–1.54) gone, conv backward of layers
+/// 0 and 5 up 0.3–0.6 and 0.2–0.5 ms, step 90.5–91.6 → 88.0–91.2 ms, 694–720 → 704–729 training
+/// images per CPU-second.
+/// Version 8 (session 6, `Conv2D+ShortReduction.swift`): R = C·K·K < 32 (first layers) runs the
+/// short-reduction kernels (`conv_small_kernels.c`) instead of im2col + OpenBLAS + a bias pass.
+/// Forward, `scripts/bench/conv_kernels_short.sh` (one thread, GFLOP/s, cached batch 32 / DRAM
+/// batch 256): 1→32 3×3 at 28×28 56–57 / 33–35 → 64–66 / 50–51, lenet's 1→6 5×5 33 / 32 → 37 / 37,
+/// 3→32 3×3 at 32×32 72–75 / 63–67 → 80–82 / 76; `bench train --norm none --profile` layer 0
+/// forward 0.82–0.94 → 0.55–0.67 ms (1 thread), 1.23–1.36 → 0.75–1.11 ms (2 threads), loaded machine.
+/// Its ∂W stays im2col + OpenBLAS: a short-reduction ∂W kernel was faster in the C harness only
+/// while ∂Y was cached, and not in the engine (figures in `conv_small_kernels.c`).
 public final class Conv2D: Layer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -55,6 +70,7 @@ public final class Conv2D: Layer {
     let packedWeights = Tensor(shape: Shape(0))  // ConvKernels: W packed for forward, or Wᵀ flipped for ∂x
     let panels = Tensor(shape: Shape(0))  // ConvKernels: (chunks, R·32) column panels
     let transposedGradients = Tensor(shape: Shape(0))  // ConvKernels: (chunks, P, F) ∂Yᵀ
+    let maskedGradients = Tensor(shape: Shape(0))  // fused ReLU backward: (chunks, F, P), one image each
     let foldedWeights = Tensor(shape: Shape(0))  // fused inference: (F, R) weights × epilogue scale
     let foldedBias = Tensor(shape: Shape(0))  // fused inference: (F) bias × scale + shift
     var input: Tensor?  // (N, C, H, W) of the last training forward
@@ -114,7 +130,7 @@ public final class Conv2D: Layer {
         return 2 * outputChannels * g.columnRows * g.columnCount
     }
 
-    private static func chunkCount(_ batch: Int) -> Int { max(1, min(Parallel.threadCount, batch)) }
+    static func chunkCount(_ batch: Int) -> Int { max(1, min(Parallel.threadCount, batch)) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { forward(input, mode: mode, epilogue: nil) }
 
@@ -140,6 +156,10 @@ public final class Conv2D: Layer {
         let x = input.data, y = output.data
         let w = folded?.weights ?? weight.value.data, b = folded?.bias ?? bias?.value.data
         let relu = epilogue?.relu ?? false
+        if let short = ConvKernels.shortGeometry(g) {
+            forwardShort(x, sampleCount: CHW, short, weights: w, bias: b, relu: relu)
+            return output
+        }
         let times = ChunkTimes(chunks: Self.chunkCount(N))
         if let kernel = ConvKernels.geometry(g) {
             // Our kernels: im2col inside the GEMM's packing, bias (and a fused ReLU) on the store.
@@ -193,6 +213,14 @@ public final class Conv2D: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        backwardFusing(outputGradient, needsInputGradient: needsInputGradient, fusedReLU: false)
+    }
+
+    /// The backward pass; with `fusedReLU`, `outputGradient` is the gradient of the ReLU fused after
+    /// this conv, and each image's gradient is first masked by this conv's (clamped) output into a
+    /// per-chunk buffer of F·P floats (`maskReLUGradient`), which all three products then read
+    /// while it is in L2: the batch's masked gradient is never written as a whole.
+    func backwardFusing(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor? {
         guard let input, let g = geometry else {
             preconditionFailure("\(summary): backward without a training-mode forward")
         }
@@ -223,13 +251,14 @@ public final class Conv2D: Layer {
         }
         if panelCount > 0 { panels.resize(to: Shape(Parallel.threadCount, panelCount)) }
         if kernel != nil { transposedGradients.resize(to: Shape(Parallel.threadCount, P, F)) }
+        if fusedReLU { maskedGradients.resize(to: Shape(chunks, F, P)) }
         if Self.splitsEachImage(N), let kernel, transposed != nil || !needsInputGradient {
             backwardSplittingImages(
-                outputGradient, kernel, transposed: transposed, panelCount: panelCount)
+                outputGradient, kernel, transposed: transposed, panelCount: panelCount, fusedReLU: fusedReLU)
             return needsInputGradient ? inputGradient : nil
         }
         let packed = packedWeights.data, panel = panels.data, dyT = transposedGradients.data
-        let perChunk = scratch.data
+        let perChunk = scratch.data, masked = fusedReLU ? maskedGradients.data : nil, y = output.data
         let dwPartials = weightPartials.data, dbPartials = biasPartials.data
         let pointwise = g.isPointwise, hasBias = bias != nil
         let times = ChunkTimes(chunks: chunks)
@@ -242,7 +271,12 @@ public final class Conv2D: Layer {
                 let work = perChunk + chunk * R * P  // (R, P): columns, then ∂columns
                 for n in images {
                     let image = x + n * CHW
-                    let dyImage = dy + n * F * P  // (F, P)
+                    let dyImage = masked.map { $0 + chunk * F * P } ?? dy + n * F * P  // (F, P)
+                    if masked != nil {
+                        times.time(chunk, .activation) {
+                            Self.maskReLUGradient(dy + n * F * P, output: y + n * F * P, count: F * P, into: dyImage)
+                        }
+                    }
                     if let kernel {
                         times.time(chunk, .gemm) {
                             ConvKernels.weightGradient(
@@ -296,6 +330,15 @@ public final class Conv2D: Layer {
         Profiler.current?.record(self, .backward, times)
         reducePartials(chunks: chunks, transposed: kernel != nil)
         return needsInputGradient ? inputGradient : nil
+    }
+
+    /// masked[i] = output[i] > 0 ? dy[i] : 0, exactly the ReLU layer's backward (a NaN output gives
+    /// 0): the gradient before a fused ReLU, one image at a time.
+    @inline(__always)
+    static func maskReLUGradient(
+        _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, count: Int, into masked: UnsafeMutablePointer<Float>
+    ) {
+        for i in 0..<count { let d = dy[i]; masked[i] = y[i] > 0 ? d : 0 }  // unconditional load: vectorizes
     }
 
     /// Adds the first `chunks` partial ∂W and ∂b into the parameters' gradients, in chunk order

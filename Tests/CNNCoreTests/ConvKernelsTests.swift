@@ -94,7 +94,64 @@ final class ConvKernelsTests: XCTestCase {
         }
     }
 
-    /// Geometries the kernels leave to im2col + OpenBLAS: stride 2, and R < 32.
+    /// The short-reduction forward (R < 32) against im2col + the naive GEMM, two images per call
+    /// (the plans shared): with and without bias and ReLU, and an output-channel range (a batch
+    /// split over threads). Tails: P not a multiple of 16 (576 = 36·16 is), F not a multiple of 8 or
+    /// odd, R = 9, 25, 27, 18, 1, padding 0 to 2, a 1×1 output.
+    func testShortReductionKernelsMatchIm2colAndReferenceGEMM() throws {
+        try XCTSkipUnless(ConvKernels.isAvailable, "no AVX-512F here: the engine runs im2col + OpenBLAS")
+        let shapes: [(c: Int, h: Int, w: Int, f: Int, k: Int, pad: Int)] = [
+            (1, 28, 28, 32, 3, 1), (1, 28, 28, 6, 5, 0), (3, 9, 11, 20, 3, 1), (1, 5, 7, 13, 5, 2),
+            (1, 3, 3, 5, 3, 0), (2, 4, 30, 17, 3, 1), (1, 7, 5, 9, 1, 0), (3, 32, 32, 40, 3, 1)
+        ]
+        let count = 2
+        for (index, s) in shapes.enumerated() {
+            let g = ConvGeometry(
+                channels: s.c, height: s.h, width: s.w, kernelHeight: s.k, kernelWidth: s.k, stride: 1, padding: s.pad)
+            let name = "short C\(s.c) \(s.h)×\(s.w) F\(s.f) K\(s.k) p\(s.pad)"
+            let R = g.columnRows, P = g.columnCount, F = s.f, CHW = s.c * s.h * s.w
+            XCTAssertNil(ConvKernels.geometry(g), "\(name): R < 32 is not the 8×32 kernels'")
+            guard let short = ConvKernels.shortGeometry(g) else { XCTFail("\(name): not handled"); continue }
+            let images = GradientCheck.randomTensor(Shape(count, s.c, s.h, s.w), seed: UInt64(110 + index))
+            let weights = GradientCheck.randomTensor(Shape(F, R), seed: UInt64(130 + index))
+            let bias = GradientCheck.randomTensor(Shape(F), seed: UInt64(150 + index))
+            let packed = Tensor(shape: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
+            ConvKernels.packWeights(weights.data, outputs: F, rows: R, into: packed.data)
+            // Reference: per image, columns and the GEMM.
+            let columns = Tensor(shape: Shape(count, R, P)), expected = Tensor(shape: Shape(count, F, P))
+            for n in 0..<count {
+                im2col(images.data + n * CHW, g, columns.data + n * R * P)
+                BLAS.sgemmReference(
+                    transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: weights.data, lda: R,
+                    b: columns.data + n * R * P, ldb: P, beta: 0, c: expected.data + n * F * P, ldc: P)
+            }
+
+            let got = Tensor(shape: Shape(count, F, P))
+            let plans = Tensor(shape: Shape(ConvKernels.shortForwardScratchCount(short)))
+            for (withBias, relu, first) in [(false, false, 0), (true, false, 0), (true, true, 0), (true, true, 8)] {
+                guard first < F else { continue }
+                got.data.update(repeating: -7, count: got.count)
+                ConvKernels.shortForward(
+                    images.data, count: count, short, packed: packed.data, outputCount: F, outputs: first..<F,
+                    bias: withBias ? UnsafePointer(bias.data) : nil, relu: relu, out: got.data, scratch: plans.data)
+                for n in 0..<count {
+                    for f in 0..<F {
+                        for p in 0..<P {
+                            let i = (n * F + f) * P + p
+                            let sum = expected[i] + (withBias ? bias[f] : 0)
+                            let want = f < first ? -7 : relu ? max(sum, 0) : sum
+                            XCTAssertEqual(
+                                got[i], want, accuracy: 1e-4 * max(1, abs(want)),
+                                "\(name) forward bias \(withBias) relu \(relu) from \(first) n \(n) f \(f) p \(p)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Geometries the 8×32 kernels leave to others: stride 2 (im2col + OpenBLAS), R < 32 (the
+    /// short-reduction forward).
     func testUnsupportedGeometriesFallBack() {
         let strided = ConvGeometry(
             channels: 32, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
@@ -102,5 +159,7 @@ final class ConvKernelsTests: XCTestCase {
         let thin = ConvGeometry(
             channels: 1, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
         XCTAssertNil(ConvKernels.geometry(thin))
+        XCTAssertNil(ConvKernels.shortGeometry(strided), "stride 2")
+        XCTAssertNotNil(ConvKernels.shortGeometry(thin), "R = 9: the short-reduction kernels'")
     }
 }

@@ -6,7 +6,8 @@ import XCTest
 final class Conv2DTests: XCTestCase {
     /// Finite differences of ∂x, ∂weight, ∂bias at odd sizes, strides 1–2, padding 0–2, 1×1
     /// kernels (pointwise and strided), batch 1 and batches that split across threads, same-size
-    /// stride-1 kernels (the fast im2col/col2im path) with F ≤ C and F > C.
+    /// stride-1 kernels (the fast im2col/col2im path) with F ≤ C and F > C, and R = C·K·K < 32 (the
+    /// short-reduction kernels where AVX-512F is available).
     func testGradientsAtSeveralShapes() {
         let configurations: [(n: Int, c: Int, h: Int, w: Int, f: Int, k: Int, stride: Int, padding: Int, bias: Bool)] =
             [
@@ -20,7 +21,9 @@ final class Conv2DTests: XCTestCase {
                 // F ≤ C at stride 1.
                 (2, 4, 5, 7, 3, 3, 1, 1, true),
                 (1, 3, 6, 5, 2, 5, 1, 2, false),
-                (2, 3, 5, 4, 3, 3, 1, 0, true)
+                (2, 3, 5, 4, 3, 3, 1, 0, true),
+                // R = 18 < 32 (the short-reduction forward) at more than 16 positions per row.
+                (2, 2, 24, 24, 12, 3, 1, 1, true)
             ]
         for (index, t) in configurations.enumerated() {
             var generator = SeededGenerator(seed: UInt64(index + 1))

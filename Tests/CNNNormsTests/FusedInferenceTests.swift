@@ -81,6 +81,50 @@ final class FusedInferenceTests: XCTestCase {
         XCTAssertEqual((fusedLayers[1] as! BatchNorm).batchesTrackedCount, 1, "training runs the BatchNorm itself")
     }
 
+    /// conv → ReLU on every path of the conv's backward, with the ReLU's backward fused into the
+    /// conv's (`ReLUBackwardFusing`): R = 9 (short-reduction forward) and a stride-2 conv, both with
+    /// im2col + OpenBLAS backward, stride-1
+    /// R ≥ 32 (our kernels, with and without ∂x), at batch 3 on 2 threads (whole images per thread)
+    /// and batch 1 on 2 threads (each image split over the threads): bit-identical to the unfused run.
+    func testFusedConvReLUBackwardIsBitIdentical() {
+        func model() -> Sequential {
+            var generator = SeededGenerator(seed: 17)
+            return Sequential([
+                Conv2D(inputChannels: 1, outputChannels: 20, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
+                Conv2D(
+                    inputChannels: 20, outputChannels: 12, kernelSize: 3, stride: 2, padding: 1, generator: &generator),
+                ReLU(),
+                Conv2D(inputChannels: 12, outputChannels: 20, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
+                Conv2D(
+                    inputChannels: 20, outputChannels: 8, kernelSize: 3, padding: 0, bias: false, generator: &generator),
+                ReLU()
+            ])
+        }
+        let original = Parallel.threadCount
+        defer { Parallel.setThreadCount(original) }
+        for (threads, batch) in [(2, 3), (2, 1), (1, 2)] {
+            Parallel.setThreadCount(threads)
+            for needsInputGradient in [true, false] {
+                let fused = model(), unfused = model()
+                fused.fuses = true
+                unfused.fuses = false
+                let name = "\(threads) threads, batch \(batch), ∂x \(needsInputGradient)"
+                let x = GradientCheck.randomTensor(Shape(batch, 1, 11, 13), seed: UInt64(20 + batch))
+                let y = fused.forward(x, mode: .training).array
+                XCTAssertEqual(y, unfused.forward(x, mode: .training).array, "\(name): output")
+                XCTAssertTrue(y.contains { $0 > 0 } && y.contains { $0 == 0 }, "ReLU must act")
+                let dy = GradientCheck.randomTensor(fused.outputShape(for: x.shape), seed: UInt64(30 + batch))
+                let dxFused = fused.backward(dy, needsInputGradient: needsInputGradient)?.array
+                let dxUnfused = unfused.backward(dy, needsInputGradient: needsInputGradient)?.array
+                XCTAssertEqual(dxFused, dxUnfused, "\(name): input gradient")
+                for (a, b) in zip(fused.namedParameters(), unfused.namedParameters()) {
+                    XCTAssertEqual(
+                        a.parameter.gradient.array, b.parameter.gradient.array, "\(name): gradient of \(a.name)")
+                }
+            }
+        }
+    }
+
     /// NaN survives a fused ReLU as it survives torch.relu and the ReLU layer.
     func testFusedReLUKeepsNaN() {
         var generator = SeededGenerator(seed: 3)

@@ -71,4 +71,18 @@ void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, co
 void cnn_conv_weight_gradient_channels(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
                                        int c_begin, int c_end, float *dyT, float *scratch, float *accT);
 
+/// Kernels for a short reduction, R = C·KH·KW < 32 (conv_small_kernels.c), stride 1.
+/// Whether they handle this geometry (1 ≤ R ≤ 31, output ≥ 1×1).
+int cnn_conv_small_supported(const cnn_conv_geometry *g);
+
+/// out (count, F, OH, OW) channels [f_begin, f_end) = packed (F, R) × columns(image) [+ bias]
+/// (clamped at 0 when `relu`), for `count` images (C, H, W) stored one after the other. `packed`
+/// as from cnn_conv_pack_weights; f_begin a multiple of 8. `scratch` holds
+/// cnn_conv_small_forward_scratch_count(g) floats (the vectors' gather plans).
+void cnn_conv_small_forward(const float *images, int count, const cnn_conv_geometry *g, const float *packed, int F,
+                            int f_begin, int f_end, const float *bias, int relu, float *out, float *scratch);
+
+/// Floats of one thread's scratch for cnn_conv_small_forward.
+size_t cnn_conv_small_forward_scratch_count(const cnn_conv_geometry *g);
+
 #endif
