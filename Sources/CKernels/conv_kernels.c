@@ -25,6 +25,7 @@
 //   and 8 weight broadcasts per k) for every block of 8 output channels.
 
 #include "cnn_kernels.h"
+#include "conv_plan.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,29 +120,14 @@ typedef struct {
 } vector_plan;
 
 static void plan_vector(const cnn_conv_geometry *g, int q0, int P, vector_plan *plan) {
-    const int OW = g->output_width, W = g->width, H = g->height, KW = g->kernel_width;
-    const int T = g->kernel_height * KW, pad = g->padding;
-    for (int t = 0; t < T; t++) plan->count[t] = 0;
-    const int end = q0 + 16 < P ? q0 + 16 : P;
-    for (int q = q0; q < end;) {
-        const int oy = q / OW, ox = q % OW;
-        const int run = (OW - ox) < (end - q) ? (OW - ox) : (end - q);
-        const int l0 = q - q0, l1 = l0 + run;
-        for (int t = 0; t < T; t++) {
-            const int ky = t / KW, kx = t % KW;
-            const int iy = oy + ky - pad;
-            if (iy < 0 || iy >= H) continue;
-            const int ix0 = ox + kx - pad;           // input column of lane l0
-            int lo = l0 - ix0, hi = l0 - ix0 + W;    // lanes whose column is inside [0, W)
-            if (lo < l0) lo = l0;
-            if (hi > l1) hi = l1;
-            if (hi <= lo) continue;
-            const unsigned bits = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
-            plan->mask[t][plan->count[t]] = (__mmask16)bits;
-            plan->offset[t][plan->count[t]] = iy * W + ix0 - l0;
-            plan->count[t]++;
-        }
-        q += run;
+    conv_piece pieces[MAX_PIECES * MAX_TAPS];
+    const int count = conv_vector_pieces(g, q0, P, pieces);
+    for (int t = 0; t < g->kernel_height * g->kernel_width; t++) plan->count[t] = 0;
+    for (int i = 0; i < count; i++) {  // regrouped by tap, each tap's pieces in run order
+        const int t = pieces[i].tap;
+        plan->mask[t][plan->count[t]] = (__mmask16)pieces[i].mask;
+        plan->offset[t][plan->count[t]] = pieces[i].offset;
+        plan->count[t]++;
     }
 }
 

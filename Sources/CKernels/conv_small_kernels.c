@@ -22,6 +22,7 @@
 // version 1 (session 6): the forward above.
 
 #include "cnn_kernels.h"
+#include "conv_plan.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,45 +52,6 @@ size_t cnn_conv_small_forward_scratch_count(const cnn_conv_geometry *g) {
 #if defined(__x86_64__)
 
 #define AVX512 __attribute__((target("avx512f")))
-
-// One piece of one tap of one 16-position vector: lanes `mask` of tap `tap` read
-// plane[offset + lane] (offset may point before the plane; only masked-in lanes are read). A
-// vector's pieces are listed once per call and replayed for every image and channel.
-typedef struct {
-    int offset;
-    unsigned short mask;
-    unsigned short tap;
-} small_piece;
-
-// The pieces of the vector at q0 (as conv_kernels.c's plan_vector), appended at `pieces`; returns
-// their count (at most 17·T: a vector spans at most 17 output-row runs).
-static int small_plan_vector(const cnn_conv_geometry *g, int q0, int P, small_piece *pieces) {
-    const int OW = g->output_width, W = g->width, H = g->height, KW = g->kernel_width;
-    const int T = g->kernel_height * KW, pad = g->padding;
-    const int end = q0 + 16 < P ? q0 + 16 : P;
-    int count = 0;
-    for (int q = q0; q < end;) {
-        const int oy = q / OW, ox = q % OW;
-        const int run = (OW - ox) < (end - q) ? (OW - ox) : (end - q);
-        const int l0 = q - q0, l1 = l0 + run;
-        for (int t = 0; t < T; t++) {
-            const int ky = t / KW, kx = t % KW;
-            const int iy = oy + ky - pad;
-            if (iy < 0 || iy >= H) continue;
-            const int ix0 = ox + kx - pad;           // input column of lane l0
-            int lo = l0 - ix0, hi = l0 - ix0 + W;    // lanes whose column is inside [0, W)
-            if (lo < l0) lo = l0;
-            if (hi > l1) hi = l1;
-            if (hi <= lo) continue;
-            pieces[count].mask = (unsigned short)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-            pieces[count].offset = iy * W + ix0 - l0;
-            pieces[count].tap = (unsigned short)t;
-            count++;
-        }
-        q += run;
-    }
-    return count;
-}
 
 // out rows [0, rows) (row stride P), lanes by m, = Σ_k a[k][i]·taps[k] (+ bias[i]) (ReLU), for 8
 // output channels whose packed weights are the block a (R, 8): 8 accumulators, one weight
@@ -124,9 +86,9 @@ AVX512 static void small_forward_avx512(const float *images, int count, const cn
     const int C = g->channels, T = g->kernel_height * g->kernel_width, R = C * T, vectors = vectors_of(g);
     const size_t CHW = (size_t)C * HW;
     int *first = (int *)scratch;  // (vectors + 1)
-    small_piece *pieces = (small_piece *)(scratch + vectors + 1);
+    conv_piece *pieces = (conv_piece *)(scratch + vectors + 1);
     first[0] = 0;
-    for (int v = 0; v < vectors; v++) first[v + 1] = first[v] + small_plan_vector(g, v * 16, P, pieces + first[v]);
+    for (int v = 0; v < vectors; v++) first[v + 1] = first[v] + conv_vector_pieces(g, v * 16, P, pieces + first[v]);
     __m512 *panel = (__m512 *)(((uintptr_t)(pieces + first[vectors]) + 63) & ~(uintptr_t)63);  // (vectors, R)
     for (int n = 0; n < count; n++) {
         const float *image = images + n * CHW;
@@ -138,7 +100,7 @@ AVX512 static void small_forward_avx512(const float *images, int count, const cn
                 const uintptr_t plane = (uintptr_t)(image + (size_t)c * HW);
                 __m512 *channel = taps + c * T;
                 for (int i = first[v]; i < first[v + 1]; i++) {
-                    const small_piece piece = pieces[i];
+                    const conv_piece piece = pieces[i];
                     const float *source = (const float *)(plane + (intptr_t)piece.offset * (intptr_t)sizeof(float));
                     channel[piece.tap] = _mm512_mask_loadu_ps(channel[piece.tap], (__mmask16)piece.mask, source);
                 }

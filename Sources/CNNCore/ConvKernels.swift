@@ -18,14 +18,19 @@ public enum ConvKernels {
     /// Whether this CPU runs the kernels (checked once).
     public static let isAvailable: Bool = cnn_kernels_available() != 0
 
-    /// The kernels' geometry for a stride-1 convolution, or nil when they do not handle it.
-    public static func geometry(_ g: ConvGeometry) -> Geometry? {
-        guard isAvailable, g.stride == 1 else { return nil }
-        var k = cnn_conv_geometry(
+    /// `g` as the C kernels' geometry (its stride is not part of it: they only run stride 1).
+    private static func raw(_ g: ConvGeometry) -> cnn_conv_geometry {
+        cnn_conv_geometry(
             channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
             kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
             padding: Int32(g.padding), output_height: Int32(g.outputHeight),
             output_width: Int32(g.outputWidth))
+    }
+
+    /// The kernels' geometry for a stride-1 convolution, or nil when they do not handle it.
+    public static func geometry(_ g: ConvGeometry) -> Geometry? {
+        guard isAvailable, g.stride == 1 else { return nil }
+        var k = raw(g)
         return cnn_conv_supported(&k) != 0 ? Geometry(raw: k) : nil
     }
 
@@ -127,11 +132,7 @@ public enum ConvKernels {
     /// channels), or nil when they do not handle it.
     public static func shortGeometry(_ g: ConvGeometry) -> Geometry? {
         guard isAvailable, g.stride == 1 else { return nil }
-        var k = cnn_conv_geometry(
-            channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
-            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
-            padding: Int32(g.padding), output_height: Int32(g.outputHeight),
-            output_width: Int32(g.outputWidth))
+        var k = raw(g)
         return cnn_conv_small_supported(&k) != 0 ? Geometry(raw: k) : nil
     }
 
