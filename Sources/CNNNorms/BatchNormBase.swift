@@ -33,6 +33,9 @@ public class BatchNormBase: Layer, ReLUBackwardFusing {
     private let statistics = Scratch<Double>()
     /// (C, 3): the folded coefficients of the element pass (forward a, b; backward a, b, c).
     private let coefficients = Scratch<Double>()
+    /// (C): the Float scale and shift of the last forward's element pass, from which a fused ReLU's
+    /// backward recomputes its mask (`NormKernels.ForwardMap`).
+    private var forwardMaps: [NormKernels.ForwardMap] = []
     /// (threads, C, 2): per-chunk partial sums of a statistics pass.
     private let partials = Scratch<Double>()
 
@@ -188,6 +191,10 @@ public class BatchNormBase: Layer, ReLUBackwardFusing {
             folded[3 * c] = a
             folded[3 * c + 1] = Double(beta[c]) - s.offset * a
         }
+        if fusedReLU {
+            if forwardMaps.count != C { forwardMaps = Array(repeating: .init(scale: 0, shift: 0), count: C) }
+            for c in 0..<C { forwardMaps[c] = .init(scale: Float(folded[3 * c]), shift: Float(folded[3 * c + 1])) }
+        }
         // Pass 2, parallel over images: y = (x − K)·a + b.
         Parallel.forEachChunk(N) { _, images in
             for n in images {
@@ -213,7 +220,8 @@ public class BatchNormBase: Layer, ReLUBackwardFusing {
         guard let x = input else { preconditionFailure("\(typeName) backward called before a forward") }
         precondition(dy.shape == x.shape, "output gradient \(dy.shape) does not match the forward's \(x.shape)")
         precondition(!fusedReLU || clampedOutput, "\(typeName): a fused ReLU backward after an unfused forward")
-        let clamped: UnsafePointer<Float>? = fusedReLU ? UnsafePointer(output.data) : nil
+        // The fused ReLU's mask is recomputed from x with the forward's map (one stream fewer).
+        let maps: [NormKernels.ForwardMap]? = fusedReLU ? forwardMaps : nil
         let shape = x.shape
         let N = shape.batch, C = channelCount, S = shape.height * shape.width, M = Double(statisticsCount)
         let threads = Parallel.threadCount
@@ -234,7 +242,7 @@ public class BatchNormBase: Layer, ReLUBackwardFusing {
                 for c in 0..<C {
                     let start = (n * C + c) * S
                     let m = NormKernels.gradientMoments(
-                        dyp + start, xp + start, S, center: Float(stats[3 * c]), clamped: clamped.map { $0 + start })
+                        dyp + start, xp + start, S, center: Float(stats[3 * c]), map: maps?[c])
                     partial[2 * c] += m.sum
                     partial[2 * c + 1] += m.product
                 }
@@ -271,7 +279,7 @@ public class BatchNormBase: Layer, ReLUBackwardFusing {
                     NormKernels.inputGradient(
                         dyp + start, xp + start, dxp + start, S, center: Float(stats[3 * c]),
                         a: Float(folded[3 * c]), b: Float(folded[3 * c + 1]), c: Float(folded[3 * c + 2]),
-                        clamped: clamped.map { $0 + start })
+                        map: maps?[c])
                 }
             }
         }
