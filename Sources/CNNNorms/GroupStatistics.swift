@@ -40,6 +40,10 @@ final class GroupStatisticsEngine {
     private var clampedOutput = false
     /// (N, G, 3): centre K, offset μ − K, rstd of each set of the last forward.
     private let statistics = Scratch<Double>()
+    /// (N, C, 2): per-channel affine with a fused ReLU: the Float scale and shift of each
+    /// (sample, channel)'s forward map, from which the backward recomputes the ReLU's mask
+    /// (`NormKernels.ForwardMap`) instead of reading the clamped output.
+    private let forwardMaps = Scratch<Float>()
     /// (threads, 2, C): per-chunk partial dγ, dβ for per-channel affine.
     private let channelPartials = Scratch<Double>()
     /// (threads, 2, C·S): per-chunk partial dγ, dβ for per-element affine.
@@ -93,6 +97,7 @@ final class GroupStatisticsEngine {
         let xp = UnsafePointer(x.data), yp = output.data
         let gamma = UnsafePointer(weight.value.data), beta = UnsafePointer(bias.value.data)
         let epsilon = self.epsilon, affine = self.affine
+        let maps = forwardMaps.reserve(relu && affine == .perChannel ? N * C * 2 : 1)
 
         Parallel.forEachChunk(N * G) { _, sets in
             for u in sets {
@@ -109,6 +114,10 @@ final class GroupStatisticsEngine {
                         let c = g * Cg + j
                         let a = Double(gamma[c]) * rstd
                         let b = Double(beta[c]) - s.offset * a
+                        if relu {
+                            maps[2 * (u / G * C + c)] = Float(a)
+                            maps[2 * (u / G * C + c) + 1] = Float(b)
+                        }
                         NormKernels.scaleShift(
                             xp + start + j * S, yp + start + j * S, S,
                             center: s.center, scale: Float(a), shift: Float(b), relu: relu)
@@ -130,12 +139,19 @@ final class GroupStatisticsEngine {
         guard let x = input else { preconditionFailure("norm backward called before a forward") }
         precondition(dy.shape == x.shape, "output gradient \(dy.shape) does not match the forward's \(x.shape)")
         precondition(!fusedReLU || clampedOutput, "norm: a fused ReLU backward after an unfused forward")
-        let clamped: UnsafePointer<Float>? = fusedReLU ? UnsafePointer(output.data) : nil
         let shape = x.shape
         let N = shape.batch, C = channelCount, S = shape.height * shape.width
         let G = groupCount, Cg = C / G, M = Cg * S
         let threads = Parallel.threadCount
         let affine = self.affine
+        // The fused ReLU's mask: recomputed from x with the forward's maps for per-channel affine
+        // (a stream fewer from memory in pass 1), read from the clamped output for per-element.
+        let clamped: UnsafePointer<Float>? = fusedReLU && affine == .perElement ? UnsafePointer(output.data) : nil
+        let maps: UnsafePointer<Float>? = fusedReLU && affine == .perChannel ? UnsafePointer(forwardMaps.pointer) : nil
+        /// The forward map of sample n's channel c, when its ReLU mask is recomputed.
+        func map(_ n: Int, _ c: Int) -> NormKernels.ForwardMap? {
+            maps.map { NormKernels.ForwardMap(scale: $0[2 * (n * C + c)], shift: $0[2 * (n * C + c) + 1]) }
+        }
         let stats = UnsafePointer(statistics.pointer)
         let xp = UnsafePointer(x.data), dyp = UnsafePointer(dy.data)
         let gamma = UnsafePointer(weight.value.data)
@@ -166,8 +182,7 @@ final class GroupStatisticsEngine {
                         let a = rstd * Double(gamma[g * Cg + j])
                         NormKernels.inputGradient(
                             dyp + start + j * S, xp + start + j * S, dxp + start + j * S, S,
-                            center: K, a: Float(a), b: Float(b), c: Float(c),
-                            clamped: clamped.map { $0 + start + j * S })
+                            center: K, a: Float(a), b: Float(b), c: Float(c), map: map(u / G, g * Cg + j))
                     }
                 case .perElement:
                     NormKernels.inputGradientPerElement(
@@ -190,8 +205,7 @@ final class GroupStatisticsEngine {
                     for j in 0..<Cg {
                         let c = g * Cg + j
                         let m = NormKernels.gradientMoments(
-                            dyp + start + j * S, xp + start + j * S, S, center: K,
-                            clamped: clamped.map { $0 + start + j * S })
+                            dyp + start + j * S, xp + start + j * S, S, center: K, map: map(u / G, c))
                         let dyXhat = rstd * (m.product - d * m.sum)
                         gammaSums[c] += dyXhat
                         betaSums[c] += m.sum
