@@ -6,6 +6,9 @@
 // Not a version: the three 8×32 kernels share MICRO_ACCUMULATORS / MICRO_STEP / MICRO_TILE and
 //   store_tile; clang -O3 emits the same instructions (register choice aside), and bench kernels
 //   measured the same GFLOP/s within the noise (6 runs each, 1 thread).
+// version 7 (forward, ∂x): the short last tiles of several images share one vector (see
+//   cnn_conv_forward_images below): conv_kernels.sh at batch 64, 3 rounds against version 6:
+//   32→64 at 14×14 forward 96 → 101–102 GFLOP/s, ∂x 90 → 94–100; 64→64 forward and ∂x 98 → 103.
 // version 6 (forward, ∂x): the output lines of a tile are prefetched in exclusive state before its
 //   products, the image planes two tiles ahead, and the vector plans are built once per thread and
 //   geometry: scripts/bench/conv_kernels.sh at batch 64 (outputs and inputs leave L2, as in a
@@ -139,7 +142,7 @@ typedef struct {
     int *offset;
 } image_plan;
 
-#define PLAN_CACHE 4  // geometries kept per thread (smallcnn has two; ∂x shares its conv's)
+#define PLAN_CACHE 8  // geometries kept per thread (smallcnn has two; ∂x shares its conv's)
 static _Thread_local image_plan plan_cache[PLAN_CACHE];
 static _Thread_local int plan_cache_next;
 
@@ -297,13 +300,33 @@ AVX512 static inline __attribute__((always_inline)) void prefetch_tile_output(fl
     }
 }
 
+// Where a vector that holds the last L positions of several images goes: image j's lanes
+// jL … jL + L − 1 (mask[j]) to its own output, out[j] + i·P for row i (already shifted back by jL).
+typedef struct {
+    int images;
+    float *out[16];
+    __mmask16 mask[16];
+} split_store;
+
+// store_tile for a one-vector tile whose lanes belong to several images.
+AVX512 static inline __attribute__((always_inline)) void store_tile_split(__m512 acc[MR][2], int rows,
+                                                                        const split_store *split, int P,
+                                                                        const float *bias, int relu) {
+    for (int i = 0; i < rows; i++) {
+        __m512 v = acc[i][0];
+        if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[i]));
+        if (relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+        for (int j = 0; j < split->images; j++) _mm512_mask_storeu_ps(split->out[j] + (size_t)i * P, split->mask[j], v);
+    }
+}
+
 // acc (8, 32) = packed A block (R, 8) × panel (R, 32); stores rows < rows into out (row stride P),
 // lanes by masks m0, m1, adding bias when given. With vectors = 1 only the panel's first 16 lanes
 // are multiplied (m1 is then 0): the image's last tile when 16 or fewer positions are left.
 AVX512 static inline __attribute__((always_inline)) void micro_kernel_body(const float *a, const float *panel, int R,
                                                                          int rows, float *out, int P, __mmask16 m0,
                                                                          __mmask16 m1, const float *bias, int relu,
-                                                                         const int vectors) {
+                                                                         const int vectors, const split_store *split) {
     prefetch_tile_output(out, P, rows, vectors);
     MICRO_ACCUMULATORS;
     for (int k = 0; k < R; k++) {
@@ -312,7 +335,11 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel_body(const
         MICRO_STEP(a + k * MR, 1, b0, b1);
     }
     MICRO_TILE(acc);
-    store_tile(acc, rows, out, P, m0, m1, bias, relu);
+    if (split) {
+        store_tile_split(acc, rows, split, P, bias, relu);
+    } else {
+        store_tile(acc, rows, out, P, m0, m1, bias, relu);
+    }
 }
 
 // micro_kernel for the first block of output channels, packing the panel as it goes: each k's
@@ -320,7 +347,8 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel_body(const
 // in the slots the FMAs leave free, so the packing costs little).
 AVX512 static inline __attribute__((always_inline)) void micro_kernel_packing_body(
     const float *a, const float *image, const cnn_conv_geometry *g, const vector_plan *plans, float *panel, int rows,
-    float *out, int P, __mmask16 m0, __mmask16 m1, const float *bias, int relu, const int vectors) {
+    float *out, int P, __mmask16 m0, __mmask16 m1, const float *bias, int relu, const int vectors,
+    const split_store *split) {
     const int C = g->channels, HW = g->height * g->width, T = g->kernel_height * g->kernel_width;
     // Each plane's lines two tiles ahead, past the last lane this tile reads (the last tap's last
     // piece): the gathers feed the FMAs at once and would otherwise wait on L3 (28×28 forward
@@ -343,39 +371,53 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel_packing_bo
         }
     }
     MICRO_TILE(acc);
-    store_tile(acc, rows, out, P, m0, m1, bias, relu);
+    if (split) {
+        store_tile_split(acc, rows, split, P, bias, relu);
+    } else {
+        store_tile(acc, rows, out, P, m0, m1, bias, relu);
+    }
 }
 
 // The kernels for a full (32-lane) tile and for a last tile of at most 16 positions: at 14×14
 // (196 = 6·32 + 4) the narrow one saves half a tile of 7 per channel block.
 AVX512 static void micro_kernel(const float *a, const float *panel, int R, int rows, float *out, int P, __mmask16 m0,
                                 __mmask16 m1, const float *bias, int relu) {
-    micro_kernel_body(a, panel, R, rows, out, P, m0, m1, bias, relu, 2);
+    micro_kernel_body(a, panel, R, rows, out, P, m0, m1, bias, relu, 2, NULL);
 }
 AVX512 static void micro_kernel_narrow(const float *a, const float *panel, int R, int rows, float *out, int P,
                                        __mmask16 m0, const float *bias, int relu) {
-    micro_kernel_body(a, panel, R, rows, out, P, m0, 0, bias, relu, 1);
+    micro_kernel_body(a, panel, R, rows, out, P, m0, 0, bias, relu, 1, NULL);
 }
 AVX512 static void micro_kernel_packing(const float *a, const float *image, const cnn_conv_geometry *g,
                                         const vector_plan *plans, float *panel, int rows, float *out, int P,
                                         __mmask16 m0, __mmask16 m1, const float *bias, int relu) {
-    micro_kernel_packing_body(a, image, g, plans, panel, rows, out, P, m0, m1, bias, relu, 2);
+    micro_kernel_packing_body(a, image, g, plans, panel, rows, out, P, m0, m1, bias, relu, 2, NULL);
 }
 AVX512 static void micro_kernel_packing_narrow(const float *a, const float *image, const cnn_conv_geometry *g,
                                                const vector_plan *plans, float *panel, int rows, float *out, int P,
                                                __mmask16 m0, const float *bias, int relu) {
-    micro_kernel_packing_body(a, image, g, plans, panel, rows, out, P, m0, 0, bias, relu, 1);
+    micro_kernel_packing_body(a, image, g, plans, panel, rows, out, P, m0, 0, bias, relu, 1, NULL);
+}
+// The narrow kernels for the vector of several images' tails (`conv_tail_group_avx512`).
+AVX512 static void micro_kernel_split(const float *a, const float *panel, int R, int rows, int P,
+                                      const split_store *split, const float *bias, int relu) {
+    micro_kernel_body(a, panel, R, rows, split->out[0], P, 0, 0, bias, relu, 1, split);
+}
+AVX512 static void micro_kernel_packing_split(const float *a, const float *image, const cnn_conv_geometry *g,
+                                              const vector_plan *plans, float *panel, int rows, int P,
+                                              const split_store *split, const float *bias, int relu) {
+    micro_kernel_packing_body(a, image, g, plans, panel, rows, split->out[0], P, 0, 0, bias, relu, 1, split);
 }
 
 // Output channels [f_begin, f_end) of one image (f_begin a multiple of 8); the first block of
 // the range packs the panels.
 AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,
-                                       int f_end, const float *bias, int relu, float *out, float *panel) {
+                                       int f_end, const float *bias, int relu, float *out, float *panel, int p_end) {
     const int P = g->output_height * g->output_width;
     const int R = g->channels * g->kernel_height * g->kernel_width;
     const int T = g->kernel_height * g->kernel_width;
     const image_plan *plan = image_plan_for(g);
-    for (int p0 = 0; p0 < P; p0 += TILE) {
+    for (int p0 = 0; p0 < p_end; p0 += TILE) {
         vector_plan plans[2];
         copy_vector_plan(plan, p0 / 16, T, &plans[0]);
         copy_vector_plan(plan, p0 / 16 + 1, T, &plans[1]);
@@ -401,12 +443,86 @@ AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geomet
 
 void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
                       const float *bias, int relu, float *out, float *panel) {
-    conv_forward_avx512(image, g, packed, 0, F, bias, relu, out, panel);
+    conv_forward_avx512(image, g, packed, 0, F, bias, relu, out, panel, g->output_height * g->output_width);
 }
 
 void cnn_conv_forward_outputs(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,
                               int f_end, const float *bias, int relu, float *out, float *panel) {
-    conv_forward_avx512(image, g, packed, f_begin, f_end, bias, relu, out, panel);
+    conv_forward_avx512(image, g, packed, f_begin, f_end, bias, relu, out, panel, g->output_height * g->output_width);
+}
+
+// Version 7: several images' short tails in one vector. When P = 32·m + L with 1 ≤ L ≤ 8 (14×14:
+// 196 = 6·32 + 4), an image's last tile has L positions and ran a 16-lane kernel with 16 − L lanes
+// idle; now the tails of k = ⌊16/L⌋ consecutive images fill one vector (image j in lanes jL …
+// jL + L − 1, its pieces read k·C·H·W floats further on, its lanes stored to its own output).
+// Each output is still the same chain of products in the same order: the bits do not change.
+static int tail_group_size(const cnn_conv_geometry *g) {
+    const int P = g->output_height * g->output_width, L = P % TILE;
+    const size_t image = (size_t)g->channels * g->height * g->width;
+    if (L < 1 || L > 8 || image * (16 / L) > (size_t)(1 << 30)) return 1;
+    return 16 / L;
+}
+
+int cnn_conv_tail_group(const cnn_conv_geometry *g) { return tail_group_size(g); }
+
+// The plan of the vector holding the tails of k images (image j at j·C·H·W floats from image 0).
+static void tail_group_plan(const image_plan *plan, const cnn_conv_geometry *g, int k, vector_plan *out) {
+    const int T = g->kernel_height * g->kernel_width, P = g->output_height * g->output_width, L = P % TILE;
+    const int stride = g->channels * g->height * g->width;
+    vector_plan one;
+    copy_vector_plan(plan, (P - L) / 16, T, &one);
+    for (int t = 0; t < T; t++) {
+        int count = 0;
+        for (int j = 0; j < k; j++) {
+            for (int i = 0; i < one.count[t]; i++, count++) {
+                out->mask[t][count] = (__mmask16)(one.mask[t][i] << (j * L));
+                out->offset[t][count] = one.offset[t][i] + j * stride - j * L;
+            }
+        }
+        out->count[t] = count;
+    }
+}
+
+// The tails of images 0 … k−1 (outputs (F, P) one after the other from out), all output channels.
+AVX512 static void conv_tail_group_avx512(const float *images, int k, const cnn_conv_geometry *g, const float *packed,
+                                          int F, const float *bias, int relu, float *out, float *panel) {
+    const int P = g->output_height * g->output_width, L = P % TILE;
+    const int R = g->channels * g->kernel_height * g->kernel_width;
+    vector_plan plans[1];
+    tail_group_plan(image_plan_for(g), g, k, &plans[0]);
+    split_store split = {.images = k};
+    for (int f0 = 0; f0 < F; f0 += MR) {
+        const int rows = F - f0 < MR ? F - f0 : MR;
+        for (int j = 0; j < k; j++) {
+            split.out[j] = out + (size_t)j * F * P + (size_t)f0 * P + (P - L) - j * L;
+            split.mask[j] = (__mmask16)(((1u << L) - 1u) << (j * L));
+        }
+        const float *a = packed + (size_t)f0 * R, *b = bias ? bias + f0 : NULL;
+        if (f0 == 0) {
+            micro_kernel_packing_split(a, images, g, plans, panel, rows, P, &split, b, relu);
+        } else {
+            micro_kernel_split(a, panel, R, rows, P, &split, b, relu);
+        }
+    }
+}
+
+void cnn_conv_forward_images(const float *images, int count, const cnn_conv_geometry *g, const float *packed, int F,
+                             const float *bias, int relu, float *out, float *panel) {
+    const int P = g->output_height * g->output_width, k = tail_group_size(g);
+    const size_t in_stride = (size_t)g->channels * g->height * g->width, out_stride = (size_t)F * P;
+    int n = 0;
+    if (k > 1) {
+        for (; n + k <= count; n += k) {
+            for (int j = 0; j < k; j++) {
+                conv_forward_avx512(images + (n + j) * in_stride, g, packed, 0, F, bias, relu, out + (n + j) * out_stride,
+                                    panel, P - P % TILE);
+            }
+            conv_tail_group_avx512(images + n * in_stride, k, g, packed, F, bias, relu, out + n * out_stride, panel);
+        }
+    }
+    for (; n < count; n++) {
+        conv_forward_avx512(images + n * in_stride, g, packed, 0, F, bias, relu, out + n * out_stride, panel, P);
+    }
 }
 
 // ∂Y (F, P) → ∂Yᵀ (P, F), so that a position's F gradients are one or more vectors, in 16×16
@@ -536,6 +652,17 @@ void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const floa
                       const float *bias, int relu, float *out, float *panel) {
     (void)image; (void)g; (void)packed; (void)F; (void)bias; (void)relu; (void)out; (void)panel;
     abort();  // cnn_kernels_available() is 0 here: callers never get this far
+}
+
+int cnn_conv_tail_group(const cnn_conv_geometry *g) {
+    (void)g;
+    return 1;
+}
+
+void cnn_conv_forward_images(const float *images, int count, const cnn_conv_geometry *g, const float *packed, int F,
+                             const float *bias, int relu, float *out, float *panel) {
+    (void)images; (void)count; (void)g; (void)packed; (void)F; (void)bias; (void)relu; (void)out; (void)panel;
+    abort();
 }
 
 void cnn_conv_forward_outputs(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,

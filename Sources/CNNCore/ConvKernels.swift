@@ -114,6 +114,25 @@ public enum ConvKernels {
             image, &raw, packed, Int32(outputs.lowerBound), Int32(outputs.upperBound), bias, relu ? 1 : 0, out, panel)
     }
 
+    /// `forward` for `count` images one after the other (outputs F·P floats apart), bit for bit as
+    /// `count` calls; consecutive images' short last tiles share a vector (`tailGroup`).
+    @inline(__always)
+    public static func forward(
+        images: UnsafePointer<Float>, count: Int, _ geometry: Geometry,
+        packed: UnsafePointer<Float>, outputs F: Int, bias: UnsafePointer<Float>?, relu: Bool = false,
+        out: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
+    ) {
+        var raw = geometry.raw
+        cnn_conv_forward_images(images, Int32(count), &raw, packed, Int32(F), bias, relu ? 1 : 0, out, panel)
+    }
+
+    /// How many consecutive images `forward(images:)` computes together: > 1 when an image's last
+    /// tile is short (14×14: 4 positions, so 4 images share one vector).
+    public static func tailGroup(_ geometry: Geometry) -> Int {
+        var raw = geometry.raw
+        return Int(cnn_conv_tail_group(&raw))
+    }
+
     /// out (F, OH, OW) = packed weights × columns(image) [+ bias], one image; with `relu`, clamped
     /// at 0 as it is stored (a fused ReLU).
     @inline(__always)

@@ -176,11 +176,10 @@ public final class Conv2D: Layer {
             Parallel.forEachChunk(N) { chunk, images in
                 times.chunk(chunk) {
                     times.time(chunk, .gemm) {
-                        for n in images {
-                            ConvKernels.forward(
-                                x + n * CHW, kernel, packed: packed, outputs: F, bias: b, relu: relu,
-                                out: y + n * F * P, panel: panel + chunk * panelCount)
-                        }
+                        ConvKernels.forward(
+                            images: x + images.lowerBound * CHW, count: images.count, kernel, packed: packed,
+                            outputs: F, bias: b, relu: relu, out: y + images.lowerBound * F * P,
+                            panel: panel + chunk * panelCount)
                     }
                 }
             }
@@ -251,7 +250,9 @@ public final class Conv2D: Layer {
         }
         if panelCount > 0 { panels.resize(to: Shape(Parallel.threadCount, panelCount)) }
         if kernel != nil { transposedGradients.resize(to: Shape(Parallel.threadCount, P, F)) }
-        if fusedReLU { maskedGradients.resize(to: Shape(chunks, F, P)) }
+        // Images whose input gradients are computed together (their short last tiles share a vector).
+        let group = transposed.map { ConvKernels.tailGroup($0) } ?? 1
+        if fusedReLU { maskedGradients.resize(to: Shape(chunks, group, F, P)) }
         if Self.splitsEachImage(N), let kernel, transposed != nil || !needsInputGradient {
             backwardSplittingImages(
                 outputGradient, kernel, transposed: transposed, panelCount: panelCount, fusedReLU: fusedReLU)
@@ -269,9 +270,12 @@ public final class Conv2D: Layer {
                 dw.update(repeating: 0, count: F * R)
                 db.update(repeating: 0, count: F)
                 let work = perChunk + chunk * R * P  // (R, P): columns, then ∂columns
+                let maskedGroup = masked.map { $0 + chunk * group * F * P }  // (group, F, P)
                 for n in images {
                     let image = x + n * CHW
-                    let dyImage = masked.map { $0 + chunk * F * P } ?? dy + n * F * P  // (F, P)
+                    // This image's gradient: its slot of the chunk's masked group, or ∂Y itself. (F, P)
+                    let first = n - (n - images.lowerBound) % group  // the first image of n's group
+                    let dyImage = maskedGroup.map { $0 + (n - first) * F * P } ?? dy + n * F * P
                     if masked != nil {
                         times.time(chunk, .activation) {
                             Self.maskReLUGradient(dy + n * F * P, output: y + n * F * P, count: F * P, into: dyImage)
@@ -302,10 +306,13 @@ public final class Conv2D: Layer {
                     guard needsInputGradient else { continue }
                     let dxImage = dx + n * CHW  // (C, H, W)
                     if let transposed {
+                        // Once the group's last image has its gradient: the group's input gradients.
+                        let count = min(group, images.upperBound - first)
+                        guard n == first + count - 1 else { continue }
                         times.time(chunk, .gemm) {
                             ConvKernels.forward(
-                                dyImage, transposed, packed: packed, outputs: C, bias: nil, out: dxImage,
-                                panel: panel + chunk * panelCount)
+                                images: maskedGroup ?? dy + first * F * P, count: count, transposed, packed: packed,
+                                outputs: C, bias: nil, out: dx + first * CHW, panel: panel + chunk * panelCount)
                         }
                     } else if pointwise {
                         times.time(chunk, .gemm) {

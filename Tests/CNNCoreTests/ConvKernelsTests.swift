@@ -150,6 +150,47 @@ final class ConvKernelsTests: XCTestCase {
         }
     }
 
+    /// Several images per call (`forward(images:)`): when an image's last tile is short (P mod 32
+    /// ≤ 8), the tails of `tailGroup` consecutive images share one vector. The outputs must be
+    /// those of one call per image, bit for bit, for whole groups and for the images left over.
+    func testSeveralImagesPerCallMatchOneAtATimeBitForBit() throws {
+        try XCTSkipUnless(ConvKernels.isAvailable, "no AVX-512F here: the engine runs im2col + OpenBLAS")
+        // (C, H, W, F, K, padding, images per shared vector): 14×14 (196 = 6·32 + 4), 6×6 (36),
+        // 2×3 (6), 1×1 outputs, a one-column image (3 rows), and 28×28 (784: no short tail).
+        let shapes: [(c: Int, h: Int, w: Int, f: Int, k: Int, pad: Int, group: Int)] = [
+            (32, 14, 14, 20, 3, 1, 4), (8, 6, 6, 12, 3, 1, 4), (8, 2, 3, 9, 3, 1, 2), (32, 1, 1, 8, 1, 0, 16),
+            (32, 3, 1, 10, 1, 0, 5), (32, 28, 28, 16, 3, 1, 1)
+        ]
+        for (index, s) in shapes.enumerated() {
+            let g = ConvGeometry(
+                channels: s.c, height: s.h, width: s.w, kernelHeight: s.k, kernelWidth: s.k, stride: 1, padding: s.pad)
+            let name = "C\(s.c) \(s.h)×\(s.w) F\(s.f) K\(s.k) p\(s.pad)"
+            guard let kernel = ConvKernels.geometry(g) else { XCTFail("\(name): not handled"); continue }
+            XCTAssertEqual(ConvKernels.tailGroup(kernel), s.group, "\(name): images per shared vector")
+            let R = g.columnRows, P = g.columnCount, F = s.f, CHW = s.c * s.h * s.w
+            let count = min(2 * s.group + 1, 33)  // two whole groups and one image left over
+            let images = GradientCheck.randomTensor(Shape(count, s.c, s.h, s.w), seed: UInt64(210 + index))
+            let weights = GradientCheck.randomTensor(Shape(F, R), seed: UInt64(230 + index))
+            let bias = GradientCheck.randomTensor(Shape(F), seed: UInt64(250 + index))
+            let packed = Tensor(shape: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
+            ConvKernels.packWeights(weights.data, outputs: F, rows: R, into: packed.data)
+            let panel = Tensor(shape: Shape(ConvKernels.panelCount(rows: R)))
+            for relu in [false, true] {
+                let oneByOne = Tensor(shape: Shape(count, F, P)), together = Tensor(shape: Shape(count, F, P))
+                together.data.update(repeating: .nan, count: together.count)
+                for n in 0..<count {
+                    ConvKernels.forward(
+                        images.data + n * CHW, kernel, packed: packed.data, outputs: F, bias: bias.data, relu: relu,
+                        out: oneByOne.data + n * F * P, panel: panel.data)
+                }
+                ConvKernels.forward(
+                    images: images.data, count: count, kernel, packed: packed.data, outputs: F, bias: bias.data,
+                    relu: relu, out: together.data, panel: panel.data)
+                XCTAssertEqual(together.array, oneByOne.array, "\(name) relu \(relu)")
+            }
+        }
+    }
+
     /// Geometries the 8×32 kernels leave to others: stride 2 (im2col + OpenBLAS), R < 32 (the
     /// short-reduction forward).
     func testUnsupportedGeometriesFallBack() {

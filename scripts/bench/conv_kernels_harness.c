@@ -33,13 +33,13 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
     double best[3] = {1e30, 1e30, 1e30};
     for (int r = 0; r < repetitions; r++) {
         double t = cpu_seconds();
-        for (int n = 0; n < batch; n++) cnn_conv_forward(x + (size_t)n * C * P, &g, packed, F, NULL, 0, y + (size_t)n * F * P, panel);
+        cnn_conv_forward_images(x, batch, &g, packed, F, NULL, 0, y, panel);  // as the engine calls it
         if ((t = cpu_seconds() - t) < best[0]) best[0] = t;
         t = cpu_seconds();
         for (int n = 0; n < batch; n++) cnn_conv_weight_gradient(x + (size_t)n * C * P, &g, dy + (size_t)n * F * P, F, dyT, panel, accT);
         if ((t = cpu_seconds() - t) < best[1]) best[1] = t;
         t = cpu_seconds();
-        for (int n = 0; n < batch; n++) cnn_conv_forward(dy + (size_t)n * F * P, &gt, packedT, C, NULL, 0, dx + (size_t)n * C * P, panel);
+        cnn_conv_forward_images(dy, batch, &gt, packedT, C, NULL, 0, dx, panel);
         if ((t = cpu_seconds() - t) < best[2]) best[2] = t;
     }
     const double flops = 2.0 * F * R * P * batch * 1e-9;

@@ -53,6 +53,15 @@ void cnn_conv_pack_weights_transposed(const float *weights, int F, int C, int KH
 void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
                       const float *bias, int relu, float *out, float *panel);
 
+/// cnn_conv_forward for `count` images stored one after the other (C·H·W floats apart; outputs
+/// F·P floats apart), bit for bit as `count` calls: when an image ends in a short last tile
+/// (P mod 32 ≤ 8), the tails of cnn_conv_tail_group(g) consecutive images share one vector.
+void cnn_conv_forward_images(const float *images, int count, const cnn_conv_geometry *g, const float *packed, int F,
+                             const float *bias, int relu, float *out, float *panel);
+
+/// How many consecutive images cnn_conv_forward_images computes together (1: no tail sharing).
+int cnn_conv_tail_group(const cnn_conv_geometry *g);
+
 /// cnn_conv_forward for output channels [f_begin, f_end) only (f_begin a multiple of 8), into the
 /// same full output: for splitting one image over threads when the batch is smaller than the
 /// thread count. Each range packs its own panel.
