@@ -6,6 +6,10 @@
 // Not a version: the three 8×32 kernels share MICRO_ACCUMULATORS / MICRO_STEP / MICRO_TILE and
 //   store_tile; clang -O3 emits the same instructions (register choice aside), and bench kernels
 //   measured the same GFLOP/s within the noise (6 runs each, 1 thread).
+// version 8 (∂W): the next image's input and output gradient are prefetched into L2 during this
+//   image's products (Conv2D passes them): conv_kernels.sh at batch 64, alternating, 3 rounds:
+//   14×14 ∂W 92–95 → 97–99 GFLOP/s, 28×28 90–94 → 94–97. Tried and dropped: writing the padded
+//   copy with masked AVX-512 stores instead of memset + memcpy per row (slower: both wait on L3).
 // version 7 (forward, ∂x): the short last tiles of several images share one vector (see
 //   cnn_conv_forward_images below): conv_kernels.sh at batch 64, 3 rounds against version 6:
 //   32→64 at 14×14 forward 96 → 101–102 GFLOP/s, ∂x 90 → 94–100; 64→64 forward and ∂x 98 → 103.
@@ -601,7 +605,8 @@ AVX512 static void weight_kernel(const float *padded, const int offset[MR], int 
 
 // The weight gradient's rows of input channels [c_begin, c_end) (all of ∂Y's channels).
 AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                                               int c_begin, int c_end, float *dyT, float *padded, float *accT) {
+                                               int c_begin, int c_end, float *dyT, float *padded, float *accT,
+                                               const float *next_image, const float *next_dy) {
     const int OH = g->output_height, OW = g->output_width, H = g->height, W = g->width, pad = g->padding;
     const int KW = g->kernel_width, T = g->kernel_height * KW;
     const int PH = H + 2 * pad, PW = W + 2 * pad, C = c_end - c_begin, R = C * T;
@@ -614,7 +619,21 @@ AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_con
     }
     transpose_gradient(dy, F, OH * OW, dyT);
     accT += (size_t)c_begin * T * F;
+    // The next image's input and gradient, a slice per block of rows, into L2: its copy and
+    // transpose then wait on L2 instead of L3 (version 8: 14×14 ∂W 92–95 → 97–99 GFLOP/s, 28×28
+    // 90–94 → 94–97, one thread, batch 64, same run).
+    const size_t x_bytes = next_image ? (size_t)C * H * W * sizeof(float) : 0;
+    const size_t dy_bytes = next_dy ? (size_t)F * OH * OW * sizeof(float) : 0;
+    const int blocks = (R + MR - 1) / MR;
+    const size_t x_slice = (x_bytes / blocks + 64) & ~(size_t)63, dy_slice = (dy_bytes / blocks + 64) & ~(size_t)63;
     for (int k0 = 0; k0 < R; k0 += MR) {
+        const size_t block = (size_t)(k0 / MR);
+        for (size_t o = block * x_slice; o < (block + 1) * x_slice && o < x_bytes; o += 64) {
+            _mm_prefetch((const char *)next_image + o, _MM_HINT_T1);
+        }
+        for (size_t o = block * dy_slice; o < (block + 1) * dy_slice && o < dy_bytes; o += 64) {
+            _mm_prefetch((const char *)next_dy + o, _MM_HINT_T1);
+        }
         const int rows = R - k0 < MR ? R - k0 : MR;
         int offset[MR];
         for (int i = 0; i < MR; i++) {  // rows past R repeat row k0 (their sums are not stored)
@@ -631,20 +650,20 @@ AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_con
 }
 
 void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                              float *dyT, float *scratch, float *accT) {
-    conv_weight_gradient_avx512(image, g, dy, F, 0, g->channels, dyT, scratch, accT);
+                              float *dyT, float *scratch, float *accT, const float *next_image, const float *next_dy) {
+    conv_weight_gradient_avx512(image, g, dy, F, 0, g->channels, dyT, scratch, accT, next_image, next_dy);
 }
 
 void cnn_conv_weight_gradient_channels(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
                                        int c_begin, int c_end, float *dyT, float *scratch, float *accT) {
-    conv_weight_gradient_avx512(image, g, dy, F, c_begin, c_end, dyT, scratch, accT);
+    conv_weight_gradient_avx512(image, g, dy, F, c_begin, c_end, dyT, scratch, accT, NULL, NULL);
 }
 
 #else
 
 void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                              float *dyT, float *panel, float *accT) {
-    (void)image; (void)g; (void)dy; (void)F; (void)dyT; (void)panel; (void)accT;
+                              float *dyT, float *panel, float *accT, const float *next_image, const float *next_dy) {
+    (void)image; (void)g; (void)dy; (void)F; (void)dyT; (void)panel; (void)accT; (void)next_image; (void)next_dy;
     abort();
 }
 

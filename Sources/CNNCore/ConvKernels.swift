@@ -76,15 +76,17 @@ public enum ConvKernels {
     }
 
     /// accT (R, F) += columns(image) × ∂Yᵀ, one image's weight gradient transposed.
-    /// `dyT` is scratch of P·F floats, `panel` of `weightScratchCount(_:)`.
+    /// `dyT` is scratch of P·F floats, `panel` of `weightScratchCount(_:)`. `next`: the next call's
+    /// image and output gradient, prefetched into L2 while this one runs.
     @inline(__always)
     public static func weightGradient(
         _ image: UnsafePointer<Float>, _ geometry: Geometry, outputGradient dy: UnsafePointer<Float>,
         outputs F: Int, transposedScratch dyT: UnsafeMutablePointer<Float>,
-        panel: UnsafeMutablePointer<Float>, accumulator accT: UnsafeMutablePointer<Float>
+        panel: UnsafeMutablePointer<Float>, accumulator accT: UnsafeMutablePointer<Float>,
+        next: (image: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>)? = nil
     ) {
         var raw = geometry.raw
-        cnn_conv_weight_gradient(image, &raw, dy, Int32(F), dyT, panel, accT)
+        cnn_conv_weight_gradient(image, &raw, dy, Int32(F), dyT, panel, accT, next?.image, next?.outputGradient)
     }
 
     /// `weightGradient` for the rows of input channels `channels` only (one image split over

@@ -282,11 +282,16 @@ public final class Conv2D: Layer {
                         }
                     }
                     if let kernel {
+                        // The next image's input and raw gradient, prefetched during this one's.
+                        let last = n + 1 == images.upperBound
+                        let next: (UnsafePointer<Float>, UnsafePointer<Float>)? =
+                            last ? nil : (UnsafePointer(image + CHW), UnsafePointer(dy + (n + 1) * F * P))
                         times.time(chunk, .gemm) {
                             ConvKernels.weightGradient(
                                 image, kernel, outputGradient: dyImage, outputs: F,
                                 transposedScratch: dyT + chunk * P * F, panel: panel + chunk * panelCount,
-                                accumulator: dw)  // (R, F) here
+                                accumulator: dw,  // (R, F) here
+                                next: next)
                         }
                     } else {
                         var columnMatrix = image

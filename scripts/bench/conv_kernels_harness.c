@@ -36,7 +36,11 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
         cnn_conv_forward_images(x, batch, &g, packed, F, NULL, 0, y, panel);  // as the engine calls it
         if ((t = cpu_seconds() - t) < best[0]) best[0] = t;
         t = cpu_seconds();
-        for (int n = 0; n < batch; n++) cnn_conv_weight_gradient(x + (size_t)n * C * P, &g, dy + (size_t)n * F * P, F, dyT, panel, accT);
+        for (int n = 0; n < batch; n++) {
+            const int more = n + 1 < batch;  // the next image's input and gradient, prefetched as the engine does
+            cnn_conv_weight_gradient(x + (size_t)n * C * P, &g, dy + (size_t)n * F * P, F, dyT, panel, accT,
+                                     more ? x + (size_t)(n + 1) * C * P : NULL, more ? dy + (size_t)(n + 1) * F * P : NULL);
+        }
         if ((t = cpu_seconds() - t) < best[1]) best[1] = t;
         t = cpu_seconds();
         cnn_conv_forward_images(dy, batch, &gt, packedT, C, NULL, 0, dx, panel);

@@ -72,8 +72,10 @@ void cnn_conv_forward_outputs(const float *image, const cnn_conv_geometry *g, co
 /// No column panel: the micro-kernel reads each column-matrix row straight from a zero-padded copy
 /// of the image. `dy` is ∂Y (F, OH, OW); `dyT` is scratch of P·F floats; `scratch` of
 /// `cnn_conv_weight_scratch_count(g)` floats. The caller adds accT's transpose into ∂W (F, R).
+/// `next_image` (C, H, W) and `next_dy` (F, OH, OW), when not NULL, are the next call's: they are
+/// prefetched into L2 while this one runs.
 void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                              float *dyT, float *scratch, float *accT);
+                              float *dyT, float *scratch, float *accT, const float *next_image, const float *next_dy);
 
 /// cnn_conv_weight_gradient for the rows of input channels [c_begin, c_end) only (rows
 /// c_begin·KH·KW … c_end·KH·KW − 1 of the full accT): for splitting one image over threads.
