@@ -13,7 +13,7 @@ public final class Tensor: @unchecked Sendable {
     public init(shape: Shape) {
         self.shape = shape
         self.capacity = max(shape.count, 1)
-        self.data = .allocate(capacity: capacity)
+        self.data = TensorMemory.allocate(capacity)
         data.initialize(repeating: 0, count: capacity)
     }
 
@@ -26,7 +26,7 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { data.deallocate() }
+    deinit { TensorMemory.deallocate(data, count: capacity) }
 
     public var count: Int { shape.count }
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
@@ -36,9 +36,9 @@ public final class Tensor: @unchecked Sendable {
     public func resize(to newShape: Shape) {
         if newShape == shape { return }
         if newShape.count > capacity {
-            data.deallocate()
+            TensorMemory.deallocate(data, count: capacity)
             capacity = newShape.count
-            data = .allocate(capacity: capacity)
+            data = TensorMemory.allocate(capacity)
             data.initialize(repeating: 0, count: capacity)
         }
         shape = newShape

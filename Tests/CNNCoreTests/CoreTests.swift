@@ -1,7 +1,27 @@
 import CNNCore
+import Foundation
 import XCTest
 
 final class CoreTests: XCTestCase {
+    /// Buffers of 2 MiB or more sit on 2 MiB boundaries (huge pages, `TensorMemory`), start zeroed,
+    /// survive growing and shrinking, and small ones are plain allocations.
+    func testLargeTensorsAreHugePageAligned() throws {
+        try XCTSkipIf(
+            ProcessInfo.processInfo.environment["CNNTRAIN_HUGEPAGES"] == "off", "CNNTRAIN_HUGEPAGES=off")
+        let large = Tensor(shape: Shape(3, 1 << 18))  // 3 MiB
+        XCTAssertEqual(Int(bitPattern: large.data) % (2 << 20), 0, "a 3 MiB tensor starts on a 2 MiB boundary")
+        XCTAssertTrue(large.array.allSatisfy { $0 == 0 })
+        large.fill(2)
+        large.resize(to: Shape(5, 1 << 18))  // grows: a new buffer, zeroed
+        XCTAssertEqual(Int(bitPattern: large.data) % (2 << 20), 0)
+        XCTAssertTrue(large.array.allSatisfy { $0 == 0 })
+        large.resize(to: Shape(16))  // shrinks: the same buffer
+        large.fill(1)
+        XCTAssertEqual(large.array, [Float](repeating: 1, count: 16))
+        let small = Tensor(shape: Shape(1000))
+        XCTAssertEqual(small.count, 1000)
+    }
+
     func testSeededGeneratorRepeats() {
         var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
         let first = (0..<5).map { _ in a.next() }
