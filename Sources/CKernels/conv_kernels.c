@@ -470,6 +470,8 @@ static int tail_group_size(const cnn_conv_geometry *g) {
 int cnn_conv_tail_group(const cnn_conv_geometry *g) { return tail_group_size(g); }
 
 // The plan of the vector holding the tails of k images (image j at j·C·H·W floats from image 0).
+// A tap's pieces stay within MAX_PIECES: one image's L-lane tail has at most L pieces per tap (one
+// per output-row run), and k·L ≤ 16.
 static void tail_group_plan(const image_plan *plan, const cnn_conv_geometry *g, int k, vector_plan *out) {
     const int T = g->kernel_height * g->kernel_width, P = g->output_height * g->output_width, L = P % TILE;
     const int stride = g->channels * g->height * g->width;
