@@ -60,6 +60,17 @@ public enum ConvKernels {
         return cnn_conv_weight_scratch_count(&raw)
     }
 
+    /// Packs weights (F, C·taps) for `forward` and its variants: blocks of 8 output channels whose
+    /// rows run tap by tap (the panels' order, see conv_kernels.c version 9).
+    public static func packWeights(
+        _ weights: UnsafePointer<Float>, outputs F: Int, inputs C: Int, taps T: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
+        cnn_conv_pack_weights_by_tap(weights, Int32(F), Int32(C), Int32(T), packed)
+    }
+
+    /// Packs weights (F, R) for the short-reduction kernels (`shortForward`): rows in the weights'
+    /// own order.
     public static func packWeights(
         _ weights: UnsafePointer<Float>, outputs F: Int, rows R: Int,
         into packed: UnsafeMutablePointer<Float>

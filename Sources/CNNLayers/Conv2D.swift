@@ -164,7 +164,8 @@ public final class Conv2D: Layer {
         if let kernel = ConvKernels.geometry(g) {
             // Our kernels: im2col inside the GEMM's packing, bias (and a fused ReLU) on the store.
             packedWeights.resize(to: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
-            ConvKernels.packWeights(w, outputs: F, rows: R, into: packedWeights.data)
+            ConvKernels.packWeights(
+                w, outputs: F, inputs: inputChannels, taps: kernelSize * kernelSize, into: packedWeights.data)
             panels.resize(to: Shape(Parallel.threadCount, ConvKernels.panelCount(rows: R)))
             let packed = packedWeights.data, panel = panels.data, panelCount = ConvKernels.panelCount(rows: R)
             if Self.splitsEachImage(N) {

@@ -35,7 +35,7 @@ final class ConvKernelsTests: XCTestCase {
 
             // Forward.
             let packed = Tensor(shape: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
-            ConvKernels.packWeights(weights.data, outputs: F, rows: R, into: packed.data)
+            ConvKernels.packWeights(weights.data, outputs: F, inputs: s.c, taps: s.k * s.k, into: packed.data)
             let expected = Tensor(shape: Shape(F, P)), got = Tensor(shape: Shape(F, P))
             BLAS.sgemmReference(
                 transposeA: false, transposeB: false, m: F, n: P, k: R, alpha: 1, a: weights.data, lda: R,
@@ -173,7 +173,7 @@ final class ConvKernelsTests: XCTestCase {
             let weights = GradientCheck.randomTensor(Shape(F, R), seed: UInt64(230 + index))
             let bias = GradientCheck.randomTensor(Shape(F), seed: UInt64(250 + index))
             let packed = Tensor(shape: Shape(ConvKernels.packedCount(outputs: F, rows: R)))
-            ConvKernels.packWeights(weights.data, outputs: F, rows: R, into: packed.data)
+            ConvKernels.packWeights(weights.data, outputs: F, inputs: s.c, taps: s.k * s.k, into: packed.data)
             let panel = Tensor(shape: Shape(ConvKernels.panelCount(rows: R)))
             for relu in [false, true] {
                 let oneByOne = Tensor(shape: Shape(count, F, P)), together = Tensor(shape: Shape(count, F, P))

@@ -6,6 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-cc -O3 -std=gnu11 -I"$root/Sources/CKernels/include" -I"$root/Sources/CKernels" \
+# clang, as SwiftPM builds the engine's C targets: gcc 12 builds the same kernels measurably slower
+# (∂W 96–98 against 103–105 GFLOP/s at batch 64, session 8), and figures before session 8 were gcc's.
+compiler=cc
+command -v clang >/dev/null && compiler=clang
+"$compiler" -O3 -std=gnu11 -I"$root/Sources/CKernels/include" -I"$root/Sources/CKernels" \
   "$root/scripts/bench/conv_kernels_harness.c" -o "$out/conv_kernels"
 "$out/conv_kernels" "$@"

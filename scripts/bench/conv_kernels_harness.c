@@ -27,7 +27,7 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
     float *x = filled((size_t)batch * C * P), *w = filled((size_t)F * R), *dy = filled((size_t)batch * F * P);
     float *y = filled((size_t)batch * F * P), *dx = filled((size_t)batch * C * P);
     float *packed = filled(cnn_conv_packed_weights_count(F, R)), *packedT = filled(cnn_conv_packed_weights_count(C, RT));
-    cnn_conv_pack_weights(w, F, R, packed);
+    cnn_conv_pack_weights_by_tap(w, F, C, 9, packed);
     cnn_conv_pack_weights_transposed(w, F, C, 3, 3, packedT);
     float *panel = filled(cnn_conv_panel_count(R > RT ? R : RT)), *dyT = filled((size_t)P * F), *accT = filled((size_t)R * F);
     double best[3] = {1e30, 1e30, 1e30};

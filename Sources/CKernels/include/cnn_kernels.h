@@ -39,16 +39,23 @@ size_t cnn_conv_panel_count(int R);
 /// Floats of one thread's weight-gradient scratch: the zero-padded image, C·(H + 2p)·(W + 2p).
 size_t cnn_conv_weight_scratch_count(const cnn_conv_geometry *g);
 
-/// Packs weights (F, R) row-major into ⌈F/8⌉ blocks of (R, 8) (missing rows zero).
+/// Packs weights (F, R) row-major into ⌈F/8⌉ blocks of (R, 8) (missing rows zero), rows in the
+/// weights' order k = c·T + t: for the short-reduction kernels (conv_small_kernels.c).
 void cnn_conv_pack_weights(const float *weights, int F, int R, float *packed);
+
+/// Packs weights (F, C·T) (T = KH·KW taps) into ⌈F/8⌉ blocks of (R, 8) whose rows run tap by tap,
+/// k = t·C + c: the order of the panels of cnn_conv_forward and its variants.
+void cnn_conv_pack_weights_by_tap(const float *weights, int F, int C, int T, float *packed);
 
 /// Packs the weights of the input gradient as a convolution: the stride-1 transposed convolution
 /// is the convolution of ∂Y (F, OH, OW) with padding KH−1−padding and the flipped, transposed
-/// kernel W'[c][f][ky][kx] = W[f][c][KH−1−ky][KW−1−kx], a (C, F·KH·KW) matrix, packed as above.
+/// kernel W'[c][f][ky][kx] = W[f][c][KH−1−ky][KW−1−kx], a (C, F·KH·KW) matrix, packed as
+/// cnn_conv_pack_weights_by_tap packs (rows tap by tap: k = t·F + f).
 void cnn_conv_pack_weights_transposed(const float *weights, int F, int C, int KH, int KW, float *packed);
 
 /// out (F, OH, OW) = packed (F, R) × columns(image) (R, P) [+ bias (F)], for one image (C, H, W),
-/// clamped at 0 when `relu` is non-zero (a fused ReLU, applied as the tile is stored).
+/// clamped at 0 when `relu` is non-zero (a fused ReLU, applied as the tile is stored). `packed`
+/// as from cnn_conv_pack_weights_by_tap (or cnn_conv_pack_weights_transposed for ∂x).
 /// `bias` may be NULL. `panel` is scratch of `cnn_conv_panel_count(R)` floats.
 void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
                       const float *bias, int relu, float *out, float *panel);
