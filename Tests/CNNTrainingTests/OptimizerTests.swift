@@ -1,3 +1,4 @@
+import Foundation
 import CNNCore
 import CNNTraining
 import TestSupport
@@ -82,6 +83,38 @@ final class OptimizerTests: XCTestCase {
     func testAdamWCustomSettingsMatchTorch() throws {
         try checkAgainstTorch("adamw_custom", learningRates: Self.adamRates) {
             try AdamW(parameters: $0, beta1: 0.8, beta2: 0.99, epsilon: 1e-3, weightDecay: 0.1)
+        }
+    }
+
+    /// SGD's 16-lane update (a parameter of 16·k + 5 elements covers the vector loop and the scalar
+    /// tail) gives, bit for bit, PyTorch's per-element formula evaluated one element at a time, for
+    /// every combination of momentum, dampening and Nesterov, on the first step and after it.
+    func testSGDVectorUpdateMatchesTheScalarFormulaBitForBit() throws {
+        let count = 16 * 9 + 5
+        for (momentum, dampening, nesterov) in [(Float(0), Float(0), false), (0.9, 0, false), (0.9, 0.3, false), (0.9, 0, true)] {
+            let label = "momentum \(momentum) dampening \(dampening) nesterov \(nesterov)"
+            let parameter = Parameter(name: "w", shape: Shape(count))
+            parameter.value.copyValues((0..<count).map { Float(sin(Double($0) * 0.37)) })
+            var p = parameter.value.array, b = [Float](repeating: 0, count: count)
+            let sgd = try SGD(
+                parameters: [("w", parameter)], momentum: momentum, dampening: dampening, nesterov: nesterov,
+                weightDecay: 5e-4)
+            for step in 0..<3 {
+                let g = (0..<count).map { Float(cos(Double($0 + 31 * step) * 0.53)) * 0.1 }
+                parameter.gradient.copyValues(g)
+                let learningRate: Float = 0.05 + 0.01 * Float(step)
+                sgd.step(learningRate: learningRate)
+                for i in 0..<count {  // torch.optim.SGD's update, one element at a time
+                    var d = g[i] + 5e-4 * p[i]
+                    if momentum != 0 {
+                        b[i] = step == 0 ? d : momentum * b[i] + (1 - dampening) * d
+                        d = nesterov ? d + momentum * b[i] : b[i]
+                    }
+                    p[i] -= learningRate * d
+                }
+                let got = parameter.value.array
+                XCTAssertEqual(got.map(\.bitPattern), p.map(\.bitPattern), "\(label), step \(step + 1)")
+            }
         }
     }
 

@@ -72,7 +72,7 @@ public final class SGD: Optimizer {
             let (weightDecay, momentum, dampening, nesterov) = (weightDecay, momentum, dampening, nesterov)
             if momentum == 0 {
                 Parallel.forEachChunk(count, minimumPerChunk: Self.elementsPerChunk) { _, range in
-                    for i in range { p[i] -= learningRate * (g[i] + weightDecay * p[i]) }
+                    Self.plainUpdate(p, g, range, learningRate: learningRate, weightDecay: weightDecay)
                 }
                 continue
             }
@@ -83,15 +83,71 @@ public final class SGD: Optimizer {
             let b = buffer.data
             // Element-wise, so splitting over threads changes no result.
             Parallel.forEachChunk(count, minimumPerChunk: Self.elementsPerChunk) { _, range in
-                for i in range {
-                    let d = g[i] + weightDecay * p[i]
-                    b[i] = firstStep ? d : momentum * b[i] + (1 - dampening) * d
-                    let update = nesterov ? d + momentum * b[i] : b[i]
-                    p[i] -= learningRate * update
-                }
+                Self.momentumUpdate(
+                    p, g, b, range, learningRate: learningRate, weightDecay: weightDecay, momentum: momentum,
+                    dampening: dampening, nesterov: nesterov, firstStep: firstStep)
             }
         }
         stepCount += 1
+    }
+
+    // The updates, 16 elements at a time. Each lane does the scalar loop's operations in its order
+    // (no fused multiply-add: Swift does not contract), so the bits are the scalar loop's. Version 1
+    // was that scalar loop, which the compiler left unvectorized (its branches on the first step and
+    // Nesterov stayed inside): see the README's speed section for the measured figures.
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+
+    /// p ← p − η·(g + λ·p) over `range`.
+    static func plainUpdate(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+        learningRate: Float, weightDecay: Float
+    ) {
+        let lr = SIMD16<Float>(repeating: learningRate), wd = SIMD16<Float>(repeating: weightDecay)
+        var i = range.lowerBound
+        while i + 16 <= range.upperBound {
+            let pv = load(p, i)
+            store(pv - lr * (load(g, i) + wd * pv), p, i)
+            i += 16
+        }
+        while i < range.upperBound {
+            p[i] -= learningRate * (g[i] + weightDecay * p[i])
+            i += 1
+        }
+    }
+
+    /// d = g + λ·p; b ← d (first step) or μ·b + (1 − τ)·d; p ← p − η·(Nesterov ? d + μ·b : b).
+    static func momentumUpdate(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+        _ range: Range<Int>, learningRate: Float, weightDecay: Float, momentum: Float, dampening: Float,
+        nesterov: Bool, firstStep: Bool
+    ) {
+        let lr = SIMD16<Float>(repeating: learningRate), wd = SIMD16<Float>(repeating: weightDecay)
+        let mu = SIMD16<Float>(repeating: momentum), keep = SIMD16<Float>(repeating: 1 - dampening)
+        var i = range.lowerBound
+        while i + 16 <= range.upperBound {
+            let pv = load(p, i)
+            let d = load(g, i) + wd * pv
+            let bv = firstStep ? d : mu * load(b, i) + keep * d
+            store(bv, b, i)
+            store(pv - lr * (nesterov ? d + mu * bv : bv), p, i)
+            i += 16
+        }
+        while i < range.upperBound {
+            let d = g[i] + weightDecay * p[i]
+            b[i] = firstStep ? d : momentum * b[i] + (1 - dampening) * d
+            let update = nesterov ? d + momentum * b[i] : b[i]
+            p[i] -= learningRate * update
+            i += 1
+        }
     }
 
     public func stateTensors() -> [(name: String, tensor: Tensor)] {
