@@ -1,6 +1,6 @@
-import Foundation
 import CNNCore
 import CNNTraining
+import Foundation
 import TestSupport
 import XCTest
 
@@ -91,7 +91,9 @@ final class OptimizerTests: XCTestCase {
     /// every combination of momentum, dampening and Nesterov, on the first step and after it.
     func testSGDVectorUpdateMatchesTheScalarFormulaBitForBit() throws {
         let count = 16 * 9 + 5
-        for (momentum, dampening, nesterov) in [(Float(0), Float(0), false), (0.9, 0, false), (0.9, 0.3, false), (0.9, 0, true)] {
+        for (momentum, dampening, nesterov) in [
+            (Float(0), Float(0), false), (0.9, 0, false), (0.9, 0.3, false), (0.9, 0, true)
+        ] {
             let label = "momentum \(momentum) dampening \(dampening) nesterov \(nesterov)"
             let parameter = Parameter(name: "w", shape: Shape(count))
             parameter.value.copyValues((0..<count).map { Float(sin(Double($0) * 0.37)) })
