@@ -139,6 +139,19 @@ public enum ConvKernels {
         cnn_conv_forward_images(images, Int32(count), &raw, packed, Int32(F), bias, relu ? 1 : 0, out, panel)
     }
 
+    /// `forward(images:)` without bias, each output kept only where `gate` (a tensor of the output's
+    /// layout) is > 0, else 0: a conv's input gradient with the backward of the ReLU in front of the
+    /// conv applied as it is stored (`gate` is that ReLU's output, the conv's input).
+    @inline(__always)
+    public static func forward(
+        images: UnsafePointer<Float>, count: Int, _ geometry: Geometry,
+        packed: UnsafePointer<Float>, outputs F: Int, gate: UnsafePointer<Float>,
+        out: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
+    ) {
+        var raw = geometry.raw
+        cnn_conv_forward_images_gated(images, Int32(count), &raw, packed, Int32(F), gate, out, panel)
+    }
+
     /// How many consecutive images `forward(images:)` computes together: > 1 when an image's last
     /// tile is short (14×14: 4 positions, so 4 images share one vector).
     public static func tailGroup(_ geometry: Geometry) -> Int {

@@ -11,9 +11,10 @@ import Foundation
 ///
 /// - in backward, the ReLU's own pass is skipped too where a neighbour can apply it while it
 ///   writes its gradient anyway: a max pool after the ReLU (`PrecedingReLUFusing`: the ReLU's
-///   output at each window's maximum is the pool's own output), or the conv or norm before it
-///   (`ReLUBackwardFusing`: its fused output is the ReLU's output). The bits are those of the
-///   separate passes.
+///   output at each window's maximum is the pool's own output), a conv after it (as it stores ∂x,
+///   gated by its input, the ReLU's output) unless the layer before the ReLU is a norm, which
+///   recomputes the mask for free, or else the conv or norm before it (`ReLUBackwardFusing`: its
+///   fused output is the ReLU's output). The bits are those of the separate passes.
 ///
 /// `CNNTRAIN_FUSION=off` in the environment turns all of them off, for A/B runs.
 public enum Fusion {
@@ -55,6 +56,15 @@ public protocol ReLUFusing: Layer {
 public protocol ReLUBackwardFusing: ReLUFusing {
     /// `backward`, with `outputGradient` the gradient of the fused ReLU's output when `fusedReLU`.
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor?
+
+    /// True when applying the ReLU's backward costs this layer a pass over the gradient of its own
+    /// (a conv); false when it comes free as the layer loads its gradient (a norm recomputes the
+    /// mask from its input, which it reads anyway).
+    var masksInAPassOfItsOwn: Bool { get }
+}
+
+extension ReLUBackwardFusing {
+    public var masksInAPassOfItsOwn: Bool { false }
 }
 
 /// A layer whose input is a ReLU's output and whose input gradient can be the ReLU's input
@@ -63,4 +73,13 @@ public protocol PrecedingReLUFusing: Layer {
     /// The gradient with respect to the input of the ReLU in front of this layer (whose output
     /// was this layer's input in the last forward).
     func backwardThroughPrecedingReLU(_ outputGradient: Tensor) -> Tensor
+
+    /// True when this layer must read its input for the ReLU's mask (a conv: one stream more as it
+    /// stores ∂x), false when the mask comes free (a max pool: its own output at each window's
+    /// maximum). `Sequential` then prefers a layer before the ReLU that applies it for free.
+    var readsItsInputForTheReLU: Bool { get }
+}
+
+extension PrecedingReLUFusing {
+    public var readsItsInputForTheReLU: Bool { false }
 }

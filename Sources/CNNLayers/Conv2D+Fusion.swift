@@ -1,6 +1,24 @@
 import CNNCore
 
+extension Conv2D: PrecedingReLUFusing {
+    /// Backward with the input gradient of the ReLU in front of this conv: our kernels apply that
+    /// ReLU's backward as they store ∂x (kept where this conv's input, the ReLU's output, is > 0),
+    /// the other paths in a pass over each image's ∂x. Bit-identical to this backward, then the
+    /// ReLU's.
+    public func backwardThroughPrecedingReLU(_ outputGradient: Tensor) -> Tensor {
+        guard let gradient = backwardFusing(outputGradient, needsInputGradient: true, fusedReLU: false, gated: true)
+        else { preconditionFailure("\(summary): no input gradient") }
+        return gradient
+    }
+
+    /// Reading its input for the ReLU's mask costs this conv a stream: see `PrecedingReLUFusing`.
+    public var readsItsInputForTheReLU: Bool { true }
+}
+
 extension Conv2D: ReLUBackwardFusing {
+    /// Its fused ReLU's backward is a pass of its own over each image (`maskReLUGradient`).
+    public var masksInAPassOfItsOwn: Bool { true }
+
     /// Backward with the fused ReLU's backward applied to `outputGradient` image by image as the
     /// products read it (see `backwardFusing`); bit-identical to ReLU backward, then this backward.
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor? {

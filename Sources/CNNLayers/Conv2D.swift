@@ -220,7 +220,12 @@ public final class Conv2D: Layer {
     /// this conv, and each image's gradient is first masked by this conv's (clamped) output into a
     /// per-chunk buffer of F·P floats (`maskReLUGradient`), which all three products then read
     /// while it is in L2: the batch's masked gradient is never written as a whole.
-    func backwardFusing(_ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool) -> Tensor? {
+    ///
+    /// With `gated`, the input gradient is that of the ReLU in front of this conv
+    /// (`PrecedingReLUFusing`): kept only where this conv's input (the ReLU's output) is > 0.
+    func backwardFusing(
+        _ outputGradient: Tensor, needsInputGradient: Bool, fusedReLU: Bool, gated: Bool = false
+    ) -> Tensor? {
         guard let input, let g = geometry else {
             preconditionFailure("\(summary): backward without a training-mode forward")
         }
@@ -257,6 +262,9 @@ public final class Conv2D: Layer {
         if Self.splitsEachImage(N), let kernel, transposed != nil || !needsInputGradient {
             backwardSplittingImages(
                 outputGradient, kernel, transposed: transposed, panelCount: panelCount, fusedReLU: fusedReLU)
+            if gated && needsInputGradient {
+                Self.gate(inputGradient.data, by: UnsafePointer(x), count: inputGradient.count)
+            }
             return needsInputGradient ? inputGradient : nil
         }
         let packed = packedWeights.data, panel = panels.data, dyT = transposedGradients.data
@@ -316,9 +324,16 @@ public final class Conv2D: Layer {
                         let count = min(group, images.upperBound - first)
                         guard n == first + count - 1 else { continue }
                         times.time(chunk, .gemm) {
-                            ConvKernels.forward(
-                                images: maskedGroup ?? dy + first * F * P, count: count, transposed, packed: packed,
-                                outputs: C, bias: nil, out: dx + first * CHW, panel: panel + chunk * panelCount)
+                            let images = maskedGroup ?? dy + first * F * P
+                            if gated {  // the preceding ReLU's backward on the store
+                                ConvKernels.forward(
+                                    images: images, count: count, transposed, packed: packed, outputs: C,
+                                    gate: x + first * CHW, out: dx + first * CHW, panel: panel + chunk * panelCount)
+                            } else {
+                                ConvKernels.forward(
+                                    images: images, count: count, transposed, packed: packed, outputs: C, bias: nil,
+                                    out: dx + first * CHW, panel: panel + chunk * panelCount)
+                            }
                         }
                     } else if pointwise {
                         times.time(chunk, .gemm) {
@@ -337,12 +352,21 @@ public final class Conv2D: Layer {
                             col2im(work, g, dxImage)
                         }
                     }
+                    if gated && transposed == nil {  // (our kernels gate on the store, above)
+                        times.time(chunk, .activation) { Self.gate(dxImage, by: image, count: CHW) }
+                    }
                 }
             }
         }
         Profiler.current?.record(self, .backward, times)
         reducePartials(chunks: chunks, transposed: kernel != nil)
         return needsInputGradient ? inputGradient : nil
+    }
+
+    /// dx[i] = x[i] > 0 ? dx[i] : 0 in place: the backward of a ReLU whose output is x (NaN gives 0).
+    @inline(__always)
+    static func gate(_ dx: UnsafeMutablePointer<Float>, by x: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { let d = dx[i]; dx[i] = x[i] > 0 ? d : 0 }
     }
 
     /// masked[i] = output[i] > 0 ? dy[i] : 0, exactly the ReLU layer's backward (a NaN output gives

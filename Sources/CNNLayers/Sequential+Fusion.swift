@@ -34,7 +34,7 @@ extension Sequential {
     }
 
     /// The backward of layer `index` together with a ReLU next to it, when they fuse (`Fusion`):
-    /// a pool after a ReLU takes the ReLU's backward (profiled as the pool's), or a conv or norm
+    /// a pool or conv after a ReLU takes the ReLU's backward (profiled as its own), or a conv or norm
     /// whose forward fused the ReLU after it does (profiled as its own). Returns the gradient and
     /// the index of the next layer to run backward, or nil when nothing fuses at `index`.
     func fusedBackward(
@@ -42,7 +42,7 @@ extension Sequential {
     ) -> (gradient: Tensor?, next: Int)? {
         // The layer that ends up first in backward gets the caller's needsInputGradient.
         if index >= 1, layers[index - 1] is ReLU, let pool = layers[index] as? PrecedingReLUFusing,
-            index - 1 > 0 || needsInputGradient
+            index - 1 > 0 || needsInputGradient, !cheaperBeforeTheReLU(index - 1, than: pool)
         {
             let result = Self.timed(pool, .backward) { pool.backwardThroughPrecedingReLU(gradient) }
             Self.timed(layers[index - 1], .backward) {}  // the ReLU stays in the profile, at 0 ms
@@ -59,6 +59,16 @@ extension Sequential {
             return (result, index - 2)
         }
         return nil
+    }
+
+    /// Whether the ReLU at `relu` is better left to the layer before it than to `after`, the layer
+    /// after it: when `after` must read its input for the mask (a conv) and the layer before fused
+    /// the ReLU in its forward and applies its backward for free (a norm, not a conv).
+    private func cheaperBeforeTheReLU(_ relu: Int, than after: PrecedingReLUFusing) -> Bool {
+        guard after.readsItsInputForTheReLU, relu >= 1, relu < fusedReLUOutputs.count, fusedReLUOutputs[relu] != nil,
+            let before = layers[relu - 1] as? ReLUBackwardFusing
+        else { return false }
+        return !before.masksInAPassOfItsOwn
     }
 
     /// `body`, timed as `layer`'s work in `direction` when a profiler is on.

@@ -130,39 +130,47 @@ final class FusedInferenceTests: XCTestCase {
     /// 5 and 4) must give each image the output and input gradient it gets alone, bit for bit, with
     /// the ReLU fused (masked gradients in the chunk's group buffer) and unfused.
     func testConvBackwardWithSharedTailsMatchesOneImageAtATime() {
-        func model(fuses: Bool) -> Sequential {
-            var generator = SeededGenerator(seed: 11)
-            let sequential = Sequential([
-                Conv2D(inputChannels: 8, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator),
-                ReLU(),
-                Conv2D(inputChannels: 16, outputChannels: 12, kernelSize: 3, padding: 1, generator: &generator),
-                ReLU()
-            ])
-            sequential.fuses = fuses
-            return sequential
-        }
-        let original = Parallel.threadCount
-        defer { Parallel.setThreadCount(original) }
-        let batch = 9, CHW = 8 * 36, outputCount = 12 * 36
-        let x = GradientCheck.randomTensor(Shape(batch, 8, 6, 6), seed: 40)
-        let dy = GradientCheck.randomTensor(Shape(batch, 12, 6, 6), seed: 41)
-        // Alone: one thread, one image per batch (one call per image, no shared vector).
-        Parallel.setThreadCount(1)
-        var aloneY: [Float] = [], aloneDx: [Float] = []
-        for n in 0..<batch {
-            let single = model(fuses: true)
-            let xn = Tensor(shape: Shape(1, 8, 6, 6), values: Array(x.array[(n * CHW)..<((n + 1) * CHW)]))
-            let dyn = Tensor(
-                shape: Shape(1, 12, 6, 6), values: Array(dy.array[(n * outputCount)..<((n + 1) * outputCount)]))
-            aloneY += single.forward(xn, mode: .training).array
-            aloneDx += single.backward(dyn, needsInputGradient: true)!.array
-        }
-        Parallel.setThreadCount(2)
-        for fuses in [true, false] {
-            let together = model(fuses: fuses)
-            XCTAssertEqual(together.forward(x, mode: .training).array, aloneY, "fused \(fuses): output")
-            XCTAssertEqual(
-                together.backward(dy, needsInputGradient: true)!.array, aloneDx, "fused \(fuses): input gradient")
+        // Without the pool the second conv fuses the ReLU after it (masked gradients); with it, the
+        // pool takes that ReLU and the second conv the ReLU in front of it (its ∂x gated by its input
+        // on the store, the shared tails' split store included).
+        for pooled in [false, true] {
+            func model(fuses: Bool) -> Sequential {
+                var generator = SeededGenerator(seed: 11)
+                let sequential = Sequential([
+                    Conv2D(inputChannels: 8, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator),
+                    ReLU(),
+                    Conv2D(inputChannels: 16, outputChannels: 12, kernelSize: 3, padding: 1, generator: &generator),
+                    ReLU()
+                ])
+                if pooled { sequential.append(MaxPool2D(kernelSize: 2)) }
+                sequential.fuses = fuses
+                return sequential
+            }
+            let original = Parallel.threadCount
+            defer { Parallel.setThreadCount(original) }
+            let batch = 9, CHW = 8 * 36, side = pooled ? 3 : 6, outputCount = 12 * side * side
+            let x = GradientCheck.randomTensor(Shape(batch, 8, 6, 6), seed: 40)
+            let dy = GradientCheck.randomTensor(Shape(batch, 12, side, side), seed: 41)
+            // Alone: one thread, one image per batch (one call per image, no shared vector).
+            Parallel.setThreadCount(1)
+            var aloneY: [Float] = [], aloneDx: [Float] = []
+            for n in 0..<batch {
+                let single = model(fuses: true)
+                let xn = Tensor(shape: Shape(1, 8, 6, 6), values: Array(x.array[(n * CHW)..<((n + 1) * CHW)]))
+                let dyn = Tensor(
+                    shape: Shape(1, 12, side, side),
+                    values: Array(dy.array[(n * outputCount)..<((n + 1) * outputCount)]))
+                aloneY += single.forward(xn, mode: .training).array
+                aloneDx += single.backward(dyn, needsInputGradient: true)!.array
+            }
+            Parallel.setThreadCount(2)
+            for fuses in [true, false] {
+                let together = model(fuses: fuses)
+                let name = "pooled \(pooled), fused \(fuses)"
+                XCTAssertEqual(together.forward(x, mode: .training).array, aloneY, "\(name): output")
+                XCTAssertEqual(
+                    together.backward(dy, needsInputGradient: true)!.array, aloneDx, "\(name): input gradient")
+            }
         }
     }
 

@@ -66,6 +66,12 @@ void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const floa
 void cnn_conv_forward_images(const float *images, int count, const cnn_conv_geometry *g, const float *packed, int F,
                              const float *bias, int relu, float *out, float *panel);
 
+/// cnn_conv_forward_images without bias or ReLU, each output value kept only where `gate` (a tensor
+/// of the output's layout, count·F·P floats) is > 0 and 0 elsewhere: the input gradient of a
+/// convolution whose input was a ReLU's output, with that ReLU's backward applied as it is stored.
+void cnn_conv_forward_images_gated(const float *images, int count, const cnn_conv_geometry *g, const float *packed,
+                                   int F, const float *gate, float *out, float *panel);
+
 /// How many consecutive images cnn_conv_forward_images computes together (1: no tail sharing).
 int cnn_conv_tail_group(const cnn_conv_geometry *g);
 
