@@ -86,9 +86,27 @@ final class FusedInferenceTests: XCTestCase {
     /// im2col + OpenBLAS backward, stride-1
     /// R ≥ 32 (our kernels, with and without ∂x), at batch 3 on 2 threads (whole images per thread)
     /// and batch 1 on 2 threads (each image split over the threads): bit-identical to the unfused run.
+    ///
+    /// `gated`: each conv after a ReLU takes that ReLU's backward instead (`PrecedingReLUFusing`,
+    /// ∂x gated by its input), a pool taking the last ReLU: on the stride-2 conv (im2col + col2im),
+    /// the 1×1 conv (OpenBLAS) and a 3×3 stride-1 conv (our kernels, or each image split over the
+    /// threads at batch 1).
     func testFusedConvReLUBackwardIsBitIdentical() {
-        func model() -> Sequential {
+        func model(gated: Bool) -> Sequential {
             var generator = SeededGenerator(seed: 17)
+            if gated {
+                return Sequential([
+                    Conv2D(inputChannels: 1, outputChannels: 20, kernelSize: 3, padding: 1, generator: &generator),
+                    ReLU(),
+                    Conv2D(
+                        inputChannels: 20, outputChannels: 12, kernelSize: 3, stride: 2, padding: 1,
+                        generator: &generator),
+                    ReLU(),
+                    Conv2D(inputChannels: 12, outputChannels: 16, kernelSize: 1, generator: &generator), ReLU(),
+                    Conv2D(inputChannels: 16, outputChannels: 20, kernelSize: 3, padding: 1, generator: &generator),
+                    ReLU(), MaxPool2D(kernelSize: 2)
+                ])
+            }
             return Sequential([
                 Conv2D(inputChannels: 1, outputChannels: 20, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
                 Conv2D(
@@ -102,24 +120,26 @@ final class FusedInferenceTests: XCTestCase {
         }
         let original = Parallel.threadCount
         defer { Parallel.setThreadCount(original) }
-        for (threads, batch) in [(2, 3), (2, 1), (1, 2)] {
-            Parallel.setThreadCount(threads)
-            for needsInputGradient in [true, false] {
-                let fused = model(), unfused = model()
-                fused.fuses = true
-                unfused.fuses = false
-                let name = "\(threads) threads, batch \(batch), ∂x \(needsInputGradient)"
-                let x = GradientCheck.randomTensor(Shape(batch, 1, 11, 13), seed: UInt64(20 + batch))
-                let y = fused.forward(x, mode: .training).array
-                XCTAssertEqual(y, unfused.forward(x, mode: .training).array, "\(name): output")
-                XCTAssertTrue(y.contains { $0 > 0 } && y.contains { $0 == 0 }, "ReLU must act")
-                let dy = GradientCheck.randomTensor(fused.outputShape(for: x.shape), seed: UInt64(30 + batch))
-                let dxFused = fused.backward(dy, needsInputGradient: needsInputGradient)?.array
-                let dxUnfused = unfused.backward(dy, needsInputGradient: needsInputGradient)?.array
-                XCTAssertEqual(dxFused, dxUnfused, "\(name): input gradient")
-                for (a, b) in zip(fused.namedParameters(), unfused.namedParameters()) {
-                    XCTAssertEqual(
-                        a.parameter.gradient.array, b.parameter.gradient.array, "\(name): gradient of \(a.name)")
+        for gated in [false, true] {
+            for (threads, batch) in [(2, 3), (2, 1), (1, 2)] {
+                Parallel.setThreadCount(threads)
+                for needsInputGradient in [true, false] {
+                    let fused = model(gated: gated), unfused = model(gated: gated)
+                    fused.fuses = true
+                    unfused.fuses = false
+                    let name = "gated \(gated), \(threads) threads, batch \(batch), ∂x \(needsInputGradient)"
+                    let x = GradientCheck.randomTensor(Shape(batch, 1, 11, 13), seed: UInt64(20 + batch))
+                    let y = fused.forward(x, mode: .training).array
+                    XCTAssertEqual(y, unfused.forward(x, mode: .training).array, "\(name): output")
+                    XCTAssertTrue(y.contains { $0 > 0 } && y.contains { $0 == 0 }, "ReLU must act")
+                    let dy = GradientCheck.randomTensor(fused.outputShape(for: x.shape), seed: UInt64(30 + batch))
+                    let dxFused = fused.backward(dy, needsInputGradient: needsInputGradient)?.array
+                    let dxUnfused = unfused.backward(dy, needsInputGradient: needsInputGradient)?.array
+                    XCTAssertEqual(dxFused, dxUnfused, "\(name): input gradient")
+                    for (a, b) in zip(fused.namedParameters(), unfused.namedParameters()) {
+                        XCTAssertEqual(
+                            a.parameter.gradient.array, b.parameter.gradient.array, "\(name): gradient of \(a.name)")
+                    }
                 }
             }
         }
