@@ -26,7 +26,8 @@ __attribute__((target("avx512f"))) static double fma_rate(long iterations) {
     const double start = seconds();
     // Two rounds per iteration, so that the loop's own instructions weigh little. (Built by gcc 12
     // the same loop, the same FMAs in the same order, ran at 117 instead of 128 GFLOP/s on a Zen 4
-    // core, unexplained: fma_peak.sh builds with clang, as the project's C targets are built.)
+    // core, unexplained (`CC=gcc scripts/bench/fma_peak.sh`): the script builds with clang, as the
+    // project's C targets are built.)
     for (long k = 0; k < iterations; k += 2) {
 #define STEP(c) c = _mm512_fmadd_ps(c, a, b)
         STEP(c0); STEP(c1); STEP(c2); STEP(c3); STEP(c4); STEP(c5);
