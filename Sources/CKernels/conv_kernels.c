@@ -406,10 +406,11 @@ AVX512 static inline __attribute__((always_inline)) __m512 gather_hoisted(const 
 // n0, n1 pieces (compile-time) for vectors 0 and 1.
 #define PACK_TAP_CHANNELS(n0, n1)                                                                              \
     do {                                                                                                       \
-        const __mmask16 ma0 = plans[0].mask[t][0], mb0 = plans[0].mask[t][1];                                  \
-        const intptr_t oa0 = plans[0].offset[t][0], ob0 = plans[0].offset[t][1];                               \
-        const __mmask16 ma1 = plans[vectors - 1].mask[t][0], mb1 = plans[vectors - 1].mask[t][1];              \
-        const intptr_t oa1 = plans[vectors - 1].offset[t][0], ob1 = plans[vectors - 1].offset[t][1];           \
+        /* a second piece is read only where there is one (the plan copies `count` pieces) */             \
+        const __mmask16 ma0 = plans[0].mask[t][0], mb0 = n0 == 2 ? plans[0].mask[t][1] : 0;                    \
+        const intptr_t oa0 = plans[0].offset[t][0], ob0 = n0 == 2 ? plans[0].offset[t][1] : 0;                 \
+        const __mmask16 ma1 = plans[vectors - 1].mask[t][0], mb1 = n1 == 2 ? plans[vectors - 1].mask[t][1] : 0; \
+        const intptr_t oa1 = plans[vectors - 1].offset[t][0], ob1 = n1 == 2 ? plans[vectors - 1].offset[t][1] : 0; \
         const float *plane = image;                                                                            \
         for (int c = 0; c < C; c++, k++, plane += HW) {                                                        \
             const __m512 b0 = gather_hoisted(plane, n0, ma0, oa0, mb0, ob0);                                   \
