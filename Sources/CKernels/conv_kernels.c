@@ -6,6 +6,15 @@
 // Not a version: the three 8×32 kernels share MICRO_ACCUMULATORS / MICRO_STEP / MICRO_TILE and
 //   store_tile; clang -O3 emits the same instructions (register choice aside), and bench kernels
 //   measured the same GFLOP/s within the noise (6 runs each, 1 thread).
+// version 11 (forward, ∂x; session 9): the next image's planes (and, for a gated store, the next
+//   image's gate) are prefetched into L2 a slice per tile during this image's tiles, as version 8
+//   does for ∂W, and a gated store's gate lines are prefetched with the tile's output lines. Same
+//   bits. conv_kernels.sh at batch 64 (clang), alternating, 2 undisturbed rounds each: forward
+//   32→32 at 28×28 103.6–105.3 → 106.7–107.6 GFLOP/s, 32→64 104.8–105.9 → 108.6–109.1, 64→64
+//   104.3–107.8 → 107.6–109.7; ∂x 101.2–105.4 → 106.4–107.6, 100.7–103.6 → 104.0–107.7,
+//   105.5–108.0 → 108.6–109.7; gated ∂x at 28×28 92.3–93.9 → 100.3–101.2. Tried and dropped: ∂W's
+//   positions in bands of output rows whose ∂Yᵀ fits in L1 (12–24 KB): 3–10% slower at 14×14 (a
+//   band's accumulator loads and stores outweigh the L2 reads it saves), ±3% at 28×28.
 // version 10 (∂x): an optional gate on the store (`cnn_conv_forward_images_gated`): the input
 //   gradient of a conv whose input is a ReLU's output keeps a value only where that input is > 0,
 //   the ReLU's backward applied as ∂x is written instead of in a pass over the gradient of the
@@ -337,11 +346,16 @@ AVX512 static inline __attribute__((always_inline)) void store_tile(__m512 acc[M
 // Asks for the tile's output lines in exclusive state before the products that precede their
 // stores (R·16 cycles or more): without it the stores wait for the lines to come from L3 (forward
 // and ∂x at 28×28 96 → 100–101 GFLOP/s, conv_kernels.sh at batch 64, where outputs leave L2).
+// A gated store's gate lines likewise (read, not written).
 AVX512 static inline __attribute__((always_inline)) void prefetch_tile_output(float *out, int P, int rows,
-                                                                            const int vectors) {
+                                                                            const int vectors, intptr_t gate) {
     for (int i = 0; i < rows; i++) {
         _mm_prefetch((const char *)(out + (size_t)i * P), _MM_HINT_ET0);
         if (vectors == 2) _mm_prefetch((const char *)(out + (size_t)i * P + 16), _MM_HINT_ET0);
+        if (gate) {
+            _mm_prefetch((const char *)GATE(out + (size_t)i * P), _MM_HINT_T0);
+            if (vectors == 2) _mm_prefetch((const char *)GATE(out + (size_t)i * P + 16), _MM_HINT_T0);
+        }
     }
 }
 
@@ -376,7 +390,7 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel_body(const
                                                                          __mmask16 m1, const float *bias, int relu,
                                                                          intptr_t gate, const int vectors,
                                                                          const split_store *split) {
-    prefetch_tile_output(out, P, rows, vectors);
+    prefetch_tile_output(out, P, rows, vectors, gate);
     MICRO_ACCUMULATORS;
     for (int k = 0; k < R; k++) {
         const __m512 b0 = _mm512_loadu_ps(panel + k * TILE);
@@ -436,7 +450,7 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel_packing_bo
         if (ahead < HW) _mm_prefetch((const char *)(image + (size_t)c * HW + ahead), _MM_HINT_T0);
         if (ahead + 16 < HW) _mm_prefetch((const char *)(image + (size_t)c * HW + ahead + 16), _MM_HINT_T0);
     }
-    prefetch_tile_output(out, P, rows, vectors);
+    prefetch_tile_output(out, P, rows, vectors, gate);
     MICRO_ACCUMULATORS;
     int k = 0;
     for (int t = 0; t < T; t++) {
@@ -503,12 +517,24 @@ AVX512 static void micro_kernel_packing_split(const float *a, const float *image
 // the range packs the panels.
 AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,
                                        int f_end, const float *bias, int relu, intptr_t gate, float *out, float *panel,
-                                       int p_end) {
+                                       int p_end, const float *next_image, const float *next_gate) {
     const int P = g->output_height * g->output_width;
     const int R = g->channels * g->kernel_height * g->kernel_width;
     const int T = g->kernel_height * g->kernel_width;
     const image_plan *plan = image_plan_for(g);
+    const size_t next_bytes = next_image ? (size_t)g->channels * g->height * g->width * sizeof(float) : 0;
+    const size_t gate_bytes = next_gate ? (size_t)(f_end - f_begin) * P * sizeof(float) : 0;
+    const int tiles = (p_end + TILE - 1) / TILE;
+    const size_t slice = tiles > 0 ? (next_bytes / tiles + 64) & ~(size_t)63 : 0;
+    const size_t gate_slice = tiles > 0 ? (gate_bytes / tiles + 64) & ~(size_t)63 : 0;
     for (int p0 = 0; p0 < p_end; p0 += TILE) {
+        const size_t first = (size_t)(p0 / TILE) * slice, gate_first = (size_t)(p0 / TILE) * gate_slice;
+        for (size_t o = first; o < first + slice && o < next_bytes; o += 64) {
+            _mm_prefetch((const char *)next_image + o, _MM_HINT_T1);
+        }
+        for (size_t o = gate_first; o < gate_first + gate_slice && o < gate_bytes; o += 64) {
+            _mm_prefetch((const char *)next_gate + (size_t)f_begin * P * sizeof(float) + o, _MM_HINT_T1);
+        }
         vector_plan plans[2];
         copy_vector_plan(plan, p0 / 16, T, &plans[0]);
         copy_vector_plan(plan, p0 / 16 + 1, T, &plans[1]);
@@ -534,12 +560,13 @@ AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geomet
 
 void cnn_conv_forward(const float *image, const cnn_conv_geometry *g, const float *packed, int F,
                       const float *bias, int relu, float *out, float *panel) {
-    conv_forward_avx512(image, g, packed, 0, F, bias, relu, 0, out, panel, g->output_height * g->output_width);
+    conv_forward_avx512(image, g, packed, 0, F, bias, relu, 0, out, panel, g->output_height * g->output_width, NULL, NULL);
 }
 
 void cnn_conv_forward_outputs(const float *image, const cnn_conv_geometry *g, const float *packed, int f_begin,
                               int f_end, const float *bias, int relu, float *out, float *panel) {
-    conv_forward_avx512(image, g, packed, f_begin, f_end, bias, relu, 0, out, panel, g->output_height * g->output_width);
+    conv_forward_avx512(image, g, packed, f_begin, f_end, bias, relu, 0, out, panel, g->output_height * g->output_width,
+                        NULL, NULL);
 }
 
 // Version 7: several images' short tails in one vector. When P = 32·m + L with 1 ≤ L ≤ 8 (14×14:
@@ -610,14 +637,18 @@ static void conv_forward_images(const float *images, int count, const cnn_conv_g
         for (; n + k <= count; n += k) {
             for (int j = 0; j < k; j++) {
                 conv_forward_avx512(images + (n + j) * in_stride, g, packed, 0, F, bias, relu, gate,
-                                    out + (n + j) * out_stride, panel, P - P % TILE);
+                                    out + (n + j) * out_stride, panel, P - P % TILE,
+                                    n + j + 1 < count ? images + (n + j + 1) * in_stride : NULL,
+                                    gate && n + j + 1 < count ? GATE(out + (n + j + 1) * out_stride) : NULL);
             }
             conv_tail_group_avx512(images + n * in_stride, k, g, packed, F, bias, relu, gate, out + n * out_stride,
                                    panel);
         }
     }
     for (; n < count; n++) {
-        conv_forward_avx512(images + n * in_stride, g, packed, 0, F, bias, relu, gate, out + n * out_stride, panel, P);
+        conv_forward_avx512(images + n * in_stride, g, packed, 0, F, bias, relu, gate, out + n * out_stride, panel, P,
+                            n + 1 < count ? images + (n + 1) * in_stride : NULL,
+                            gate && n + 1 < count ? GATE(out + (n + 1) * out_stride) : NULL);
     }
 }
 

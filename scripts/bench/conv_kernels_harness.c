@@ -1,6 +1,7 @@
 // One thread's GFLOP/s of the engine's convolution kernels, per product: forward, weight gradient
 // (∂W) and input gradient (∂x, the convolution of ∂Y with the flipped, transposed weights), on
-// smallcnn's three 3×3 convolutions. CPU time of this process, best of the repetitions.
+// smallcnn's three 3×3 convolutions; and ∂x gated by the conv's input (a ReLU's backward on the
+// store, as the no-norm network runs it). CPU time of this process, best of the repetitions.
 // Built and run by scripts/bench/conv_kernels.sh; includes the kernels' source so it measures
 // exactly what the engine runs.
 #include "conv_kernels.c"
@@ -30,7 +31,7 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
     cnn_conv_pack_weights_by_tap(w, F, C, 9, packed);
     cnn_conv_pack_weights_transposed(w, F, C, 3, 3, packedT);
     float *panel = filled(cnn_conv_panel_count(R > RT ? R : RT)), *dyT = filled((size_t)P * F), *accT = filled((size_t)R * F);
-    double best[3] = {1e30, 1e30, 1e30};
+    double best[4] = {1e30, 1e30, 1e30, 1e30};
     for (int r = 0; r < repetitions; r++) {
         double t = cpu_seconds();
         cnn_conv_forward_images(x, batch, &g, packed, F, NULL, 0, y, panel);  // as the engine calls it
@@ -45,9 +46,13 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
         t = cpu_seconds();
         cnn_conv_forward_images(dy, batch, &gt, packedT, C, NULL, 0, dx, panel);
         if ((t = cpu_seconds() - t) < best[2]) best[2] = t;
+        t = cpu_seconds();
+        cnn_conv_forward_images_gated(dy, batch, &gt, packedT, C, x, dx, panel);
+        if ((t = cpu_seconds() - t) < best[3]) best[3] = t;
     }
     const double flops = 2.0 * F * R * P * batch * 1e-9;
-    printf("| %d→%d, %d×%d | %.1f | %.1f | %.1f |\n", C, F, H, H, flops / best[0], flops / best[1], flops / best[2]);
+    printf("| %d→%d, %d×%d | %.1f | %.1f | %.1f | %.1f |\n", C, F, H, H, flops / best[0], flops / best[1], flops / best[2],
+           flops / best[3]);
 }
 
 int main(int argc, char **argv) {
@@ -57,7 +62,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("one thread, batch %d, best of %d, GFLOP/s (CPU time)\n\n", batch, repetitions);
-    printf("| conv 3×3 p1 | forward | ∂W | ∂x |\n| --- | ---: | ---: | ---: |\n");
+    printf("| conv 3×3 p1 | forward | ∂W | ∂x | ∂x gated |\n| --- | ---: | ---: | ---: | ---: |\n");
     measure(32, 32, 28, batch, repetitions);
     measure(32, 64, 14, batch, repetitions);
     measure(64, 64, 14, batch, repetitions);

@@ -19,15 +19,17 @@ static double seconds(void) {
 
 // FLOPs per second of `iterations` rounds of 12 dependent-free 16-lane FMAs (2 FLOPs per lane).
 __attribute__((target("avx512f"))) static double fma_rate(long iterations) {
-    const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(0.001f);
+    __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(0.001f);
+    // a and b hidden from the optimizer: with them known, clang saw that the chain starting at 1
+    // stays at 1 (1 · 0.999 + 0.001 rounds to 1), dropped its FMAs and left 22 of the 24 per
+    // iteration, which read as 128 instead of 117 GFLOP/s on a Zen 4 core (session 9; gcc 12
+    // kept all 24, hence its "slower" 117 of session 8).
+    __asm__ volatile("" : "+v"(a), "+v"(b));
     __m512 c0 = _mm512_set1_ps(0), c1 = _mm512_set1_ps(1), c2 = _mm512_set1_ps(2), c3 = _mm512_set1_ps(3);
     __m512 c4 = _mm512_set1_ps(4), c5 = _mm512_set1_ps(5), c6 = _mm512_set1_ps(6), c7 = _mm512_set1_ps(7);
     __m512 c8 = _mm512_set1_ps(8), c9 = _mm512_set1_ps(9), c10 = _mm512_set1_ps(10), c11 = _mm512_set1_ps(11);
     const double start = seconds();
-    // Two rounds per iteration, so that the loop's own instructions weigh little. (Built by gcc 12
-    // the same loop, the same FMAs in the same order, ran at 117 instead of 128 GFLOP/s on a Zen 4
-    // core, unexplained (`CC=gcc scripts/bench/fma_peak.sh`): the script builds with clang, as the
-    // project's C targets are built.)
+    // Two rounds per iteration, so that the loop's own instructions weigh little.
     for (long k = 0; k < iterations; k += 2) {
 #define STEP(c) c = _mm512_fmadd_ps(c, a, b)
         STEP(c0); STEP(c1); STEP(c2); STEP(c3); STEP(c4); STEP(c5);
