@@ -343,6 +343,17 @@ AVX512 static inline __attribute__((always_inline)) void store_tile(__m512 acc[M
     }
 }
 
+// A large operand of the next unit of work (the next image's input, gradient or gate), prefetched
+// into L2 a slice at a time while this unit's blocks run: `slice_bytes(bytes, blocks)` per block,
+// block `index`'s slice by `prefetch_slice`.
+static inline size_t slice_bytes(size_t bytes, int blocks) { return blocks > 0 ? (bytes / blocks + 64) & ~(size_t)63 : 0; }
+AVX512 static inline __attribute__((always_inline)) void prefetch_slice(const void *base, size_t bytes, size_t slice,
+                                                                      size_t index) {
+    for (size_t o = index * slice; o < (index + 1) * slice && o < bytes; o += 64) {
+        _mm_prefetch((const char *)base + o, _MM_HINT_T1);
+    }
+}
+
 // Asks for the tile's output lines in exclusive state before the products that precede their
 // stores (R·16 cycles or more): without it the stores wait for the lines to come from L3 (forward
 // and ∂x at 28×28 96 → 100–101 GFLOP/s, conv_kernels.sh at batch 64, where outputs leave L2).
@@ -522,19 +533,15 @@ AVX512 static void conv_forward_avx512(const float *image, const cnn_conv_geomet
     const int R = g->channels * g->kernel_height * g->kernel_width;
     const int T = g->kernel_height * g->kernel_width;
     const image_plan *plan = image_plan_for(g);
+    // Version 11: the next image's input (and gate: its rows of our output channels) into L2.
     const size_t next_bytes = next_image ? (size_t)g->channels * g->height * g->width * sizeof(float) : 0;
     const size_t gate_bytes = next_gate ? (size_t)(f_end - f_begin) * P * sizeof(float) : 0;
     const int tiles = (p_end + TILE - 1) / TILE;
-    const size_t slice = tiles > 0 ? (next_bytes / tiles + 64) & ~(size_t)63 : 0;
-    const size_t gate_slice = tiles > 0 ? (gate_bytes / tiles + 64) & ~(size_t)63 : 0;
+    const size_t slice = slice_bytes(next_bytes, tiles), gate_slice = slice_bytes(gate_bytes, tiles);
+    const float *gate_rows = next_gate ? next_gate + (size_t)f_begin * P : NULL;
     for (int p0 = 0; p0 < p_end; p0 += TILE) {
-        const size_t first = (size_t)(p0 / TILE) * slice, gate_first = (size_t)(p0 / TILE) * gate_slice;
-        for (size_t o = first; o < first + slice && o < next_bytes; o += 64) {
-            _mm_prefetch((const char *)next_image + o, _MM_HINT_T1);
-        }
-        for (size_t o = gate_first; o < gate_first + gate_slice && o < gate_bytes; o += 64) {
-            _mm_prefetch((const char *)next_gate + (size_t)f_begin * P * sizeof(float) + o, _MM_HINT_T1);
-        }
+        prefetch_slice(next_image, next_bytes, slice, (size_t)(p0 / TILE));
+        prefetch_slice(gate_rows, gate_bytes, gate_slice, (size_t)(p0 / TILE));
         vector_plan plans[2];
         copy_vector_plan(plan, p0 / 16, T, &plans[0]);
         copy_vector_plan(plan, p0 / 16 + 1, T, &plans[1]);
@@ -758,15 +765,10 @@ AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_con
     const size_t x_bytes = next_image ? (size_t)C * H * W * sizeof(float) : 0;
     const size_t dy_bytes = next_dy ? (size_t)F * OH * OW * sizeof(float) : 0;
     const int blocks = (R + MR - 1) / MR;
-    const size_t x_slice = (x_bytes / blocks + 64) & ~(size_t)63, dy_slice = (dy_bytes / blocks + 64) & ~(size_t)63;
+    const size_t x_slice = slice_bytes(x_bytes, blocks), dy_slice = slice_bytes(dy_bytes, blocks);
     for (int k0 = 0; k0 < R; k0 += MR) {
-        const size_t block = (size_t)(k0 / MR);
-        for (size_t o = block * x_slice; o < (block + 1) * x_slice && o < x_bytes; o += 64) {
-            _mm_prefetch((const char *)next_image + o, _MM_HINT_T1);
-        }
-        for (size_t o = block * dy_slice; o < (block + 1) * dy_slice && o < dy_bytes; o += 64) {
-            _mm_prefetch((const char *)next_dy + o, _MM_HINT_T1);
-        }
+        prefetch_slice(next_image, x_bytes, x_slice, (size_t)(k0 / MR));
+        prefetch_slice(next_dy, dy_bytes, dy_slice, (size_t)(k0 / MR));
         const int rows = R - k0 < MR ? R - k0 : MR;
         int offset[MR];
         for (int i = 0; i < MR; i++) {  // rows past R repeat row k0 (their sums are not stored)
