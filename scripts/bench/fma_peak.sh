@@ -8,6 +8,6 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 compiler="${CC:-}"  # CC=gcc to compare compilers
-if [ -z "$compiler" ]; then compiler=cc; command -v clang >/dev/null && compiler=clang; fi  # the compiler of the project's C targets (see fma_peak.c)
+if [ -z "$compiler" ]; then compiler=cc; command -v clang >/dev/null && compiler=clang; fi  # clang: the compiler of the project's C targets (SwiftPM builds them with it)
 "$compiler" -O2 -std=gnu11 -pthread "$root/scripts/bench/fma_peak.c" -o "$out/fma_peak"
 "$out/fma_peak"
