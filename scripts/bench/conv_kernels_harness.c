@@ -30,7 +30,10 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
     float *packed = filled(cnn_conv_packed_weights_count(F, R)), *packedT = filled(cnn_conv_packed_weights_count(C, RT));
     cnn_conv_pack_weights_by_tap(w, F, C, 9, packed);
     cnn_conv_pack_weights_transposed(w, F, C, 3, 3, packedT);
-    float *panel = filled(cnn_conv_panel_count(R > RT ? R : RT)), *dyT = filled((size_t)P * F), *accT = filled((size_t)R * F);
+    // One scratch for the panel (forward, ∂x) and ∂W's zero-padded image, as the engine sizes each.
+    const size_t panel_count = cnn_conv_panel_count(R > RT ? R : RT), padded_count = cnn_conv_weight_scratch_count(&g);
+    float *panel = filled(panel_count > padded_count ? panel_count : padded_count);
+    float *dyT = filled((size_t)P * F), *accT = filled((size_t)R * F);
     double best[4] = {1e30, 1e30, 1e30, 1e30};
     for (int r = 0; r < repetitions; r++) {
         double t = cpu_seconds();
