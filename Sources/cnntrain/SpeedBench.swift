@@ -17,7 +17,7 @@ struct SpeedBench: ParsableCommand {
         discussion: """
             Every measurement is its own process: `cnntrain bench train --json` and scripts/pytorch/torch_bench.py, which runs PyTorch twice, with contiguous and with channels_last tensors; the ratio is ours over the faster of the two. PyTorch comes from --python (default: $CNNTRAIN_PYTHON, else /usr/bin/python3 with Debian's python3-torch); scripts/setup_torch_venv.sh makes .venv-torch/bin/python with the current PyTorch. The engines alternate within each repeat, and the table shows medians over --repeats. Peak memory is each process's own maximum resident set (wait4).
 
-            Example (the README's tables): cnntrain bench speed --python .venv-torch/bin/python; cnntrain bench speed --python .venv-torch/bin/python --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
+            Example (the README's tables): cnntrain bench speed --python .venv-torch/bin/python; the same with --malloc tuned (PyTorch with glibc's malloc set to keep freed memory); cnntrain bench speed --python .venv-torch/bin/python --norms group --batch-sizes 1,8,64,256 --thread-counts 1,2
             """)
     @Option(help: OptionHelp.model)
     var model = TrainingOptions().model
@@ -37,6 +37,15 @@ struct SpeedBench: ParsableCommand {
             "The Python that runs PyTorch (e.g. .venv-torch/bin/python from scripts/setup_torch_venv.sh). Default: $CNNTRAIN_PYTHON, else /usr/bin/python3."
     )
     var python: String?
+    @Option(
+        help: """
+            The C allocator's settings for every measurement: system (glibc's defaults, what `pip install torch` \
+            runs with) or tuned (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ set so that freed memory is \
+            kept and reused instead of handed back to the kernel, as PyTorch's CPU tuning guide advises with \
+            jemalloc or tcmalloc). PyTorch allocates each step's tensors anew and pays page faults with the \
+            defaults; this engine keeps its buffers, so the setting does not change its figures.
+            """)
+    var malloc: MallocSettings = .system
     @Option(help: "Also write the rows as JSON to this file.")
     var json: String?
 
@@ -94,12 +103,14 @@ struct SpeedBench: ParsableCommand {
                     )
                 }
             }
+            malloc.applyToChildren()
             Parallel.setThreadCount(1)
             BenchCommand.printEngine()
             print(
                 "\(model): \(normList.count * batches.count * threads.count) configurations × \(repeats) repeats; training \(workload.trainImages) images per measurement, inference \(workload.inferenceImages) test images"
             )
             if torchScript != nil { print("PyTorch from \(python)") }
+            print("malloc: \(malloc.summary)")
             let comparison = SpeedComparison(
                 configuration: configuration, commands: CommandLineChildren(executable: executable, python: python),
                 torchScript: torchScript
@@ -127,5 +138,30 @@ struct SpeedBench: ParsableCommand {
                 throw TrainingError("\(failed.count) measurements failed:\n" + failed.joined(separator: "\n"))
             }
         }
+    }
+}
+
+/// `bench speed --malloc`: glibc malloc's settings for every child process of a speed comparison.
+enum MallocSettings: String, ExpressibleByArgument, CaseIterable {
+    case system, tuned
+
+    /// glibc's environment tunables (mallopt's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD): no block is
+    /// served by its own mmap, and the heap's free top is never returned, so a process that frees
+    /// and reallocates the same sizes every step reuses its pages instead of faulting them in anew.
+    static let tunedEnvironment = [("MALLOC_MMAP_THRESHOLD_", "2000000000"), ("MALLOC_TRIM_THRESHOLD_", "4000000000")]
+
+    var summary: String {
+        switch self {
+        case .system: "system (glibc's defaults, or whatever MALLOC_* this shell sets)"
+        case .tuned:
+            "tuned (" + Self.tunedEnvironment.map { "\($0)=\($1)" }.joined(separator: " ")
+                + " for every measurement)"
+        }
+    }
+
+    /// Sets the environment the comparison's children inherit (both engines alike).
+    func applyToChildren() {
+        guard self == .tuned else { return }
+        for (name, value) in Self.tunedEnvironment { setenv(name, value, 1) }
     }
 }

@@ -116,10 +116,36 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(result.output.contains("| none | 16 |"), result.output)
     }
 
+    /// --malloc tuned hands glibc's malloc tunables to every measurement's process; system leaves
+    /// the environment as it is. A stand-in for Python reports what its probe inherited in the
+    /// engine name, which the table's header shows.
+    func testBenchSpeedMallocReachesTheMeasurements() throws {
+        let python = try CLI.temporaryDirectory().appendingPathComponent("python")
+        try """
+        #!/bin/sh
+        case "$*" in
+          *torch_bench.py*) echo "{\\"engine\\": \\"pytorch mmap=${MALLOC_MMAP_THRESHOLD_:-unset}\\", \\
+        \\"trainImagesPerSecond\\": 100, \\"inferenceImagesPerSecond\\": 100}" ;;
+        esac
+        exit 0
+        """.write(to: python, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(python.path, 0o755), 0)
+        for (setting, expected) in [("tuned", "PyTorch mmap=2000000000"), ("system", "PyTorch mmap=unset")] {
+            let result = try CLI.run([
+                "bench", "speed", "--python", python.path, "--malloc", setting, "--norms", "none", "--repeats", "1",
+                "--batch-sizes", "16", "--train-images", "80", "--inference-images", "256"
+            ])
+            XCTAssertEqual(result.status, 0, result.error + result.output)
+            XCTAssertTrue(result.output.contains(expected), "--malloc \(setting): \(result.output)")
+            XCTAssertTrue(result.output.contains("malloc: \(setting)"), result.output)
+        }
+    }
+
     func testBadBenchOptionsAreNamed() throws {
         for (arguments, expected) in [
             (["--norms", "batch,foo"], "--norms: 'foo'"), (["--thread-counts", "0"], "--thread-counts: '0'"),
-            (["--batch-sizes", "8,x"], "--batch-sizes: 'x'"), (["--repeats", "0"], "--repeats 0")
+            (["--batch-sizes", "8,x"], "--batch-sizes: 'x'"), (["--repeats", "0"], "--repeats 0"),
+            (["--malloc", "fast"], "'fast' is invalid for '--malloc")
         ] {
             let result = try CLI.run(["bench", "speed", "--no-pytorch"] + arguments)
             XCTAssertNotEqual(result.status, 0)
