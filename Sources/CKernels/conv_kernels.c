@@ -8,10 +8,11 @@
 //   measured the same GFLOP/s within the noise (6 runs each, 1 thread).
 // version 12 (∂W; session 10): the zero-padded copy is written once, row by row, with masked
 //   loads and stores (`padded_copy`) instead of a memset of the whole copy and then a memcpy per
-//   image row. Same bits. A harness of ∂W's parts (one thread, batch 64, 2 rounds): the copy and
-//   ∂Yᵀ cost 0.9–1.1 ms of 8.9–9.2 at 32→32 28×28 (the products alone 116 GFLOP/s, 99% of the
-//   FMA peak); with this copy ∂W went 8.86–9.01 → 8.62–8.78 ms, 14×14 4.44 → 4.33, 8.80–8.86 →
-//   8.56–8.73. Tried and dropped in the same harness: no copy at all (broadcasts straight from the
+//   image row. Same bits. conv_kernels.sh now times ∂W's parts too; at batch 64, 2 runs: the
+//   products alone 109–112 GFLOP/s (94–96% of the FMA peak), the copy and ∂Yᵀ 1.05–1.06 ms of
+//   9.08–9.17 at 32→32 28×28 (12%), 8–9% at 14×14. In a trial harness of those parts (same runs
+//   order, 2 rounds) this copy took ∂W 8.86–9.01 → 8.62–8.78 ms at 28×28, 14×14 4.44 → 4.33 and
+//   8.80–8.86 → 8.56–8.73. Tried and dropped in that harness: no copy at all (broadcasts straight from the
 //   image, zero rows and per-lane selects at the borders): the products slowed by as much as the
 //   copy saved at 28×28, and more at 14×14 (2 of 14 columns are borders); ∂Yᵀ's blocks position
 //   by position instead of channel block by channel block: no change.
@@ -767,7 +768,12 @@ static inline __mmask16 image_lanes(int column, int pad, int W) {
 // of the whole copy then a memcpy per image row wrote the rows twice and paid a call per row.
 AVX512 static void padded_copy(const float *image, const cnn_conv_geometry *g, int c_begin, int c_end, float *padded) {
     const int H = g->height, W = g->width, pad = g->padding, PH = H + 2 * pad, PW = W + 2 * pad;
-    const __mmask16 last = (__mmask16)((1u << (PW - 16 * ((PW - 1) / 16))) - 1u);  // the row's last chunk
+    const int chunks = (PW + 15) / 16;
+    __mmask16 stored[chunks], read[chunks];  // per 16-column chunk of a padded row: lanes written, read
+    for (int j = 0; j < chunks; j++) {
+        stored[j] = j + 1 < chunks ? (__mmask16)0xFFFF : (__mmask16)((1u << (PW - 16 * j)) - 1u);
+        read[j] = image_lanes(16 * j, pad, W) & stored[j];
+    }
     for (int c = c_begin; c < c_end; c++) {
         float *out = padded + (size_t)(c - c_begin) * PH * PW;
         const float *plane = image + (size_t)c * H * W;
@@ -776,29 +782,26 @@ AVX512 static void padded_copy(const float *image, const cnn_conv_geometry *g, i
             // The row's address shifted left by the padding (an address only: just its lanes inside
             // the image row are read).
             const uintptr_t row = (uintptr_t)(plane + (inside ? (size_t)iy * W : 0)) - (uintptr_t)pad * sizeof(float);
-            for (int column = 0; column < PW; column += 16) {
-                const __mmask16 stored = column + 16 < PW ? (__mmask16)0xFFFF : last;
-                const __mmask16 read = inside ? image_lanes(column, pad, W) & stored : 0;
-                const float *source = (const float *)(row + (uintptr_t)column * sizeof(float));
-                _mm512_mask_storeu_ps(out + column, stored, _mm512_maskz_loadu_ps(read, source));
+            for (int j = 0; j < chunks; j++) {
+                const float *source = (const float *)(row + (uintptr_t)j * 16 * sizeof(float));
+                const __m512 v = _mm512_maskz_loadu_ps(inside ? read[j] : 0, source);
+                _mm512_mask_storeu_ps(out + 16 * j, stored[j], v);
             }
         }
     }
 }
 
-// The weight gradient's rows of input channels [c_begin, c_end) (all of ∂Y's channels).
-AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
-                                               int c_begin, int c_end, float *dyT, float *padded, float *accT,
-                                               const float *next_image, const float *next_dy) {
+// ∂W's products: accT rows of input channels [c_begin, c_end) (their C·T rows, row stride F) +=
+// the padded image's column rows × ∂Yᵀ, 8 rows at a time, while the next image's input and
+// gradient are prefetched into L2 a slice per block of rows (their copy and transpose then wait on
+// L2 instead of L3; version 8: 14×14 ∂W 92–95 → 97–99 GFLOP/s, 28×28 90–94 → 94–97, one thread,
+// batch 64, same run). `padded` and `dyT` as `padded_copy` and `transpose_gradient` make them.
+AVX512 static void weight_products(const cnn_conv_geometry *g, int F, int c_begin, int c_end, const float *padded,
+                                   const float *dyT, float *accT, const float *next_image, const float *next_dy) {
     const int OH = g->output_height, OW = g->output_width, H = g->height, W = g->width, pad = g->padding;
     const int KW = g->kernel_width, T = g->kernel_height * KW;
     const int PH = H + 2 * pad, PW = W + 2 * pad, C = c_end - c_begin, R = C * T;
-    padded_copy(image, g, c_begin, c_end, padded);
-    transpose_gradient(dy, F, OH * OW, dyT);
     accT += (size_t)c_begin * T * F;
-    // The next image's input and gradient, a slice per block of rows, into L2: its copy and
-    // transpose then wait on L2 instead of L3 (version 8: 14×14 ∂W 92–95 → 97–99 GFLOP/s, 28×28
-    // 90–94 → 94–97, one thread, batch 64, same run).
     const size_t x_bytes = next_image ? (size_t)C * H * W * sizeof(float) : 0;
     const size_t dy_bytes = next_dy ? (size_t)F * OH * OW * sizeof(float) : 0;
     const int blocks = (R + MR - 1) / MR;
@@ -819,6 +822,16 @@ AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_con
             weight_kernel(padded, offset, OH, OW, PW, dyT + f0, F, rows, accT + (size_t)k0 * F + f0, m0, m1);
         }
     }
+}
+
+// The weight gradient's rows of input channels [c_begin, c_end) (all of ∂Y's channels): the padded
+// copy and ∂Yᵀ, then the products (scripts/bench/conv_kernels_harness.c times the three apart).
+AVX512 static void conv_weight_gradient_avx512(const float *image, const cnn_conv_geometry *g, const float *dy, int F,
+                                               int c_begin, int c_end, float *dyT, float *padded, float *accT,
+                                               const float *next_image, const float *next_dy) {
+    padded_copy(image, g, c_begin, c_end, padded);
+    transpose_gradient(dy, F, g->output_height * g->output_width, dyT);
+    weight_products(g, F, c_begin, c_end, padded, dyT, accT, next_image, next_dy);
 }
 
 void cnn_conv_weight_gradient(const float *image, const cnn_conv_geometry *g, const float *dy, int F,

@@ -27,7 +27,7 @@
 static inline __mmask16 first_lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n > 0 ? n : 0)) - 1u); }
 
 // Inputs 0, 2, …, 30 (the windows' left corners) and 1, 3, …, 31 (right corners) of a 32-float
-// row piece held as two vectors.
+// row piece held as two vectors; EVEN_LANES is also each window's offset from the piece's start.
 #define EVEN_LANES _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
 #define ODD_LANES _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
 // Interleaving two corner vectors back into a row piece: lanes 0…7 of each, then lanes 8…15.
@@ -45,8 +45,7 @@ static inline __mmask16 first_lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF 
 
 AVX512 static void forward_avx512(const float *x, int planes, int H, int W, float *y, int32_t *index) {
     const int OH = H / 2, OW = W / 2;
-    const __m512i even = EVEN_LANES, odd = ODD_LANES;
-    const __m512i twice_lane = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i even = EVEN_LANES, odd = ODD_LANES;  // also each window's left corner: 2·lane
     const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(W), below_right = _mm512_set1_epi32(W + 1);
     for (int plane = 0; plane < planes; plane++) {
         const float *xp = x + (size_t)plane * H * W;
@@ -59,7 +58,7 @@ AVX512 static void forward_avx512(const float *x, int planes, int H, int W, floa
                 const __m512 u0 = _mm512_maskz_loadu_ps(low, xp + a), u1 = _mm512_maskz_loadu_ps(high, xp + a + 16);
                 const __m512 l0 = _mm512_maskz_loadu_ps(low, xp + a + W);
                 const __m512 l1 = _mm512_maskz_loadu_ps(high, xp + a + W + 16);
-                const __m512i first = _mm512_add_epi32(twice_lane, _mm512_set1_epi32(a));
+                const __m512i first = _mm512_add_epi32(even, _mm512_set1_epi32(a));
                 __m512 best = _mm512_permutex2var_ps(u0, even, u1);
                 __m512i at = first;
                 CONSIDER(_mm512_permutex2var_ps(u0, odd, u1), _mm512_add_epi32(first, one));
@@ -77,7 +76,7 @@ AVX512 static void backward_avx512(const float *dy, const float *clamped, const 
                                    int W, float *dx) {
     const int OH = H / 2, OW = W / 2;
     const __m512i interleave_low = INTERLEAVE_LOW, interleave_high = INTERLEAVE_HIGH;
-    const __m512i twice_lane = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i twice_lane = EVEN_LANES;  // each window's left corner
     const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(W), below_right = _mm512_set1_epi32(W + 1);
     const __m512 zero = _mm512_setzero_ps();
     for (int plane = 0; plane < planes; plane++) {

@@ -1,7 +1,8 @@
 // One thread's GFLOP/s of the engine's convolution kernels, per product: forward, weight gradient
 // (∂W) and input gradient (∂x, the convolution of ∂Y with the flipped, transposed weights), on
 // smallcnn's three 3×3 convolutions; and ∂x gated by the conv's input (a ReLU's backward on the
-// store, as the no-norm network runs it). CPU time of this process, best of the repetitions.
+// store, as the no-norm network runs it). CPU time of this process, best of the repetitions. Then
+// ∂W's parts in ms: all of it, its products alone, the padded copies alone, ∂Y's transpositions.
 // Built and run by scripts/bench/conv_kernels.sh; includes the kernels' source so it measures
 // exactly what the engine runs.
 #include "conv_kernels.c"
@@ -58,6 +59,46 @@ static void measure(int C, int F, int H, int batch, int repetitions) {
            flops / best[3]);
 }
 
+// ∂W's parts, ms for the batch (best of the repetitions): the whole weight gradient, its products
+// alone (on one image's padded copy and ∂Yᵀ, made beforehand) with the engine's prefetch of the
+// next image and without it, the zero-padded copies alone and the ∂Y transpositions alone.
+static void measure_weight_parts(int C, int F, int H, int batch, int repetitions) {
+    const cnn_conv_geometry g = {C, H, H, 3, 3, 1, H, H};
+    const int R = C * 9, P = H * H;
+    float *x = filled((size_t)batch * C * P), *dy = filled((size_t)batch * F * P);
+    float *padded = filled(cnn_conv_weight_scratch_count(&g)), *dyT = filled((size_t)P * F);
+    float *accT = filled((size_t)R * F);
+    double best[5] = {1e30, 1e30, 1e30, 1e30, 1e30};
+    for (int r = 0; r < repetitions; r++) {
+        double t = cpu_seconds();
+        for (int n = 0; n < batch; n++) {
+            const int more = n + 1 < batch;
+            cnn_conv_weight_gradient(x + (size_t)n * C * P, &g, dy + (size_t)n * F * P, F, dyT, padded, accT,
+                                     more ? x + (size_t)(n + 1) * C * P : NULL, more ? dy + (size_t)(n + 1) * F * P : NULL);
+        }
+        if ((t = cpu_seconds() - t) < best[0]) best[0] = t;
+        t = cpu_seconds();
+        for (int n = 0; n < batch; n++) {
+            const int more = n + 1 < batch;
+            weight_products(&g, F, 0, C, padded, dyT, accT, more ? x + (size_t)(n + 1) * C * P : NULL,
+                            more ? dy + (size_t)(n + 1) * F * P : NULL);
+        }
+        if ((t = cpu_seconds() - t) < best[1]) best[1] = t;
+        t = cpu_seconds();
+        for (int n = 0; n < batch; n++) padded_copy(x + (size_t)n * C * P, &g, 0, C, padded);
+        if ((t = cpu_seconds() - t) < best[2]) best[2] = t;
+        t = cpu_seconds();
+        for (int n = 0; n < batch; n++) transpose_gradient(dy + (size_t)n * F * P, F, P, dyT);
+        if ((t = cpu_seconds() - t) < best[3]) best[3] = t;
+        t = cpu_seconds();
+        for (int n = 0; n < batch; n++) weight_products(&g, F, 0, C, padded, dyT, accT, NULL, NULL);
+        if ((t = cpu_seconds() - t) < best[4]) best[4] = t;
+    }
+    const double flops = 2.0 * F * R * P * batch * 1e-9;
+    printf("| %d→%d, %d×%d | %.2f | %.2f (%.1f GFLOP/s) | %.2f (%.1f) | %.2f | %.2f |\n", C, F, H, H, best[0] * 1e3,
+           best[1] * 1e3, flops / best[1], best[4] * 1e3, flops / best[4], best[2] * 1e3, best[3] * 1e3);
+}
+
 int main(int argc, char **argv) {
     const int batch = argc > 1 ? atoi(argv[1]) : 16, repetitions = argc > 2 ? atoi(argv[2]) : 6;
     if (!cnn_kernels_available()) {
@@ -69,5 +110,14 @@ int main(int argc, char **argv) {
     measure(32, 32, 28, batch, repetitions);
     measure(32, 64, 14, batch, repetitions);
     measure(64, 64, 14, batch, repetitions);
+    printf("\n∂W's parts, ms for the batch (CPU time, best of %d): all of it; its products alone (the padded image and ∂Yᵀ "
+           "already made, as in L2 during a step), with the next image's prefetch and without; the padded copies alone; "
+           "the ∂Y transpositions alone\n\n",
+           repetitions);
+    printf("| conv 3×3 p1 | ∂W | products | no prefetch | padded copy | ∂Yᵀ |\n"
+           "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    measure_weight_parts(32, 32, 28, batch, repetitions);
+    measure_weight_parts(32, 64, 14, batch, repetitions);
+    measure_weight_parts(64, 64, 14, batch, repetitions);
     return 0;
 }
